@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Read-only access to an lspci -x dump.  Annotations (driver=,
+ * reset_method=, parent=, physfn=, ...) stand in for the sysfs files a dump
+ * cannot carry; without parent=, a function's parent is the bridge whose
+ * secondary..subordinate range holds its bus.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "dump.h"
+
+struct dump_func {
+	struct kd_addr addr;
+	size_t len;
+	uint8_t *cfg;
+	unsigned n_annot;
+	struct kd_dump_annot *annot;
+};
+
+struct dump_state {
+	struct dump_func *v;
+	size_t n, cap;
+	int bad;
+};
+
+static int add_func(const struct kd_dump_func *f, void *data)
+{
+	struct dump_state *st = data;
+	struct dump_func *d;
+
+	for (size_t i = 0; i < st->n; i++)
+		if (kd_addr_eq(&st->v[i].addr, &f->addr))
+			return 0; /* first one wins, as in libpci */
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 32;
+		struct dump_func *v = realloc(st->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->v = v;
+		st->cap = cap;
+	}
+	d = &st->v[st->n];
+	memset(d, 0, sizeof(*d));
+	d->addr = f->addr;
+	d->len = f->len;
+	d->cfg = malloc(f->len);
+	d->annot = calloc(f->n_annot ? f->n_annot : 1, sizeof(*d->annot));
+	if (!d->cfg || !d->annot)
+		goto nomem;
+	memcpy(d->cfg, f->cfg, f->len);
+	for (unsigned i = 0; i < f->n_annot; i++) {
+		d->annot[i].key = strdup(f->annot[i].key);
+		d->annot[i].value = strdup(f->annot[i].value);
+		d->n_annot++;
+		if (!d->annot[i].key || !d->annot[i].value)
+			goto nomem;
+	}
+	st->n++;
+	return 0;
+nomem:
+	for (unsigned i = 0; i < d->n_annot; i++) {
+		free(d->annot[i].key);
+		free(d->annot[i].value);
+	}
+	free(d->annot);
+	free(d->cfg);
+	return -ENOMEM;
+}
+
+static void dump_cleanup(struct kd_ctx *ctx, void *state)
+{
+	struct dump_state *st = state;
+
+	(void)ctx;
+	for (size_t i = 0; i < st->n; i++) {
+		for (unsigned j = 0; j < st->v[i].n_annot; j++) {
+			free(st->v[i].annot[j].key);
+			free(st->v[i].annot[j].value);
+		}
+		free(st->v[i].annot);
+		free(st->v[i].cfg);
+	}
+	free(st->v);
+	free(st);
+}
+
+static int dump_init(struct kd_ctx *ctx, void *data, void **state)
+{
+	struct dump_state *st = calloc(1, sizeof(*st));
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	ret = kd_dump_parse(ctx, data, add_func, st);
+	if (ret < 0) {
+		dump_cleanup(ctx, st);
+		return ret;
+	}
+	st->bad = ret;
+	*state = st;
+	return 0;
+}
+
+static struct dump_func *find(struct dump_state *st, const struct kd_addr *a)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (kd_addr_eq(&st->v[i].addr, a))
+			return &st->v[i];
+	return NULL;
+}
+
+static const char *annot(const struct dump_func *d, const char *key)
+{
+	for (unsigned i = 0; i < d->n_annot; i++)
+		if (strcmp(d->annot[i].key, key) == 0)
+			return d->annot[i].value;
+	return NULL;
+}
+
+static int dump_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
+			  void *data, int *bad)
+{
+	struct dump_state *st = state;
+	int err = 0;
+
+	(void)ctx;
+	*bad += st->bad;
+	for (size_t i = 0; i < st->n && err == 0; i++)
+		err = fn(&st->v[i].addr, data);
+	return err;
+}
+
+static ssize_t dump_config_read(struct kd_ctx *ctx, void *state,
+				const struct kd_addr *a, unsigned pos,
+				void *buf, size_t len)
+{
+	struct dump_func *d = find(state, a);
+
+	(void)ctx;
+	if (!d)
+		return -ENODEV;
+	if (pos >= d->len)
+		return 0;
+	if (len > d->len - pos)
+		len = d->len - pos;
+	memcpy(buf, d->cfg + pos, len);
+	return (ssize_t)len;
+}
+
+static int dump_config_write(struct kd_ctx *ctx, void *state,
+			     const struct kd_addr *a, unsigned pos,
+			     const void *buf, size_t len)
+{
+	(void)ctx, (void)state, (void)a, (void)pos, (void)buf, (void)len;
+	return -EROFS;
+}
+
+static ssize_t copy_out(const char *v, char *buf, size_t len)
+{
+	size_t n = strlen(v);
+
+	if (n >= len)
+		return -EOVERFLOW;
+	memcpy(buf, v, n + 1);
+	return (ssize_t)n;
+}
+
+static ssize_t dump_attr_read(struct kd_ctx *ctx, void *state,
+			      const struct kd_addr *a, const char *name,
+			      char *buf, size_t len)
+{
+	struct dump_func *d = find(state, a);
+	const char *v;
+
+	(void)ctx;
+	if (!d)
+		return -ENODEV;
+	v = annot(d, name);
+	return v ? copy_out(v, buf, len) : -ENOENT;
+}
+
+static ssize_t dump_link_read(struct kd_ctx *ctx, void *state,
+			      const struct kd_addr *a, const char *name,
+			      char *buf, size_t len)
+{
+	return dump_attr_read(ctx, state, a, name, buf, len);
+}
+
+static int dump_parent(struct kd_ctx *ctx, void *state,
+		       const struct kd_addr *a, struct kd_addr *parent)
+{
+	struct dump_state *st = state;
+	struct dump_func *d = find(st, a);
+	const char *v;
+
+	(void)ctx;
+	if (!d)
+		return -ENODEV;
+	v = annot(d, "parent");
+	if (v)
+		return kd_addr_parse(v, parent);
+	/* the bridge whose secondary bus (config 0x19) is ours */
+	for (size_t i = 0; i < st->n; i++) {
+		const struct dump_func *b = &st->v[i];
+
+		if (b->len >= 0x1b && (b->cfg[0x0e] & 0x7f) == 1 &&
+		    b->addr.domain == a->domain && b->cfg[0x19] == a->bus &&
+		    !kd_addr_eq(&b->addr, a)) {
+			*parent = b->addr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int dump_driver(struct kd_ctx *ctx, void *state,
+		       const struct kd_addr *a, char *name, size_t len,
+		       bool *builtin)
+{
+	struct dump_func *d = find(state, a);
+	const char *drv, *bi;
+	ssize_t n;
+
+	(void)ctx;
+	if (!d)
+		return -ENODEV;
+	drv = annot(d, "driver");
+	if (!drv)
+		return -ENOENT;
+	n = copy_out(drv, name, len);
+	if (n < 0)
+		return (int)n;
+	bi = annot(d, "builtin");
+	*builtin = bi && strcmp(bi, "1") == 0;
+	return 0;
+}
+
+const struct kd_backend kd_backend_dump = {
+	.name = "dump",
+	.init = dump_init,
+	.cleanup = dump_cleanup,
+	.enumerate = dump_enumerate,
+	.config_read = dump_config_read,
+	.config_write = dump_config_write,
+	.attr_read = dump_attr_read,
+	.link_read = dump_link_read,
+	.parent = dump_parent,
+	.driver = dump_driver,
+};

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Config space through libpci's linux-sysfs method with sysfs.path set to
+ * SYSROOT/sys/bus/pci; attributes, links and BARs straight from the same
+ * tree.  We enumerate ourselves because libpci's scan is fatal on the first
+ * odd directory entry or missing attribute file; a bad entry must only be
+ * skipped.
+ *
+ * libpci's error callback may not return.  Every libpci call runs under
+ * LIBPCI_GUARD, which longjmps back and turns the error into -EIO, so
+ * libpci can never exit() the process halfway through a reset.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pci/pci.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+struct sysfs_state {
+	struct pci_access *pacc;
+	char bus_path[PATH_MAX]; /* SYSROOT/sys/bus/pci */
+	char sysroot[PATH_MAX];
+	bool real;
+};
+
+/* libpci keeps one fd cache per pci_access: one caller at a time. */
+static pthread_mutex_t libpci_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kd_ctx *libpci_ctx;
+static jmp_buf *libpci_jmp;
+
+static __attribute__((noreturn)) void libpci_error(char *msg, ...)
+{
+	va_list args;
+	char buf[512];
+
+	va_start(args, msg);
+	vsnprintf(buf, sizeof(buf), msg, args);
+	va_end(args);
+	if (libpci_ctx)
+		ERR(libpci_ctx, "libpci: %s", buf);
+	if (libpci_jmp)
+		longjmp(*libpci_jmp, 1);
+	abort(); /* unreachable: every call is guarded */
+}
+
+static void libpci_warning(char *msg, ...)
+{
+	va_list args;
+	char buf[512];
+
+	va_start(args, msg);
+	vsnprintf(buf, sizeof(buf), msg, args);
+	va_end(args);
+	if (libpci_ctx)
+		DBG(libpci_ctx, "libpci: %s", buf);
+}
+
+static void libpci_debug(char *msg, ...)
+{
+	(void)msg;
+}
+
+#define LIBPCI_GUARD_BEGIN(ctx)                                             \
+	{                                                                   \
+		jmp_buf jb_;                                                \
+		pthread_mutex_lock(&libpci_lock);                           \
+		libpci_ctx = (ctx);                                         \
+		libpci_jmp = &jb_;                                          \
+		if (setjmp(jb_) == 0) {
+#define LIBPCI_GUARD_FAIL                                                   \
+		} else {
+#define LIBPCI_GUARD_END                                                    \
+		}                                                           \
+		libpci_jmp = NULL;                                          \
+		libpci_ctx = NULL;                                          \
+		pthread_mutex_unlock(&libpci_lock);                         \
+	}
+
+static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
+{
+	struct sysfs_state *st = calloc(1, sizeof(*st));
+	volatile int err = 0;
+	struct stat sb;
+
+	(void)data;
+	if (!st)
+		return -ENOMEM;
+	snprintf(st->sysroot, sizeof(st->sysroot), "%s", kd_ctx_sysroot(ctx));
+	st->real = st->sysroot[0] == '\0';
+	if (kd_ctx_path(ctx, st->bus_path, sizeof(st->bus_path),
+			"/sys/bus/pci") < 0) {
+		free(st);
+		return -ENAMETOOLONG;
+	}
+	if (stat(st->bus_path, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		err = -errno ? -errno : -ENOTDIR;
+		ERR(ctx, "%s: %s (is --sysroot right?)", st->bus_path,
+		    strerror(-err));
+		free(st);
+		return err;
+	}
+	LIBPCI_GUARD_BEGIN(ctx)
+		st->pacc = pci_alloc();
+		st->pacc->error = libpci_error;
+		st->pacc->warning = libpci_warning;
+		st->pacc->debug = libpci_debug;
+		st->pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+		pci_set_param(st->pacc, "sysfs.path", st->bus_path);
+		pci_init(st->pacc);
+	LIBPCI_GUARD_FAIL
+		err = -EIO;
+	LIBPCI_GUARD_END
+	if (err < 0) {
+		free(st);
+		return err;
+	}
+	*state = st;
+	return 0;
+}
+
+static void sysfs_cleanup(struct kd_ctx *ctx, void *state)
+{
+	struct sysfs_state *st = state;
+
+	LIBPCI_GUARD_BEGIN(ctx)
+		pci_cleanup(st->pacc);
+	LIBPCI_GUARD_FAIL
+	LIBPCI_GUARD_END
+	free(st);
+}
+
+static int dev_path(struct sysfs_state *st, const struct kd_addr *a,
+		    const char *name, char *buf, size_t len)
+{
+	char n[KD_ADDR_STRLEN];
+	int r = snprintf(buf, len, "%s/devices/%s%s%s", st->bus_path,
+			 kd_addr_format(a, n), name ? "/" : "",
+			 name ? name : "");
+
+	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+static int sysfs_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
+			   void *data, int *bad)
+{
+	struct sysfs_state *st = state;
+	char path[PATH_MAX + 16];
+	struct dirent *e;
+	int err = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/devices", st->bus_path);
+	dir = opendir(path);
+	if (!dir) {
+		err = -errno;
+		ERR(ctx, "%s: %s", path, strerror(errno));
+		return err;
+	}
+	while (err == 0 && (e = readdir(dir))) {
+		struct kd_addr a;
+		char canon[KD_ADDR_STRLEN];
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (kd_addr_parse(e->d_name, &a) < 0 ||
+		    strcmp(kd_addr_format(&a, canon), e->d_name) != 0) {
+			ERR(ctx, "%s/%s: not a PCI function address, skipped",
+			    path, e->d_name);
+			(*bad)++;
+			continue;
+		}
+		err = fn(&a, data);
+	}
+	closedir(dir);
+	return err;
+}
+
+/* One guarded libpci block transfer; a longjmp out of libpci may leak the
+ * pci_dev, which is the price of never exiting. */
+static int libpci_io(struct kd_ctx *ctx, struct pci_access *pacc,
+		     const struct kd_addr *a, int pos, u8 *buf, int len,
+		     bool write)
+{
+	volatile int ret = -EIO;
+
+	LIBPCI_GUARD_BEGIN(ctx)
+		struct pci_dev *d = pci_get_dev(pacc, (int)a->domain, a->bus,
+						a->dev, a->fn);
+		int ok = write ? pci_write_block(d, pos, buf, len) :
+				 pci_read_block(d, pos, buf, len);
+
+		pci_free_dev(d);
+		ret = ok ? 0 : -EIO;
+	LIBPCI_GUARD_FAIL
+		ret = -EIO;
+	LIBPCI_GUARD_END
+	return ret;
+}
+
+static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
+				 const struct kd_addr *a, unsigned pos,
+				 void *buf, size_t len)
+{
+	struct sysfs_state *st = state;
+	char path[PATH_MAX];
+	struct stat sb;
+	size_t avail;
+	int err;
+
+	/* libpci reports a short read only as failure: size it first */
+	if (dev_path(st, a, "config", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	if (stat(path, &sb) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	if (access(path, R_OK) < 0)
+		return -errno;
+	if ((off_t)pos >= sb.st_size)
+		return 0;
+	avail = (size_t)sb.st_size - pos;
+	if (len > avail)
+		len = avail;
+	err = libpci_io(ctx, st->pacc, a, (int)pos, buf, (int)len, false);
+	return err < 0 ? err : (ssize_t)len;
+}
+
+static int sysfs_config_write(struct kd_ctx *ctx, void *state,
+			      const struct kd_addr *a, unsigned pos,
+			      const void *buf, size_t len)
+{
+	struct sysfs_state *st = state;
+
+	return libpci_io(ctx, st->pacc, a, (int)pos, (u8 *)buf, (int)len,
+			 true);
+}
+
+static ssize_t sysfs_attr_read(struct kd_ctx *ctx, void *state,
+			       const struct kd_addr *a, const char *name,
+			       char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	if (len == 0 || dev_path(state, a, name, path, sizeof(path)) < 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n;
+}
+
+static int sysfs_attr_write(struct kd_ctx *ctx, void *state,
+			    const struct kd_addr *a, const char *name,
+			    const char *value)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd, err = 0;
+
+	(void)ctx;
+	if (dev_path(state, a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	/* no O_CREAT: a missing attribute is an error, never a new file */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	return err;
+}
+
+static ssize_t sysfs_link_read(struct kd_ctx *ctx, void *state,
+			       const struct kd_addr *a, const char *name,
+			       char *buf, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	(void)ctx;
+	if (dev_path(state, a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	n = (ssize_t)strlen(base);
+	if ((size_t)n >= len)
+		return -EOVERFLOW;
+	memcpy(buf, base, (size_t)n + 1);
+	return n;
+}
+
+static int sysfs_parent(struct kd_ctx *ctx, void *state,
+			const struct kd_addr *a, struct kd_addr *parent)
+{
+	char path[PATH_MAX], real[PATH_MAX], *slash;
+
+	(void)ctx;
+	if (dev_path(state, a, NULL, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	if (!realpath(path, real))
+		return -errno;
+	slash = strrchr(real, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	slash = strrchr(real, '/');
+	if (!slash || kd_addr_parse(slash + 1, parent) < 0)
+		return -ENOENT; /* pci0000:00: a root bus */
+	return 0;
+}
+
+static int sysfs_driver(struct kd_ctx *ctx, void *state,
+			const struct kd_addr *a, char *name, size_t len,
+			bool *builtin)
+{
+	struct sysfs_state *st = state;
+	char module[NAME_MAX + 1], path[PATH_MAX];
+	ssize_t n;
+
+	n = sysfs_link_read(ctx, state, a, "driver", name, len);
+	if (n < 0)
+		return (int)n;
+	/* a loadable module has /sys/module/NAME/initstate; built-in not */
+	*builtin = true;
+	if (sysfs_link_read(ctx, state, a, "driver/module", module,
+			    sizeof(module)) >= 0 &&
+	    snprintf(path, sizeof(path), "%s/sys/module/%s/initstate",
+		     st->sysroot, module) < (int)sizeof(path) &&
+	    access(path, F_OK) == 0)
+		*builtin = false;
+	return 0;
+}
+
+static int bar_map(struct sysfs_state *st, const struct kd_addr *a, int bar,
+		   uint64_t off, unsigned width, bool write, void **map,
+		   size_t *maplen, volatile void **reg)
+{
+	char name[16], path[PATH_MAX];
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t base = off & ~(uint64_t)(page - 1);
+	struct stat sb;
+	int fd;
+
+	if (bar < 0 || bar > 5 || (width != 1 && width != 2 && width != 4 &&
+				   width != 8) || off % width)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "resource%d", bar);
+	if (dev_path(st, a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || off + width > (uint64_t)sb.st_size) {
+		close(fd);
+		return -ERANGE;
+	}
+	*maplen = (size_t)(off - base) + width;
+	*map = mmap(NULL, *maplen, write ? PROT_READ | PROT_WRITE : PROT_READ,
+		    MAP_SHARED, fd, (off_t)base);
+	close(fd);
+	if (*map == MAP_FAILED)
+		return -errno;
+	*reg = (volatile uint8_t *)*map + (off - base);
+	return 0;
+}
+
+static int sysfs_bar_read(struct kd_ctx *ctx, void *state,
+			  const struct kd_addr *a, int bar, uint64_t off,
+			  unsigned width, uint64_t *val)
+{
+	volatile void *reg;
+	size_t maplen;
+	void *map;
+	int err;
+
+	(void)ctx;
+	err = bar_map(state, a, bar, off, width, false, &map, &maplen, &reg);
+	if (err < 0)
+		return err;
+	switch (width) {
+	case 1: *val = *(volatile uint8_t *)reg; break;
+	case 2: *val = *(volatile uint16_t *)reg; break;
+	case 4: *val = *(volatile uint32_t *)reg; break;
+	default: *val = *(volatile uint64_t *)reg; break;
+	}
+	munmap(map, maplen);
+	return 0;
+}
+
+static int sysfs_bar_write(struct kd_ctx *ctx, void *state,
+			   const struct kd_addr *a, int bar, uint64_t off,
+			   unsigned width, uint64_t val)
+{
+	volatile void *reg;
+	size_t maplen;
+	void *map;
+	int err;
+
+	(void)ctx;
+	err = bar_map(state, a, bar, off, width, true, &map, &maplen, &reg);
+	if (err < 0)
+		return err;
+	switch (width) {
+	case 1: *(volatile uint8_t *)reg = (uint8_t)val; break;
+	case 2: *(volatile uint16_t *)reg = (uint16_t)val; break;
+	case 4: *(volatile uint32_t *)reg = (uint32_t)val; break;
+	default: *(volatile uint64_t *)reg = val; break;
+	}
+	munmap(map, maplen);
+	return 0;
+}
+
+static bool sysfs_is_real(struct kd_ctx *ctx, void *state)
+{
+	(void)ctx;
+	return ((struct sysfs_state *)state)->real;
+}
+
+const struct kd_backend kd_backend_sysfs = {
+	.name = "linux-sysfs",
+	.init = sysfs_init,
+	.cleanup = sysfs_cleanup,
+	.enumerate = sysfs_enumerate,
+	.config_read = sysfs_config_read,
+	.config_write = sysfs_config_write,
+	.attr_read = sysfs_attr_read,
+	.attr_write = sysfs_attr_write,
+	.link_read = sysfs_link_read,
+	.parent = sysfs_parent,
+	.driver = sysfs_driver,
+	.bar_read = sysfs_bar_read,
+	.bar_write = sysfs_bar_write,
+	.is_real_system = sysfs_is_real,
+};

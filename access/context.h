@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private to access/: the context's layout. */
+#ifndef KDSAFE_CONTEXT_H
+#define KDSAFE_CONTEXT_H
+
+#include <limits.h>
+
+#include "access.h"
+
+struct kd_ctx {
+	int refcount;
+	kd_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	struct kd_clock clock;
+	char sysroot[PATH_MAX];
+	char kernel_release[128];
+	const struct kd_backend *backend;
+	void *state;
+	bool writes_enabled;
+};
+
+#endif

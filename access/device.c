@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "context.h"
+
+struct kd_dev {
+	struct kd_ctx *ctx;
+	struct kd_addr addr;
+	char name[KD_ADDR_STRLEN];
+	size_t cfg_len;
+	uint8_t *cfg;
+};
+
+struct addr_list {
+	struct kd_addr *v;
+	size_t n, cap;
+};
+
+static int collect(const struct kd_addr *a, void *data)
+{
+	struct addr_list *l = data;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct kd_addr *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return kd_addr_cmp(a, b);
+}
+
+int kd_enumerate(struct kd_ctx *ctx, kd_enum_fn fn, void *data, int *bad)
+{
+	struct addr_list l = { 0 };
+	int dummy = 0, err;
+
+	err = ctx->backend->enumerate(ctx, ctx->state, collect, &l,
+				      bad ? bad : &dummy);
+	if (err == 0) {
+		qsort(l.v, l.n, sizeof(*l.v), cmp_addr);
+		for (size_t i = 0; i < l.n && err == 0; i++)
+			err = fn(&l.v[i], data);
+	}
+	free(l.v);
+	return err;
+}
+
+/* Reads as much config space as the device exposes: 64, 256 or 4096. */
+static int read_config(struct kd_dev *dev)
+{
+	static const size_t steps[] = { 64, KD_CFG_SPACE_SIZE,
+					KD_CFG_SPACE_EXP_SIZE };
+	struct kd_ctx *ctx = dev->ctx;
+	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE);
+	size_t have = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		ssize_t n = ctx->backend->config_read(ctx, ctx->state,
+						      &dev->addr, (unsigned)have,
+						      buf + have,
+						      steps[i] - have);
+		if (n < 0 && have == 0) {
+			free(buf);
+			return (int)n;
+		}
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (have < steps[i])
+			break;
+	}
+	if (have == 0) {
+		free(buf);
+		return -EIO;
+	}
+	free(dev->cfg);
+	dev->cfg = realloc(buf, have);
+	if (!dev->cfg)
+		dev->cfg = buf;
+	dev->cfg_len = have;
+	return 0;
+}
+
+int kd_dev_open(struct kd_ctx *ctx, const struct kd_addr *addr,
+		struct kd_dev **out)
+{
+	struct kd_dev *dev = calloc(1, sizeof(*dev));
+	int err;
+
+	if (!dev)
+		return -ENOMEM;
+	dev->ctx = ctx;
+	dev->addr = *addr;
+	kd_addr_format(addr, dev->name);
+	err = read_config(dev);
+	if (err < 0) {
+		free(dev);
+		return err;
+	}
+	*out = dev;
+	return 0;
+}
+
+void kd_dev_free(struct kd_dev *dev)
+{
+	if (!dev)
+		return;
+	free(dev->cfg);
+	free(dev);
+}
+
+struct kd_ctx *kd_dev_ctx(const struct kd_dev *dev)
+{
+	return dev->ctx;
+}
+
+const struct kd_addr *kd_dev_addr(const struct kd_dev *dev)
+{
+	return &dev->addr;
+}
+
+const char *kd_dev_name(const struct kd_dev *dev)
+{
+	return dev->name;
+}
+
+size_t kd_dev_config_len(const struct kd_dev *dev)
+{
+	return dev->cfg_len;
+}
+
+const uint8_t *kd_dev_config(const struct kd_dev *dev)
+{
+	return dev->cfg;
+}
+
+int kd_dev_refresh(struct kd_dev *dev)
+{
+	return read_config(dev);
+}
+
+uint8_t kd_cfg_read8(const struct kd_dev *dev, unsigned pos)
+{
+	return pos < dev->cfg_len ? dev->cfg[pos] : 0xff;
+}
+
+uint16_t kd_cfg_read16(const struct kd_dev *dev, unsigned pos)
+{
+	return (uint16_t)(kd_cfg_read8(dev, pos) |
+			  kd_cfg_read8(dev, pos + 1) << 8);
+}
+
+uint32_t kd_cfg_read32(const struct kd_dev *dev, unsigned pos)
+{
+	return (uint32_t)kd_cfg_read16(dev, pos) |
+	       (uint32_t)kd_cfg_read16(dev, pos + 2) << 16;
+}
+
+static int check_width(unsigned pos, unsigned width)
+{
+	if ((width != 1 && width != 2 && width != 4) || pos % width ||
+	    pos + width > KD_CFG_SPACE_EXP_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+int kd_cfg_read_live(struct kd_dev *dev, unsigned pos, unsigned width,
+		     uint32_t *val)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	uint8_t b[4];
+	ssize_t n;
+
+	if (check_width(pos, width) < 0)
+		return -EINVAL;
+	n = ctx->backend->config_read(ctx, ctx->state, &dev->addr, pos, b,
+				      width);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != width)
+		return -EIO;
+	*val = 0;
+	for (unsigned i = 0; i < width; i++)
+		*val |= (uint32_t)b[i] << (8 * i);
+	return 0;
+}
+
+static int writes_allowed(struct kd_dev *dev, const char *what)
+{
+	if (dev->ctx->writes_enabled)
+		return 0;
+	ERR(dev->ctx, "%s: refusing %s: writes are not enabled", dev->name,
+	    what);
+	return -EPERM;
+}
+
+int kd_cfg_write(struct kd_dev *dev, unsigned pos, unsigned width,
+		 uint32_t val)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	uint8_t b[4];
+	int err;
+
+	if (check_width(pos, width) < 0)
+		return -EINVAL;
+	err = writes_allowed(dev, "config write");
+	if (err < 0)
+		return err;
+	for (unsigned i = 0; i < width; i++)
+		b[i] = (uint8_t)(val >> (8 * i));
+	err = ctx->backend->config_write(ctx, ctx->state, &dev->addr, pos, b,
+					 width);
+	if (err < 0)
+		return err;
+	if (pos + width <= dev->cfg_len)
+		memcpy(dev->cfg + pos, b, width);
+	return 0;
+}
+
+ssize_t kd_dev_attr_read(struct kd_dev *dev, const char *name, char *buf,
+			 size_t len)
+{
+	struct kd_ctx *ctx = dev->ctx;
+
+	if (!ctx->backend->attr_read)
+		return -ENOENT;
+	return ctx->backend->attr_read(ctx, ctx->state, &dev->addr, name, buf,
+				       len);
+}
+
+int kd_dev_attr_write(struct kd_dev *dev, const char *name, const char *value)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	int err = writes_allowed(dev, name);
+
+	if (err < 0)
+		return err;
+	if (!ctx->backend->attr_write)
+		return -EROFS;
+	return ctx->backend->attr_write(ctx, ctx->state, &dev->addr, name,
+					value);
+}
+
+ssize_t kd_dev_link_read(struct kd_dev *dev, const char *name, char *buf,
+			 size_t len)
+{
+	struct kd_ctx *ctx = dev->ctx;
+
+	if (!ctx->backend->link_read)
+		return -ENOENT;
+	return ctx->backend->link_read(ctx, ctx->state, &dev->addr, name, buf,
+				       len);
+}
+
+int kd_dev_parent(struct kd_dev *dev, struct kd_addr *parent)
+{
+	struct kd_ctx *ctx = dev->ctx;
+
+	return ctx->backend->parent(ctx, ctx->state, &dev->addr, parent);
+}
+
+int kd_dev_driver(struct kd_dev *dev, char *name, size_t len, bool *builtin)
+{
+	struct kd_ctx *ctx = dev->ctx;
+
+	if (!ctx->backend->driver)
+		return -ENOENT;
+	return ctx->backend->driver(ctx, ctx->state, &dev->addr, name, len,
+				    builtin);
+}
+
+int kd_bar_read(struct kd_dev *dev, int bar, uint64_t off, unsigned width,
+		uint64_t *val)
+{
+	struct kd_ctx *ctx = dev->ctx;
+
+	if (!ctx->backend->bar_read)
+		return -EOPNOTSUPP;
+	return ctx->backend->bar_read(ctx, ctx->state, &dev->addr, bar, off,
+				      width, val);
+}
+
+int kd_bar_write(struct kd_dev *dev, int bar, uint64_t off, unsigned width,
+		 uint64_t val)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	int err = writes_allowed(dev, "BAR write");
+
+	if (err < 0)
+		return err;
+	if (!ctx->backend->bar_write)
+		return -EOPNOTSUPP;
+	return ctx->backend->bar_write(ctx, ctx->state, &dev->addr, bar, off,
+				       width, val);
+}
+
+int kd_function_parent(struct kd_ctx *ctx, const struct kd_addr *addr,
+		       struct kd_addr *parent)
+{
+	return ctx->backend->parent(ctx, ctx->state, addr, parent);
+}

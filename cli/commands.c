@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "commands.h"
+
+const struct kd_command kd_commands[] = {
+	{ "probe", "list PCI functions, their reset methods and live state",
+	  kd_cmd_probe },
+	{ NULL, NULL, NULL },
+};

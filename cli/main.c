@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: kdsafe [--sysroot DIR | --dump FILE] [-v|-q] COMMAND "
+		"[ARGS]\n\n"
+		"Make PCI devices safe for a kdump capture kernel.\n\n"
+		"Commands:\n");
+	for (const struct kd_command *c = kd_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\nGlobal options:\n"
+		"  --sysroot DIR  read /sys and /lib/modules under DIR\n"
+		"  --dump FILE    read config space from an lspci -x dump "
+		"(read-only)\n"
+		"  -v, --verbose  more log messages (repeat for debug)\n"
+		"  -q, --quiet    errors only\n"
+		"  -h, --help     this text; COMMAND --help for a command\n"
+		"  -V, --version  print the version\n\n"
+		"Exit status: 0 ok, 1 a function is not clean (where the "
+		"command says so),\n2 usage error, 3 some input unreadable "
+		"(the rest was handled), 4 nothing could be done.\n"
+		"See kdsafe(8).\n");
+}
+
+static void cli_log(void *data, int prio, const char *file, int line,
+		    const char *fn, const char *format, va_list args)
+{
+	struct kd_cli *cli = data;
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (prio <= KD_LOG_ERR) {
+		kd_cli_error(cli, NULL, "%s", msg);
+		return;
+	}
+	if (cli->verbosity >= 2)
+		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn, msg);
+	else
+		fprintf(stderr, "kdsafe: %s%s\n",
+			prio == KD_LOG_WARNING ? "warning: " : "", msg);
+}
+
+void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
+		  ...)
+{
+	struct json_object *e;
+	char msg[1024];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	fprintf(stderr, "kdsafe: error: %s%s%s\n", address ? address : "",
+		address ? ": " : "", msg);
+	cli->n_errors++;
+	if (!cli->errors)
+		return;
+	e = json_object_new_object();
+	json_object_object_add(e, "address",
+			       address ? json_object_new_string(address) :
+					 NULL);
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_array_add(cli->errors, e);
+}
+
+int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)
+{
+	struct kd_ctx_options opts = {
+		.sysroot = cli->sysroot,
+		.dump_path = cli->dump_path,
+		.log_fn = cli_log,
+		.log_data = cli,
+		.log_priority = cli->verbosity < 0 ? KD_LOG_ERR :
+				cli->verbosity == 0 ? KD_LOG_WARNING :
+				cli->verbosity == 1 ? KD_LOG_INFO :
+						      KD_LOG_DEBUG,
+	};
+
+	return kd_ctx_new(&opts, out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sysroot", required_argument, NULL, 'r' },
+		{ "dump", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kd_cli cli = { 0 };
+	int c, ret;
+
+	/* '+': stop at the command name; its options are its own */
+	while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': cli.sysroot = optarg; break;
+		case 'd': cli.dump_path = optarg; break;
+		case 'v': cli.verbosity++; break;
+		case 'q': cli.verbosity = -1; break;
+		case 'h': usage(stdout); return KD_EXIT_OK;
+		case 'V': printf("kdsafe %s\n", KDSAFE_VERSION);
+			return KD_EXIT_OK;
+		default: usage(stderr); return KD_EXIT_USAGE;
+		}
+	}
+	if (cli.sysroot && cli.dump_path) {
+		fprintf(stderr, "kdsafe: --sysroot and --dump exclude each "
+				"other\n");
+		return KD_EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return KD_EXIT_USAGE;
+	}
+	for (const struct kd_command *cmd = kd_commands; cmd->name; cmd++) {
+		if (strcmp(cmd->name, argv[optind]) == 0) {
+			argv += optind;
+			argc -= optind;
+			optind = 0; /* re-initialise getopt for the command */
+			ret = cmd->run(&cli, argc, argv);
+			json_object_put(cli.errors);
+			return ret;
+		}
+	}
+	fprintf(stderr, "kdsafe: unknown command '%s' (see kdsafe --help)\n",
+		argv[optind]);
+	return KD_EXIT_USAGE;
+}

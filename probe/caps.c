@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "probe.h"
+#include "regs.h"
+
+/* Bounds the walk on looping lists, as the kernel's PCI_FIND_CAP_TTL. */
+#define CAP_TTL 48
+
+unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id)
+{
+	unsigned pos, ttl = CAP_TTL;
+
+	if (!(kd_cfg_read16(dev, PCI_STATUS) & PCI_STATUS_CAP_LIST) ||
+	    kd_cfg_read16(dev, PCI_STATUS) == 0xffff)
+		return 0;
+	pos = kd_cfg_read8(dev, PCI_CAPABILITY_LIST);
+	while (ttl-- && pos >= 0x40 && pos + 2 <= kd_dev_config_len(dev)) {
+		pos &= ~3u;
+		if (kd_cfg_read8(dev, pos) == 0xff)
+			break;
+		if (kd_cfg_read8(dev, pos) == id)
+			return pos;
+		pos = kd_cfg_read8(dev, pos + 1);
+	}
+	return 0;
+}
+
+/* PCIe §7.6.3: header = ID[15:0] | version[19:16] | next[31:20] */
+unsigned kd_ecap_find(const struct kd_dev *dev, uint16_t id)
+{
+	unsigned pos = PCI_CFG_SPACE_SIZE;
+	unsigned ttl = (KD_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8;
+
+	if (kd_dev_config_len(dev) <= PCI_CFG_SPACE_SIZE)
+		return 0;
+	while (ttl-- && pos >= PCI_CFG_SPACE_SIZE &&
+	       pos + 4 <= kd_dev_config_len(dev)) {
+		uint32_t hdr = kd_cfg_read32(dev, pos);
+
+		if (hdr == 0 || hdr == 0xffffffff)
+			break;
+		if ((hdr & 0xffff) == id)
+			return pos;
+		pos = (hdr >> 20) & 0xffc;
+	}
+	return 0;
+}

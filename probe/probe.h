@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kdsafe probe: read-only decoding of each function's identity, topology,
+ * reset capabilities and the live state a previous kernel left in it.
+ */
+#ifndef KDSAFE_PROBE_H
+#define KDSAFE_PROBE_H
+
+#include "access/access.h"
+
+/* ---- capability walking (over the device's cached config) ------------- */
+
+/* Offset of the capability, or 0.  Loops and bad pointers end the walk. */
+unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id);
+unsigned kd_ecap_find(const struct kd_dev *dev, uint16_t id);
+
+/* ---- reset capabilities ------------------------------------------------ */
+
+enum kd_reset_cap {
+	KD_RESET_FLR = 1 << 0,
+	KD_RESET_AF_FLR = 1 << 1,
+	KD_RESET_PM = 1 << 2,
+	KD_RESET_BUS = 1 << 3,
+};
+
+/* "flr", "af-flr", "pm", "bus" */
+const char *kd_reset_cap_name(enum kd_reset_cap cap);
+
+/* ---- verdicts ---------------------------------------------------------- */
+
+/* Ordered by severity: the verdict is the worst finding. */
+enum kd_verdict {
+	KD_VERDICT_CLEAN,
+	KD_VERDICT_ERRORS,
+	KD_VERDICT_IRQ_ARMED,
+	KD_VERDICT_ACTIVE_DMA,
+	KD_VERDICT_DEAD,
+};
+
+enum kd_reason {
+	KD_REASON_ALL_ONES = 1 << 0,
+	KD_REASON_BME_UNBOUND = 1 << 1,
+	KD_REASON_TRANS_PENDING = 1 << 2,
+	KD_REASON_MSI_ENABLED = 1 << 3,
+	KD_REASON_MSIX_ENABLED = 1 << 4,
+	KD_REASON_INTX_PENDING = 1 << 5,
+	KD_REASON_STATUS_ERRORS = 1 << 6,
+	KD_REASON_DEVSTA_ERRORS = 1 << 7,
+	KD_REASON_AER_UNCOR = 1 << 8,
+	KD_REASON_AER_COR = 1 << 9,
+	KD_REASON_NOT_D0 = 1 << 10,
+	KD_REASON_CONFIG_SHORT = 1 << 11,
+};
+#define KD_REASON_COUNT 12
+
+const char *kd_verdict_name(enum kd_verdict v);
+/* Human sentence for one reason bit. */
+const char *kd_reason_text(enum kd_reason r);
+/* Short machine word for one reason bit ("bus-master-unbound", ...). */
+const char *kd_reason_word(enum kd_reason r);
+
+/* ---- the probe result -------------------------------------------------- */
+
+#define KD_NAME_MAX 64
+
+struct kd_probe_info {
+	struct kd_addr addr;
+	size_t config_len;
+	bool dead; /* config reads all-ones */
+
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint32_t class_code; /* base<<16 | sub<<8 | prog-if */
+	uint8_t revision, header_type, intx_pin;
+	bool multifunction, is_bridge;
+	uint8_t secondary_bus, subordinate_bus;
+
+	bool has_parent;
+	struct kd_addr parent;
+	unsigned n_siblings;       /* other functions on the same bus */
+	struct kd_addr *siblings;  /* owned; freed by kd_probe_info_clear */
+	bool is_vf;
+	struct kd_addr physfn;
+
+	bool bound, driver_builtin;
+	char driver[KD_NAME_MAX];
+	char modalias[96];
+	unsigned n_modules;
+	char (*modules)[KD_NAME_MAX]; /* owned */
+
+	/* capability offsets, 0 when absent */
+	unsigned pm_cap, msi_cap, msix_cap, exp_cap, af_cap, aer_cap, sriov_cap;
+	int pcie_type; /* -1 for conventional PCI */
+
+	/* reset */
+	unsigned reset_caps;          /* enum kd_reset_cap bits */
+	bool pm_no_soft_reset, hotplug_slot, immediate_readiness;
+	const char *bus_reset_why_not;   /* NULL when bus reset possible */
+	bool has_kernel_methods;
+	char kernel_methods[128];     /* reset_method as the kernel spells it */
+
+	/* inherited state */
+	uint16_t command, status;
+	bool msi_enable, msix_enable, msix_masked;
+	unsigned msi_vectors_max, msi_vectors_enabled, msix_table_size;
+	uint16_t devctl, devsta;
+	uint32_t aer_uncor, aer_cor;
+	int power_state;              /* 0..3 for D0..D3hot, -1 unknown */
+	bool has_link;
+	uint16_t lnksta;
+	unsigned link_speed, link_width; /* speed: 1 = 2.5GT/s ... */
+	bool link_dll_active, link_dll_reporting, link_training;
+
+	enum kd_verdict verdict;
+	unsigned reasons; /* enum kd_reason bits */
+};
+
+void kd_probe_info_clear(struct kd_probe_info *info);
+/* "2.5GT/s", "5GT/s", ... or "unknown" */
+const char *kd_link_speed_name(unsigned speed);
+
+/*
+ * A prober owns the topology (every function and its parent) and the
+ * module index; kd_probe() fills one info from one device handle.
+ */
+struct kd_prober;
+
+int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out);
+void kd_prober_free(struct kd_prober *p);
+size_t kd_prober_count(const struct kd_prober *p);
+const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
+/* Entries that were skipped while enumerating (bad directory names...). */
+int kd_prober_bad_entries(const struct kd_prober *p);
+/* Skip the libkmod lookup of candidate modules (faster, smaller). */
+void kd_prober_set_modules(struct kd_prober *p, bool lookup);
+
+int kd_probe(struct kd_prober *p, struct kd_dev *dev,
+	     struct kd_probe_info *out);
+
+/* Decoding from a device handle alone (no topology, no modules). */
+void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
+/* Fills verdict and reasons from the decoded state. */
+void kd_probe_judge(struct kd_probe_info *info);
+
+#endif

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Topology (every function and its parent) and the per-function probe. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules.h"
+#include "probe.h"
+
+struct node {
+	struct kd_addr addr;
+	bool has_parent;
+	struct kd_addr parent;
+};
+
+struct kd_prober {
+	struct kd_ctx *ctx;
+	struct node *nodes; /* sorted by address */
+	size_t n, cap;
+	int bad;
+	bool lookup_modules;
+	struct kd_modules *modules;
+};
+
+static int add_node(const struct kd_addr *a, void *data)
+{
+	struct kd_prober *p = data;
+	struct node *nd;
+	int err;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct node *v = realloc(p->nodes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->nodes = v;
+		p->cap = cap;
+	}
+	nd = &p->nodes[p->n++];
+	nd->addr = *a;
+	err = kd_function_parent(p->ctx, a, &nd->parent);
+	nd->has_parent = err == 0;
+	if (err < 0 && err != -ENOENT) {
+		char s[KD_ADDR_STRLEN];
+
+		WARN(p->ctx, "%s: cannot find its parent bridge: %s",
+		     kd_addr_format(a, s), strerror(-err));
+	}
+	return 0;
+}
+
+int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out)
+{
+	struct kd_prober *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->ctx = kd_ctx_ref(ctx);
+	p->lookup_modules = true;
+	err = kd_enumerate(ctx, add_node, p, &p->bad);
+	if (err < 0) {
+		kd_prober_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+void kd_prober_free(struct kd_prober *p)
+{
+	if (!p)
+		return;
+	kd_modules_free(p->modules);
+	kd_ctx_unref(p->ctx);
+	free(p->nodes);
+	free(p);
+}
+
+size_t kd_prober_count(const struct kd_prober *p)
+{
+	return p->n;
+}
+
+const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i)
+{
+	return i < p->n ? &p->nodes[i].addr : NULL;
+}
+
+int kd_prober_bad_entries(const struct kd_prober *p)
+{
+	return p->bad;
+}
+
+void kd_prober_set_modules(struct kd_prober *p, bool lookup)
+{
+	p->lookup_modules = lookup;
+}
+
+static const struct node *find_node(const struct kd_prober *p,
+				    const struct kd_addr *a)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = kd_addr_cmp(&p->nodes[mid].addr, a);
+
+		if (c == 0)
+			return &p->nodes[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
+{
+	size_t count = 0, i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->nodes[i].addr.domain == in->addr.domain &&
+		    p->nodes[i].addr.bus == in->addr.bus &&
+		    !kd_addr_eq(&p->nodes[i].addr, &in->addr))
+			count++;
+	if (!count)
+		return 0;
+	in->siblings = calloc(count, sizeof(*in->siblings));
+	if (!in->siblings)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++)
+		if (p->nodes[i].addr.domain == in->addr.domain &&
+		    p->nodes[i].addr.bus == in->addr.bus &&
+		    !kd_addr_eq(&p->nodes[i].addr, &in->addr))
+			in->siblings[in->n_siblings++] = p->nodes[i].addr;
+	return 0;
+}
+
+/*
+ * Secondary bus reset through the parent bridge resets every function on
+ * the bus; it is possible when that bridge is known and is not a root bus
+ * (kernel pci_parent_bus_reset()).  The siblings it also hits are listed.
+ */
+static void judge_bus_reset(const struct kd_prober *p,
+			    struct kd_probe_info *in)
+{
+	if (!in->has_parent) {
+		in->bus_reset_why_not = "on a root bus";
+		return;
+	}
+	if (!find_node(p, &in->parent)) {
+		in->bus_reset_why_not = "parent bridge not visible";
+		return;
+	}
+	if (in->is_bridge) {
+		in->bus_reset_why_not = "function is a bridge";
+		return;
+	}
+	in->reset_caps |= KD_RESET_BUS;
+}
+
+static void read_sysfs_facts(struct kd_dev *dev, struct kd_probe_info *in)
+{
+	char buf[KD_ADDR_STRLEN + 8];
+	ssize_t n;
+
+	n = kd_dev_attr_read(dev, "reset_method", in->kernel_methods,
+			     sizeof(in->kernel_methods));
+	in->has_kernel_methods = n >= 0;
+	if (n < 0)
+		in->kernel_methods[0] = '\0';
+	if (kd_dev_driver(dev, in->driver, sizeof(in->driver),
+			  &in->driver_builtin) == 0)
+		in->bound = true;
+	if (kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
+	    kd_addr_parse(buf, &in->physfn) == 0)
+		in->is_vf = true;
+}
+
+int kd_probe(struct kd_prober *p, struct kd_dev *dev,
+	     struct kd_probe_info *in)
+{
+	const struct node *nd;
+	int err;
+
+	kd_probe_decode(dev, in);
+	nd = find_node(p, &in->addr);
+	if (nd && nd->has_parent) {
+		in->has_parent = true;
+		in->parent = nd->parent;
+	}
+	err = find_siblings(p, in);
+	if (err < 0)
+		return err;
+	if (!in->dead) {
+		read_sysfs_facts(dev, in);
+		judge_bus_reset(p, in);
+		if (p->lookup_modules) {
+			if (!p->modules)
+				kd_modules_new(p->ctx, &p->modules);
+			if (p->modules)
+				kd_modules_lookup(p->modules, in->modalias,
+						  &in->modules,
+						  &in->n_modules);
+		}
+	}
+	kd_probe_judge(in);
+	return 0;
+}
+
+void kd_probe_info_clear(struct kd_probe_info *in)
+{
+	free(in->siblings);
+	free(in->modules);
+	memset(in, 0, sizeof(*in));
+}

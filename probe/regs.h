@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Config-space registers kdsafe decodes.  Sections: PCI Local Bus Spec 3.0
+ * (PCI LB), PCI Bus Power Management Interface Spec 1.2 (PCI PM), PCI
+ * Express Base Spec 5.0 (PCIe), Advanced Features ECN (AF).  Names follow
+ * the kernel's include/uapi/linux/pci_regs.h so readers can cross-check.
+ */
+#ifndef KDSAFE_REGS_H
+#define KDSAFE_REGS_H
+
+/* Type 0/1 header, PCI LB §6.1, PCIe §7.5.1 */
+#define PCI_VENDOR_ID 0x00
+#define PCI_DEVICE_ID 0x02
+#define PCI_COMMAND 0x04
+#define  PCI_COMMAND_IO 0x0001
+#define  PCI_COMMAND_MEMORY 0x0002
+#define  PCI_COMMAND_MASTER 0x0004          /* Bus Master Enable */
+#define  PCI_COMMAND_PARITY 0x0040
+#define  PCI_COMMAND_SERR 0x0100
+#define  PCI_COMMAND_INTX_DISABLE 0x0400    /* PCI LB 3.0 §6.2.2 */
+#define PCI_STATUS 0x06
+#define  PCI_STATUS_IMM_READY 0x0001        /* PCIe §7.5.1.1.4 */
+#define  PCI_STATUS_INTERRUPT 0x0008        /* INTx pending */
+#define  PCI_STATUS_CAP_LIST 0x0010
+#define  PCI_STATUS_PARITY 0x0100           /* Master Data Parity Error */
+#define  PCI_STATUS_SIG_TARGET_ABORT 0x0800
+#define  PCI_STATUS_REC_TARGET_ABORT 0x1000
+#define  PCI_STATUS_REC_MASTER_ABORT 0x2000
+#define  PCI_STATUS_SIG_SYSTEM_ERROR 0x4000
+#define  PCI_STATUS_DETECTED_PARITY 0x8000
+#define  PCI_STATUS_ERROR_BITS 0xf900
+#define PCI_REVISION_ID 0x08
+#define PCI_CLASS_PROG 0x09
+#define PCI_HEADER_TYPE 0x0e
+#define  PCI_HEADER_TYPE_MASK 0x7f
+#define  PCI_HEADER_TYPE_NORMAL 0
+#define  PCI_HEADER_TYPE_BRIDGE 1
+#define  PCI_HEADER_TYPE_MFD 0x80
+#define PCI_BASE_ADDRESS_0 0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID 0x2e
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_PIN 0x3d
+/* Type 1 (bridge) header, PCI-to-PCI Bridge Spec 1.2 §3.2 */
+#define PCI_PRIMARY_BUS 0x18
+#define PCI_SECONDARY_BUS 0x19
+#define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_BRIDGE_CONTROL 0x3e
+#define  PCI_BRIDGE_CTL_BUS_RESET 0x0040    /* Secondary Bus Reset */
+
+/* Capability IDs, PCI Code and ID Assignment Spec §2 */
+#define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_CAP_ID_AF 0x13
+
+/* Power Management, PCI PM 1.2 §3.2 */
+#define PCI_PM_PMC 2
+#define PCI_PM_CTRL 4
+#define  PCI_PM_CTRL_STATE_MASK 0x0003
+#define  PCI_PM_CTRL_NO_SOFT_RESET 0x0008   /* PCIe §7.5.2.2 */
+
+/* MSI, PCI LB 3.0 §6.8.1 */
+#define PCI_MSI_FLAGS 2
+#define  PCI_MSI_FLAGS_ENABLE 0x0001
+#define  PCI_MSI_FLAGS_QMASK 0x000e
+#define  PCI_MSI_FLAGS_QSIZE 0x0070
+#define  PCI_MSI_FLAGS_64BIT 0x0080
+#define  PCI_MSI_FLAGS_MASKBIT 0x0100
+
+/* MSI-X, PCI LB 3.0 §6.8.2 */
+#define PCI_MSIX_FLAGS 2
+#define  PCI_MSIX_FLAGS_QSIZE 0x07ff
+#define  PCI_MSIX_FLAGS_MASKALL 0x4000
+#define  PCI_MSIX_FLAGS_ENABLE 0x8000
+
+/* PCI Express capability, PCIe §7.5.3 */
+#define PCI_EXP_FLAGS 2
+#define  PCI_EXP_FLAGS_TYPE 0x00f0
+#define  PCI_EXP_FLAGS_SLOT 0x0100
+#define   PCI_EXP_TYPE_ENDPOINT 0x0
+#define   PCI_EXP_TYPE_LEG_END 0x1
+#define   PCI_EXP_TYPE_ROOT_PORT 0x4
+#define   PCI_EXP_TYPE_UPSTREAM 0x5
+#define   PCI_EXP_TYPE_DOWNSTREAM 0x6
+#define   PCI_EXP_TYPE_PCI_BRIDGE 0x7
+#define   PCI_EXP_TYPE_PCIE_BRIDGE 0x8
+#define   PCI_EXP_TYPE_RC_END 0x9
+#define   PCI_EXP_TYPE_RC_EC 0xa
+#define PCI_EXP_DEVCAP 4
+#define  PCI_EXP_DEVCAP_FLR 0x10000000      /* §7.5.3.3 bit 28 */
+#define PCI_EXP_DEVCTL 8
+#define  PCI_EXP_DEVCTL_BCR_FLR 0x8000      /* Initiate FLR, §7.5.3.4 */
+#define PCI_EXP_DEVSTA 10
+#define  PCI_EXP_DEVSTA_CED 0x0001
+#define  PCI_EXP_DEVSTA_NFED 0x0002
+#define  PCI_EXP_DEVSTA_FED 0x0004
+#define  PCI_EXP_DEVSTA_URD 0x0008
+#define  PCI_EXP_DEVSTA_TRPND 0x0020        /* Transactions Pending */
+#define PCI_EXP_LNKCAP 12
+#define  PCI_EXP_LNKCAP_DLLLARC 0x00100000  /* DLL Link Active Reporting */
+#define PCI_EXP_LNKSTA 18
+#define  PCI_EXP_LNKSTA_CLS 0x000f
+#define  PCI_EXP_LNKSTA_NLW 0x03f0
+#define  PCI_EXP_LNKSTA_LT 0x0800
+#define  PCI_EXP_LNKSTA_DLLLA 0x2000
+#define PCI_EXP_SLTCAP 20
+#define  PCI_EXP_SLTCAP_HPC 0x0040
+
+/* Advanced Features, AF ECN §2 */
+#define PCI_AF_CAP 3
+#define  PCI_AF_CAP_TP 0x01
+#define  PCI_AF_CAP_FLR 0x02
+#define PCI_AF_CTRL 4
+#define  PCI_AF_CTRL_FLR 0x01
+#define PCI_AF_STATUS 5
+#define  PCI_AF_STATUS_TP 0x01
+
+/* Extended capabilities, PCIe §7.6 */
+#define PCI_CFG_SPACE_SIZE 256
+#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_EXT_CAP_ID_SRIOV 0x0010
+#define PCI_ERR_UNCOR_STATUS 4              /* §7.8.4.2 */
+#define PCI_ERR_COR_STATUS 16               /* §7.8.4.5 */
+
+#endif

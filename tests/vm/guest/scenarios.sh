@@ -1,0 +1,112 @@
+# Scenarios: scn_<name>_<role>, role = first | capture | kexeced (see init).  What each proves
+# is in docs/lab.md; the host asserts on the sections they send (tests/vm/checks.py).
+ALL_DRIVERS="virtio_pci virtio_net virtio_blk e1000e nvme"
+
+# The facts every kernel reports when it starts: witnesses, the kernel's view, lspci, kdsafe.
+observe() {
+	section witness witness_all
+	section reset_method reset_methods
+	section lspci lspci -D -vvv -n
+	has_kdsafe && section probe kdsafe probe --json
+	return 0
+}
+
+# Load drivers, make them work (disk reads, pings), load the capture kernel.
+busy_first() {
+	load_drivers $ALL_DRIVERS
+	net_up
+	section health-first health
+	section load-capture load_capture
+}
+
+# probe vs kernel: kdsafe probe agrees with reset_method and lspci -vvv, no driver bound.
+scn_probe_first() { state_open; state_log "probe first"; observe; }
+
+# each reset method on each unbound device: the kernel's reset first (baseline), then kdsafe's.
+scn_methods_first() {
+	local a m
+	state_open; state_log "methods first"
+	for a in $(targets); do
+		for m in $(cat $SYS/$a/reset_method 2>/dev/null); do
+			dirty $a
+			say "@@ begin $role kernel:$m@$a"
+			witness $a >&3
+			kernel_reset $a $m >&3 2>&1; say "rc=$?"
+			witness $a >&3
+			say "@@ end $role kernel:$m@$a rc=0"
+		done
+	done
+	has_reset || return 0
+	for a in $(targets); do
+		for m in flr af-flr pm bus; do
+			dirty $a
+			say "@@ begin $role kdsafe:$m@$a"
+			witness $a >&3
+			kdsafe reset --allow-real-sysfs --json --method $m $a >&3 2>&1; say "rc=$?"
+			witness $a >&3
+			say "@@ end $role kdsafe:$m@$a rc=0"
+		done
+	done
+}
+
+# crash cycle: crash with busy drivers; the capture kernel records what it inherited, resets
+# (once kdsafe reset exists), then loads the drivers and checks they work.
+scn_crash_first() { state_open; state_log "crash first"; busy_first && echo c > /proc/sysrq-trigger; }
+scn_crash_capture() {
+	local a
+	observe
+	if has_reset; then
+		for a in $(targets); do
+			section "reset@$a" kdsafe reset --allow-real-sysfs --json --method auto $a
+		done
+		section witness-after-reset witness_all
+		section lspci-after-reset lspci -D -vvv -n
+	fi
+	state_open; state_log "crash capture: drivers"
+	load_drivers $ALL_DRIVERS
+	net_up
+	section health health
+	state_log "crash capture: done"
+}
+
+# e1000e under traffic: the host sends UDP to the NIC (hostfwd on 127.0.0.1) from "@@ traffic"
+# until QEMU exits.  kdsafe.mode = none | kernel-bus | kdsafe decides the reset before the driver.
+E1000E() { for a in $(targets); do [ "$(kind $a)" = e1000e ] && echo $a && return; done; }
+scn_traffic_first() {
+	state_open; state_log "traffic first mode=$(cmdarg kdsafe.mode)"
+	load_drivers e1000e
+	net_up
+	section health-first health
+	section load-capture load_capture || return 1
+	say "@@ traffic"
+	sleep 2
+	echo c > /proc/sysrq-trigger
+}
+scn_traffic_capture() {
+	local a=$(E1000E) mode=$(cmdarg kdsafe.mode)
+	section witness witness $a
+	sleep 0.5
+	section witness-later witness $a   # RX head moving: DMA into the old kernel's memory
+	case $mode in
+	kernel-bus) section reset kernel_reset $a bus ;;
+	kdsafe) section reset kdsafe reset --allow-real-sysfs --json --method auto $a ;;
+	esac
+	section witness-after-reset witness $a
+	state_open; state_log "traffic capture mode=$mode: loading e1000e"
+	load_drivers e1000e
+	net_up
+	section health health
+	state_log "traffic capture mode=$mode: done"
+}
+
+# clean kexec: what a kernel inherits after `kexec -e` (device_shutdown ran).
+scn_kexec_first() {
+	state_open; state_log "kexec first"
+	load_drivers $ALL_DRIVERS
+	net_up
+	section health-first health
+	section load-kexec kexec -l /boot/vmlinuz --initrd=/boot/initrd.img \
+		--append="$KAPPEND $(kdsafe_args) kdsafe.kexeced=1" || return 1
+	kexec -e
+}
+scn_kexec_kexeced() { observe; }

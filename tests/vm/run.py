@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""make check-vm: boot the lab guest through each scenario and assert on independent witnesses.
+
+Usage: run.py --cache DIR --kdsafe build/kdsafe [--cycles N] [SCENARIO...]
+Scenarios: probe methods crash traffic kexec (docs/lab.md says what each proves).
+Logs of every boot stay in CACHE/run/ (TAG.console, TAG.report, TAG.qemu, state.img).
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+import vm  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Hang detectors, generous against the lab notes' timings (generic kernel, TCG, 2 cores):
+T_ONE_BOOT = 120   # start -> /init 5-7 s, plus the scenario's own work (methods: ~20 resets)
+T_CYCLE = 180      # bare crash cycle 17-22 s, plus drivers, kexec -p load 1.3-1.9 s, reports
+T_TRAFFIC = 120    # same cycle with e1000e only; a cycle that hangs costs this much
+
+
+class Scenario:
+    def __init__(self, name):
+        self.name, self.fails, self.notes, self.asserts, self.wall = name, [], [], 0, 0.0
+
+    def check(self, ok, msg):
+        self.asserts += 1
+        if not ok:
+            self.fails.append(msg)
+        return ok
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+
+def die(msg):
+    print(f"check-vm: FAIL: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def targets(b, role):
+    return checks.witnesses(b.get(role, "witness"))
+
+
+def lab_addrs_present(s, b, role):
+    w = targets(b, role)
+    for d in vm.DEVICES:
+        s.check(d["addr"] in w, f"{d['name']} not at {d['addr']} (witnesses: {sorted(w)})")
+
+
+def check_probe(s, b, role, lab):
+    if not lab.kdsafe:
+        return s.note("probe vs kernel: not run (--no-kdsafe)")
+    fails = checks.probe_agrees(b.get(role, "probe") or "", b.get(role, "lspci"),
+                                b.get(role, "reset_method"))
+    s.check(not fails, f"{role}: kdsafe probe vs lspci/reset_method: " + "; ".join(fails))
+    return fails
+
+
+def health_ok(text, nics=None):
+    """Every NIC has carrier and answers ping; every disk's first sector is its magic."""
+    lines = (text or "").splitlines()
+    bad = [l for l in lines if l.startswith("nic ") and (nics is None or l.split()[1] in nics)
+           and ("carrier=1" not in l or "ping=ok" not in l)]
+    bad += [l for l in lines if l.startswith("disk ") and nics is None
+            and not any(m in l for m in vm.DISKS.values())]
+    seen = [l for l in lines if l.startswith(("nic ", "disk "))]
+    return (not bad and bool(seen)), bad or ["no health lines"] if not seen else bad
+
+
+def reset_witness_pairs(text):
+    """(before, after, rc) from a section written by scn_methods_first."""
+    ws = [l for l in (text or "").splitlines() if l.startswith("w ")]
+    rc = [l for l in (text or "").splitlines() if l.startswith("rc=")]
+    if len(ws) != 2 or not rc:
+        return None
+    a, b = (list(checks.witnesses(x).values())[0] for x in ws)
+    return a, b, int(rc[-1][3:])
+
+
+# --- scenarios ---
+def scn_probe(lab, s):
+    b = lab.boot("probe", "probe", T_ONE_BOOT)
+    s.wall = b.wall
+    if not s.check(b.finished("first"), f"guest did not finish ({b.status})"):
+        return
+    lab_addrs_present(s, b, "first")
+    f = check_probe(s, b, "first", lab)
+    if lab.kdsafe and not f:
+        n = len(checks.probe_functions(b.get("first", "probe")))
+        s.note(f"kdsafe probe agrees with lspci -vvv and reset_method on all {n} functions")
+
+
+def scn_methods(lab, s):
+    b = lab.boot("methods", "methods", T_ONE_BOOT + 60, lab.reset_arg)
+    s.wall = b.wall
+    if not s.check(b.finished("first"), f"guest did not finish ({b.status})"):
+        return
+    rm = checks.reset_methods(b.get("first", "reset_method") if b.get("first", "reset_method")
+                              else "\n".join(f"rm {d['addr']} -" for d in []))
+    for d in vm.DEVICES:
+        rows = []
+        for m in d["kernel_rm"] or []:
+            p = reset_witness_pairs(b.get("first", f"kernel:{m}@{d['addr']}"))
+            if not s.check(p, f"{d['name']} kernel {m}: no witness pair"):
+                continue
+            before, after, rc = p
+            s.check(checks.engine(before), f"{d['name']}: could not dirty it before kernel {m}")
+            cleared = checks.engine(after) is False
+            s.check(cleared == (m in d["effective"]),
+                    f"{d['name']} kernel {m}: cleared={cleared}, lab notes expect "
+                    f"{'cleared' if m in d['effective'] else 'no-op'} (rc={rc})")
+            rows.append(f"{m}={'resets' if cleared else 'no-op'}(rc={rc})")
+        s.note(f"kernel {d['name']}: {' '.join(rows) or 'no reset file'}")
+        if not lab.reset:
+            continue
+        rows = []
+        for m in ("flr", "af-flr", "pm", "bus"):
+            p = reset_witness_pairs(b.get("first", f"kdsafe:{m}@{d['addr']}"))
+            if not s.check(p, f"{d['name']} kdsafe {m}: no witness pair"):
+                continue
+            before, after, rc = p
+            cleared = checks.engine(after) is False
+            if rc == 0:   # kdsafe must never claim a reset the registers do not show
+                s.check(cleared and not checks.bme(after),
+                        f"{d['name']} kdsafe {m}: exit 0 but cleared={cleared} bme={checks.bme(after)}")
+            if m in d["effective"]:
+                s.check(rc == 0 and cleared, f"{d['name']} kdsafe {m}: kernel baseline resets, "
+                                             f"kdsafe rc={rc} cleared={cleared}")
+            rows.append(f"{m}=rc{rc}/{'resets' if cleared else 'no-op'}")
+        s.note(f"kdsafe {d['name']}: {' '.join(rows)}")
+    if not lab.reset:
+        s.note("kdsafe reset per method: not run: kdsafe reset missing")
+
+
+def scn_crash(lab, s):
+    b = lab.boot("crash", "crash", T_CYCLE, lab.reset_arg)
+    s.wall = b.wall
+    ok, bad = health_ok(b.get("first", "health-first"))
+    s.check(ok, f"first kernel health: {bad}")
+    s.check(b.rcs.get(("first", "load-capture")) == 0, "kexec -p failed")
+    if not s.check(b.finished("capture"), f"capture kernel did not finish ({b.status})"):
+        return
+    lab_addrs_present(s, b, "capture")
+    w = targets(b, "capture")
+    funcs = {}
+    if not check_probe(s, b, "capture", lab) and lab.kdsafe:
+        funcs = checks.probe_functions(b.get("capture", "probe"))
+    for d in vm.DEVICES:
+        x = w.get(d["addr"], {})
+        if not x:
+            continue
+        dirty = checks.bme(x) and checks.engine(x)
+        s.check(dirty, f"{d['name']}: capture kernel did not inherit a running device "
+                       f"(lab notes: all endpoints busy after a crash): {x}")
+        v = checks.j_verdict(funcs[d["addr"]]) if d["addr"] in funcs else None
+        if funcs:
+            s.check(not dirty or v == "active-dma", f"{d['name']}: running device, verdict {v}")
+        s.note(f"inherited {d['name']}: bme={int(checks.bme(x))} engine={checks.engine(x)} "
+               f"verdict={v}")
+    if not lab.reset:
+        s.note("reset + witnesses cleared + health: not run: kdsafe reset missing")
+        ok, bad = health_ok(b.get("capture", "health"))
+        s.note(f"health after drivers without reset (measured, not asserted): {'ok' if ok else bad}")
+        return
+    after = checks.witnesses(b.get("capture", "witness-after-reset"))
+    for d in vm.DEVICES:
+        rc = b.rcs.get(("capture", f"reset@{d['addr']}"))
+        x = after.get(d["addr"], {})
+        if rc == 0:
+            s.check(checks.engine(x) is False and not checks.bme(x),
+                    f"{d['name']}: kdsafe reset exit 0 but witness {x}")
+        if d["effective"]:
+            s.check(rc == 0, f"{d['name']}: kdsafe reset --method auto rc={rc}")
+        s.note(f"reset {d['name']}: rc={rc} engine={checks.engine(x)} bme={x and checks.bme(x)}")
+    ok, bad = health_ok(b.get("capture", "health"))
+    s.check(ok, f"health after reset and drivers: {bad}")
+
+
+class Traffic:
+    """UDP datagrams to the e1000e's hostfwd on 127.0.0.1, from the guest's "@@ traffic" marker
+    until QEMU exits (bounded by the boot's timeout)."""
+
+    def __init__(self, port):
+        self.port, self.stop, self.sent, self.t = port, threading.Event(), 0, None
+
+    def on_marker(self, m):
+        if m == "traffic" and not self.t:
+            self.t = threading.Thread(target=self.run, daemon=True)
+            self.t.start()
+        elif m is None:
+            self.stop.set()
+            if self.t:
+                self.t.join()
+
+    def run(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as so:
+            while not self.stop.is_set():
+                for _ in range(20):
+                    so.sendto(b"x" * 1000, ("127.0.0.1", self.port))
+                    self.sent += 1
+                time.sleep(0.01)   # ~2000 datagrams/s
+
+
+def traffic_cycle(lab, mode, i):
+    tr = Traffic(lab.port)
+    b = lab.boot("traffic", f"traffic-{mode}-{i}", T_TRAFFIC, f"{lab.reset_arg} kdsafe.mode={mode}",
+                 tr.on_marker)
+    ok, _ = health_ok(b.get("capture", "health"))
+    before = checks.witnesses(b.get("capture", "witness"))
+    w = list(before.values())[0] if before else {}
+    if b.finished("capture") and ok:
+        out = "ok"
+    elif b.status in ("abort", "timeout"):
+        out = b.status
+    else:
+        out = f"fail({b.status})"
+    return dict(outcome=out, wall=b.wall, sent=tr.sent, traffic=tr.t is not None,
+                dirty=bool(w) and checks.bme(w) and checks.engine(w), b=b)
+
+
+def scn_traffic(lab, s):
+    mode = "kdsafe" if lab.reset else "kernel-bus"
+    label = {"kdsafe": "kdsafe reset --method auto", "kernel-bus": "kernel bus reset (sysfs)"}[mode]
+    res = {}
+    for m in ("none", mode):
+        res[m] = [traffic_cycle(lab, m, i) for i in range(lab.cycles)]
+    s.wall = sum(r["wall"] for rs in res.values() for r in rs)
+    for m, rs in res.items():
+        for i, r in enumerate(rs):
+            s.check(r["traffic"], f"{m} cycle {i}: guest never asked for traffic ({r['outcome']})")
+            s.check(r["outcome"] == "ok" or r["dirty"],
+                    f"{m} cycle {i}: capture kernel saw no running e1000e")
+    none, rst = res["none"], res[mode]
+    k = sum(r["outcome"] != "ok" for r in none)
+    s.note(f"without reset: {k} of {len(none)} cycles failed "
+           f"({', '.join(r['outcome'] for r in none)}) - measured, not asserted")
+    for i, r in enumerate(rst):
+        s.check(r["outcome"] == "ok", f"with {label}: cycle {i} {r['outcome']}")
+    s.note(f"with {label}: {sum(r['outcome'] == 'ok' for r in rst)} of {len(rst)} cycles ok; "
+           f"cycle walls {', '.join(f'{r['wall']:.0f}s' for rs in res.values() for r in rs)}")
+    log = lab.state_log()
+    for m, rs in res.items():
+        done = log.count(f"traffic capture mode={m}: done")
+        s.check(done == sum(r["outcome"] == "ok" for r in rs),
+                f"state disk says {done} {m} cycles done, harness saw "
+                f"{sum(r['outcome'] == 'ok' for r in rs)}")
+
+
+def scn_kexec(lab, s):
+    b = lab.boot("kexec", "kexec", T_CYCLE)
+    s.wall = b.wall
+    ok, bad = health_ok(b.get("first", "health-first"))
+    s.check(ok, f"first kernel health: {bad}")
+    if not s.check(b.finished("kexeced"), f"kexec'd kernel did not finish ({b.status})"):
+        return
+    lab_addrs_present(s, b, "kexeced")
+    check_probe(s, b, "kexeced", lab)
+    for d in vm.DEVICES:
+        x = targets(b, "kexeced").get(d["addr"], {})
+        keys = " ".join(f"{k}={x[k]}" for k in ("vstatus", "cc", "csts", "rctl", "tctl") if k in x)
+        s.note(f"after kexec -e {d['name']}: bme={int(checks.bme(x))} {keys}" if x else d["name"])
+        if x and x["kind"] == "virtio":   # lab notes: device_shutdown resets virtio, BME off
+            s.check(not checks.bme(x) and checks.engine(x) is False, f"{d['name']} not quiet: {x}")
+
+
+SCENARIOS = {"probe": scn_probe, "methods": scn_methods, "crash": scn_crash,
+             "traffic": scn_traffic, "kexec": scn_kexec}
+
+
+def prepare(a):
+    if not shutil.which("qemu-system-x86_64"):
+        die("qemu-system-x86_64 not found: install qemu-system-x86")
+    for t in ("kexec", "lspci", "busybox"):
+        if not shutil.which(t):
+            die(f"{t} not found: install kexec-tools, pciutils, busybox-static")
+    if a.no_kdsafe:
+        kd, reset = None, False
+    else:
+        kd = os.path.abspath(a.kdsafe)
+        if not os.access(kd, os.X_OK):
+            die(f"{a.kdsafe} missing: build kdsafe first (make)")
+        reset = subprocess.run([kd, "reset", "--help"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL).returncode == 0
+    r = subprocess.run([f"{HERE}/fetch-kernel.sh", a.cache], stdout=subprocess.PIPE, text=True)
+    if r.returncode:
+        die("kernel package not available (see fetch-kernel messages above)")
+    tree = r.stdout.strip().splitlines()[-1]
+    work = os.path.join(a.cache, "run")
+    os.makedirs(work, exist_ok=True)
+    if subprocess.run([f"{HERE}/mkinitramfs.sh", tree, kd or "none", work]).returncode:
+        die("initramfs build failed")
+    lab = vm.Lab(work, f"{work}/vmlinuz", f"{work}/initrd.cpio.gz")
+    lab.make_disks()
+    lab.kdsafe, lab.reset, lab.cycles = kd, reset, a.cycles
+    lab.reset_arg = "kdsafe.reset=1" if reset else ""
+    return lab
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--cache", required=True)
+    p.add_argument("--kdsafe", default="build/kdsafe")
+    p.add_argument("--no-kdsafe", action="store_true", help="develop the harness without the binary")
+    p.add_argument("--cycles", type=int, default=2, help="e1000e traffic cycles per mode")
+    p.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    a = p.parse_args()
+    bad = [x for x in a.scenarios if x not in SCENARIOS]
+    if bad:
+        die(f"unknown scenario {bad}; known: {' '.join(SCENARIOS)}")
+    t0 = time.monotonic()
+    lab = prepare(a)
+    print(f"check-vm: prepared in {time.monotonic() - t0:.0f}s; kdsafe reset "
+          f"{'present' if lab.reset else 'missing'}; logs in {lab.dir}", flush=True)
+    done = []
+    for name in a.scenarios:
+        s = Scenario(name)
+        SCENARIOS[name](lab, s)
+        done.append(s)
+        print(f"{'PASS' if not s.fails else 'FAIL'} {name:8} {s.wall:6.1f}s  "
+              f"({s.asserts} checks)", flush=True)
+        for n in s.notes:
+            print(f"     {n}")
+        for f in s.fails:
+            print(f"  !! {f}")
+    failed = sum(bool(s.fails) for s in done)
+    print(f"check-vm: total {time.monotonic() - t0:.0f}s")
+    print(f"check-vm: {len(done) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
