@@ -4,9 +4,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= gcc
 
-PKGS := libpci libkmod json-c
+PKGS := libpci libkmod json-c inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c) -lpthread
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c -linih) -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
 	-Wno-format-nonliteral
@@ -39,6 +39,12 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(T)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(T)/tools/%)
 
+# per-topic fragments (mk/*.mk) may add to CHECK_EXTRA, BENCH_EXTRA and
+# define their own targets
+CHECK_EXTRA :=
+BENCH_EXTRA :=
+-include $(sort $(wildcard mk/*.mk))
+
 .PHONY: all check check-unit check-cli analyze bench install clean fuzz
 all: $(B)/kdsafe
 
@@ -64,14 +70,14 @@ $(T)/kdsafe: $(T_CLI_OBJS) $(T)/libkdsafe.a
 
 $(T)/tests/%: tests/unit/%.c $(UNIT_SUPPORT) $(T)/libkdsafe.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -Itests/unit -o $@ $< $(UNIT_SUPPORT) \
+	$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -Itests/unit -Itests/unit/support -o $@ $< $(UNIT_SUPPORT) \
 		$(T)/libkdsafe.a $(PKG_LIBS) -lcmocka
 
 $(T)/tools/%: tests/tools/%.c $(T)/libkdsafe.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -o $@ $< $(T)/libkdsafe.a $(PKG_LIBS)
 
-check: analyze check-unit check-cli
+check: analyze check-unit check-cli $(CHECK_EXTRA)
 	@echo "make check: all passed"
 
 check-unit: $(UNIT_BINS)
@@ -88,8 +94,8 @@ analyze:
 		$(CC) $(BASE_CFLAGS) -O0 -fanalyzer -fsyntax-only $$f; done
 	@echo "analyze: no warnings from gcc -fanalyzer"
 
-bench: $(B)/kdsafe $(T)/tools/mkfixture
-	KDSAFE=$(CURDIR)/$(B)/kdsafe TOOLS=$(CURDIR)/$(T)/tools bench/run.sh
+bench: $(B)/kdsafe $(T)/tools/mkfixture $(BENCH_EXTRA)
+	KDSAFE=$(CURDIR)/$(B)/kdsafe TOOLS=$(CURDIR)/$(T)/tools bench/probe.sh
 
 install: $(B)/kdsafe
 	install -D -m 0755 $(B)/kdsafe $(DESTDIR)$(PREFIX)/sbin/kdsafe
