@@ -50,7 +50,8 @@ all: $(B)/kdsafe
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libkdsafe.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -60,7 +61,8 @@ $(B)/kdsafe: $(CLI_OBJS) $(B)/libkdsafe.a
 
 $(T)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -c -o $@ $<
 
 $(T)/libkdsafe.a: $(T_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^

@@ -117,24 +117,36 @@ static const struct node *find_node(const struct kd_prober *p,
 	return NULL;
 }
 
+static bool same_bus(const struct kd_addr *a, const struct kd_addr *b)
+{
+	return a->domain == b->domain && a->bus == b->bus;
+}
+
+/* nodes are sorted, so a bus is one contiguous run */
 static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
 {
-	size_t count = 0, i;
+	size_t lo = 0, hi = p->n, end;
 
-	for (i = 0; i < p->n; i++)
-		if (p->nodes[i].addr.domain == in->addr.domain &&
-		    p->nodes[i].addr.bus == in->addr.bus &&
-		    !kd_addr_eq(&p->nodes[i].addr, &in->addr))
-			count++;
-	if (!count)
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct kd_addr *m = &p->nodes[mid].addr;
+
+		if (m->domain < in->addr.domain ||
+		    (m->domain == in->addr.domain && m->bus < in->addr.bus))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < p->n && same_bus(&p->nodes[end].addr, &in->addr);
+	     end++)
+		;
+	if (end - lo <= 1)
 		return 0;
-	in->siblings = calloc(count, sizeof(*in->siblings));
+	in->siblings = calloc(end - lo - 1, sizeof(*in->siblings));
 	if (!in->siblings)
 		return -ENOMEM;
-	for (i = 0; i < p->n; i++)
-		if (p->nodes[i].addr.domain == in->addr.domain &&
-		    p->nodes[i].addr.bus == in->addr.bus &&
-		    !kd_addr_eq(&p->nodes[i].addr, &in->addr))
+	for (size_t i = lo; i < end; i++)
+		if (!kd_addr_eq(&p->nodes[i].addr, &in->addr))
 			in->siblings[in->n_siblings++] = p->nodes[i].addr;
 	return 0;
 }
