@@ -93,7 +93,7 @@ check-cli: $(T)/kdsafe $(TOOL_BINS)
 analyze:
 	@mkdir -p $(B)/analyze
 	@set -e; for f in $(LIB_SRCS) $(CLI_SRCS); do \
-		$(CC) $(BASE_CFLAGS) -O0 -fanalyzer -fsyntax-only $$f; done
+		$(CC) $(BASE_CFLAGS) -O0 -fanalyzer -c -o /dev/null $$f; done
 	@echo "analyze: no warnings from gcc -fanalyzer"
 
 bench: $(B)/kdsafe $(T)/tools/mkfixture $(BENCH_EXTRA)

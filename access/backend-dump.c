@@ -17,8 +17,8 @@ struct dump_func {
 	struct kd_addr addr;
 	size_t len;
 	uint8_t *cfg;
-	unsigned n_annot;
-	struct kd_dump_annot *annot;
+	char *annot; /* "key\0value\0..." as the parser packed it */
+	size_t annot_len;
 };
 
 struct dump_state {
@@ -30,7 +30,8 @@ struct dump_state {
 static int add_func(const struct kd_dump_func *f, void *data)
 {
 	struct dump_state *st = data;
-	struct dump_func *d;
+	uint8_t *cfg;
+	char *annot;
 
 	for (size_t i = 0; i < st->n; i++)
 		if (kd_addr_eq(&st->v[i].addr, &f->addr))
@@ -44,32 +45,19 @@ static int add_func(const struct kd_dump_func *f, void *data)
 		st->v = v;
 		st->cap = cap;
 	}
-	d = &st->v[st->n];
-	memset(d, 0, sizeof(*d));
-	d->addr = f->addr;
-	d->len = f->len;
-	d->cfg = malloc(f->len);
-	d->annot = calloc(f->n_annot ? f->n_annot : 1, sizeof(*d->annot));
-	if (!d->cfg || !d->annot)
-		goto nomem;
-	memcpy(d->cfg, f->cfg, f->len);
-	for (unsigned i = 0; i < f->n_annot; i++) {
-		d->annot[i].key = strdup(f->annot[i].key);
-		d->annot[i].value = strdup(f->annot[i].value);
-		d->n_annot++;
-		if (!d->annot[i].key || !d->annot[i].value)
-			goto nomem;
+	cfg = malloc(f->len);
+	annot = malloc(f->annot_used + 1);
+	if (!cfg || !annot) {
+		free(cfg);
+		free(annot);
+		return -ENOMEM;
 	}
-	st->n++;
+	memcpy(cfg, f->cfg, f->len);
+	memcpy(annot, f->annot_buf, f->annot_used);
+	st->v[st->n++] = (struct dump_func){ .addr = f->addr, .len = f->len,
+					     .cfg = cfg, .annot = annot,
+					     .annot_len = f->annot_used };
 	return 0;
-nomem:
-	for (unsigned i = 0; i < d->n_annot; i++) {
-		free(d->annot[i].key);
-		free(d->annot[i].value);
-	}
-	free(d->annot);
-	free(d->cfg);
-	return -ENOMEM;
 }
 
 static void dump_cleanup(struct kd_ctx *ctx, void *state)
@@ -78,10 +66,6 @@ static void dump_cleanup(struct kd_ctx *ctx, void *state)
 
 	(void)ctx;
 	for (size_t i = 0; i < st->n; i++) {
-		for (unsigned j = 0; j < st->v[i].n_annot; j++) {
-			free(st->v[i].annot[j].key);
-			free(st->v[i].annot[j].value);
-		}
 		free(st->v[i].annot);
 		free(st->v[i].cfg);
 	}
@@ -116,9 +100,15 @@ static struct dump_func *find(struct dump_state *st, const struct kd_addr *a)
 
 static const char *annot(const struct dump_func *d, const char *key)
 {
-	for (unsigned i = 0; i < d->n_annot; i++)
-		if (strcmp(d->annot[i].key, key) == 0)
-			return d->annot[i].value;
+	const char *p = d->annot, *end = d->annot + d->annot_len;
+
+	while (p < end) {
+		const char *value = p + strlen(p) + 1;
+
+		if (strcmp(p, key) == 0)
+			return value;
+		p = value + strlen(value) + 1;
+	}
 	return NULL;
 }
 

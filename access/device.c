@@ -63,7 +63,7 @@ static int read_config(struct kd_dev *dev)
 	static const size_t steps[] = { 64, KD_CFG_SPACE_SIZE,
 					KD_CFG_SPACE_EXP_SIZE };
 	struct kd_ctx *ctx = dev->ctx;
-	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE);
+	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE), *shrunk;
 	size_t have = 0;
 
 	if (!buf)
@@ -87,10 +87,10 @@ static int read_config(struct kd_dev *dev)
 		free(buf);
 		return -EIO;
 	}
+	/* keep only what the device exposed: 4096 functions x 4 KiB adds up */
+	shrunk = realloc(buf, have);
 	free(dev->cfg);
-	dev->cfg = realloc(buf, have);
-	if (!dev->cfg)
-		dev->cfg = buf;
+	dev->cfg = shrunk ? shrunk : buf;
 	dev->cfg_len = have;
 	return 0;
 }

@@ -28,11 +28,8 @@ struct parser {
 
 static void clear_annot(struct kd_dump_func *f)
 {
-	for (unsigned i = 0; i < f->n_annot; i++) {
-		free(f->annot[i].key);
-		free(f->annot[i].value);
-	}
 	f->n_annot = 0;
+	f->annot_used = 0;
 }
 
 #define PERR(p, ...)                                                        \
@@ -113,22 +110,22 @@ static void parse_annot(struct parser *p, char *s)
 		drop_dev(p);
 		return;
 	}
-	if (p->f->n_annot == KD_DUMP_MAX_ANNOT) {
-		PERR(p, "more than %d annotations", KD_DUMP_MAX_ANNOT);
+	if (p->f->n_annot == KD_DUMP_MAX_ANNOT ||
+	    p->f->annot_used + strlen(s) + 1 > KD_DUMP_ANNOT_BYTES) {
+		PERR(p, "too many annotations (at most %d, %d bytes)",
+		     KD_DUMP_MAX_ANNOT, KD_DUMP_ANNOT_BYTES);
 		drop_dev(p);
 		return;
 	}
 	*eq = '\0';
-	p->f->annot[p->f->n_annot].key = strdup(s);
-	p->f->annot[p->f->n_annot].value = strdup(eq + 1);
-	if (!p->f->annot[p->f->n_annot].key ||
-	    !p->f->annot[p->f->n_annot].value) {
-		free(p->f->annot[p->f->n_annot].key);
-		free(p->f->annot[p->f->n_annot].value);
-		PERR(p, "out of memory");
-		drop_dev(p);
-		return;
-	}
+	/* key and value land back to back, each NUL-terminated */
+	memcpy(p->f->annot_buf + p->f->annot_used, s, strlen(s) + 1);
+	p->f->annot[p->f->n_annot].key = p->f->annot_buf + p->f->annot_used;
+	p->f->annot_used += strlen(s) + 1;
+	memcpy(p->f->annot_buf + p->f->annot_used, eq + 1, strlen(eq + 1) + 1);
+	p->f->annot[p->f->n_annot].value = p->f->annot_buf +
+					   p->f->annot_used;
+	p->f->annot_used += strlen(eq + 1) + 1;
 	p->f->n_annot++;
 }
 

@@ -21,10 +21,11 @@
 #include "access.h"
 
 #define KD_DUMP_MAX_ANNOT 16
+#define KD_DUMP_ANNOT_BYTES 2048
 
 struct kd_dump_annot {
-	char *key;
-	char *value;
+	const char *key;   /* point into annot_buf */
+	const char *value;
 };
 
 struct kd_dump_func {
@@ -34,6 +35,9 @@ struct kd_dump_func {
 	uint8_t cfg[KD_CFG_SPACE_EXP_SIZE];
 	unsigned n_annot;
 	struct kd_dump_annot annot[KD_DUMP_MAX_ANNOT];
+	/* "key\0value\0key\0value\0..." */
+	size_t annot_used;
+	char annot_buf[KD_DUMP_ANNOT_BYTES];
 };
 
 /* Value of annotation key, or NULL. */
