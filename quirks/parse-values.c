@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Values inside quirk files: hex numbers (setpci style), durations, section
+ * headers (device matches) and steps.  Pure functions over strings; the
+ * error texts they return are reported by parse.c with file:line:col.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/* ---- numbers and durations --------------------------------------------- */
+
+/* Hex digits with an optional 0x, as setpci: 0 or -EINVAL / -ERANGE. */
+int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX >> 4))
+			return -ERANGE;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+const char *qparse_duration(const char *s, size_t len, uint64_t *ns)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 },
+	};
+	uint64_t v = 0;
+	size_t i = 0;
+
+	while (i < len && isdigit((unsigned char)s[i])) {
+		if (v > KD_QUIRK_MAX_NS)
+			return "duration too long (at most 600s)";
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		i++;
+	}
+	if (i == 0)
+		return "expected a duration such as 250ms (units ns, us, ms, "
+		       "s)";
+	if (i == len) {
+		if (v == 0) {
+			*ns = 0;
+			return NULL;
+		}
+		return "duration needs a unit (ns, us, ms or s)";
+	}
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		if (strlen(units[u].unit) == len - i &&
+		    memcmp(units[u].unit, s + i, len - i) == 0) {
+			if (v > KD_QUIRK_MAX_NS / units[u].mul)
+				return "duration too long (at most 600s)";
+			*ns = v * units[u].mul;
+			return NULL;
+		}
+	}
+	return "unknown duration unit (use ns, us, ms or s)";
+}
+
+/* ---- device match ------------------------------------------------------ */
+
+/* "VVVV" or "*" into *out (-1 for any). */
+static int parse_id16(const char *s, size_t len, int *out)
+{
+	uint64_t v;
+
+	if (len == 1 && s[0] == '*') {
+		*out = -1;
+		return 0;
+	}
+	if (len > 6 || qparse_hex(s, len, 0xffff, &v) < 0)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_pair(const char *s, size_t len, int *a, int *b)
+{
+	const char *colon = memchr(s, ':', len);
+
+	if (!colon)
+		return -EINVAL;
+	if (parse_id16(s, (size_t)(colon - s), a) < 0 ||
+	    parse_id16(colon + 1, len - (size_t)(colon - s) - 1, b) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static bool has_prefix(const char *s, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len >= n && memcmp(s, p, n) == 0;
+}
+
+#define MSG(...) (snprintf(msgbuf, msglen, __VA_ARGS__), msgbuf)
+
+const char *qparse_match(const char *text, struct kd_quirk_matchspec *m,
+			 size_t *err_off, char *msgbuf, size_t msglen)
+{
+	bool id = false, subsys = false, cls = false, rev = false;
+	size_t pos = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->vendor = m->device = m->subsys_vendor = m->subsys_device = -1;
+	for (;;) {
+		const char *t;
+		size_t len;
+
+		while (text[pos] == ' ' || text[pos] == '\t')
+			pos++;
+		if (!text[pos])
+			break;
+		t = text + pos;
+		len = strcspn(t, " \t");
+		*err_off = pos;
+		pos += len;
+		if (has_prefix(t, len, "subsys=")) {
+			if (subsys)
+				return "subsys= given twice";
+			subsys = true;
+			if (parse_pair(t + 7, len - 7, &m->subsys_vendor,
+				       &m->subsys_device) < 0)
+				return "expected subsys=VVVV:DDDD (hex or *)";
+		} else if (has_prefix(t, len, "class=")) {
+			const char *slash = memchr(t, '/', len);
+			size_t vlen = slash ? (size_t)(slash - t) - 6 : len - 6;
+			uint64_t v, mask = 0xffffff;
+
+			if (cls)
+				return "class= given twice";
+			cls = true;
+			if (qparse_hex(t + 6, vlen, 0xffffff, &v) < 0 ||
+			    (slash && qparse_hex(slash + 1,
+						 len - (size_t)(slash - t) - 1,
+						 0xffffff, &mask) < 0))
+				return "expected class=0xCCSSPP[/0xMASK] "
+				       "(24-bit hex)";
+			if (mask == 0)
+				return "class mask is zero (drop class= to "
+				       "match any class)";
+			if (v & ~mask)
+				return MSG("class 0x%06llx has bits outside "
+					   "mask 0x%06llx",
+					   (unsigned long long)v,
+					   (unsigned long long)mask);
+			m->class_value = (uint32_t)v;
+			m->class_mask = (uint32_t)mask;
+		} else if (has_prefix(t, len, "rev=")) {
+			const char *dash = memchr(t, '-', len);
+			size_t vlen = dash ? (size_t)(dash - t) - 4 : len - 4;
+			uint64_t lo, hi;
+
+			if (rev)
+				return "rev= given twice";
+			rev = true;
+			if (qparse_hex(t + 4, vlen, 0xff, &lo) < 0)
+				return "expected rev=0xNN or rev=0xNN-0xMM";
+			hi = lo;
+			if (dash && qparse_hex(dash + 1,
+					       len - (size_t)(dash - t) - 1,
+					       0xff, &hi) < 0)
+				return "expected rev=0xNN or rev=0xNN-0xMM";
+			if (lo > hi)
+				return "revision range is empty (low > high)";
+			m->has_rev = true;
+			m->rev_lo = (uint8_t)lo;
+			m->rev_hi = (uint8_t)hi;
+		} else if (memchr(t, ':', len) && !memchr(t, '=', len)) {
+			if (id)
+				return "more than one vendor:device (one "
+				       "section per device)";
+			id = true;
+			if (parse_pair(t, len, &m->vendor, &m->device) < 0)
+				return "expected VVVV:DDDD (hex or *)";
+			if (m->vendor < 0 && m->device >= 0)
+				return "a device ID needs a vendor ID (*:DDDD "
+				       "matches nothing useful)";
+		} else {
+			return MSG("unknown match '%.*s' (expected VVVV:DDDD, "
+				   "subsys=, class= or rev=)",
+				   (int)(len > 40 ? 40 : len), t);
+		}
+	}
+	*err_off = 0;
+	if (!id && !subsys && !cls && !rev)
+		return "empty device match (use [*:*] to match every device)";
+	return NULL;
+}
+
+unsigned qmatch_specificity(const struct kd_quirk_matchspec *m)
+{
+	unsigned s = 0;
+
+	s += m->vendor >= 0 ? 4 : 0;
+	s += m->device >= 0 ? 8 : 0;
+	s += m->subsys_vendor >= 0 ? 2 : 0;
+	s += m->subsys_device >= 0 ? 2 : 0;
+	s += m->class_mask ? (m->class_mask == 0xffffff ? 2 : 1) : 0;
+	s += m->has_rev ? 1 : 0;
+	return s;
+}
+
+bool qmatch(const struct kd_quirk_matchspec *m, const struct kd_quirk_id *id)
+{
+	if (m->vendor >= 0 && m->vendor != id->vendor)
+		return false;
+	if (m->device >= 0 && m->device != id->device)
+		return false;
+	if (m->subsys_vendor >= 0 && m->subsys_vendor != id->subsys_vendor)
+		return false;
+	if (m->subsys_device >= 0 && m->subsys_device != id->subsys_device)
+		return false;
+	if ((id->class_code & m->class_mask) != m->class_value)
+		return false;
+	if (m->has_rev && (id->revision < m->rev_lo || id->revision > m->rev_hi))
+		return false;
+	return true;
+}
+
+/* ---- registers ---------------------------------------------------------- */
+
+struct named { const char *name; uint16_t val; unsigned width; };
+
+/* Capability names as setpci spells them (pciutils lib/header.h IDs). */
+static const struct named cap_names[] = {
+	{ "PM", 0x01, 0 }, { "AGP", 0x02, 0 }, { "VPD", 0x03, 0 },
+	{ "SLOTID", 0x04, 0 }, { "MSI", 0x05, 0 }, { "CHSWP", 0x06, 0 },
+	{ "PCIX", 0x07, 0 }, { "HT", 0x08, 0 }, { "VNDR", 0x09, 0 },
+	{ "DBG", 0x0a, 0 }, { "CCRC", 0x0b, 0 }, { "HOTPLUG", 0x0c, 0 },
+	{ "SSVID", 0x0d, 0 }, { "AGP3", 0x0e, 0 }, { "SECURE", 0x0f, 0 },
+	{ "EXP", 0x10, 0 }, { "MSIX", 0x11, 0 }, { "SATA", 0x12, 0 },
+	{ "AF", 0x13, 0 }, { "EA", 0x14, 0 },
+};
+
+static const struct named ecap_names[] = {
+	{ "AER", 0x01, 0 }, { "VC", 0x02, 0 }, { "DSN", 0x03, 0 },
+	{ "PB", 0x04, 0 }, { "RCLINK", 0x05, 0 }, { "RCILINK", 0x06, 0 },
+	{ "RCEC", 0x07, 0 }, { "MFVC", 0x08, 0 }, { "VC2", 0x09, 0 },
+	{ "RBCB", 0x0a, 0 }, { "VNDR", 0x0b, 0 }, { "ACS", 0x0d, 0 },
+	{ "ARI", 0x0e, 0 }, { "ATS", 0x0f, 0 }, { "SRIOV", 0x10, 0 },
+	{ "MRIOV", 0x11, 0 }, { "MCAST", 0x12, 0 }, { "PRI", 0x13, 0 },
+	{ "REBAR", 0x15, 0 }, { "DPA", 0x16, 0 }, { "TPH", 0x17, 0 },
+	{ "LTR", 0x18, 0 }, { "SECPCI", 0x19, 0 }, { "PMUX", 0x1a, 0 },
+	{ "PASID", 0x1b, 0 }, { "LNR", 0x1c, 0 }, { "DPC", 0x1d, 0 },
+	{ "L1PM", 0x1e, 0 }, { "PTM", 0x1f, 0 }, { "DVSEC", 0x23, 0 },
+	{ "DLF", 0x25, 0 }, { "16GT", 0x26, 0 },
+};
+
+/* Header registers setpci knows by name, with their natural width. */
+static const struct named reg_names[] = {
+	{ "VENDOR_ID", 0x00, 2 }, { "DEVICE_ID", 0x02, 2 },
+	{ "COMMAND", 0x04, 2 }, { "STATUS", 0x06, 2 },
+	{ "REVISION", 0x08, 1 }, { "CLASS_PROG", 0x09, 1 },
+	{ "CLASS_DEVICE", 0x0a, 2 }, { "CACHE_LINE_SIZE", 0x0c, 1 },
+	{ "LATENCY_TIMER", 0x0d, 1 }, { "HEADER_TYPE", 0x0e, 1 },
+	{ "BIST", 0x0f, 1 }, { "BASE_ADDRESS_0", 0x10, 4 },
+	{ "BASE_ADDRESS_1", 0x14, 4 }, { "BASE_ADDRESS_2", 0x18, 4 },
+	{ "BASE_ADDRESS_3", 0x1c, 4 }, { "BASE_ADDRESS_4", 0x20, 4 },
+	{ "BASE_ADDRESS_5", 0x24, 4 }, { "CARDBUS_CIS", 0x28, 4 },
+	{ "SUBSYSTEM_VENDOR_ID", 0x2c, 2 }, { "SUBSYSTEM_ID", 0x2e, 2 },
+	{ "ROM_ADDRESS", 0x30, 4 }, { "CAPABILITIES", 0x34, 1 },
+	{ "INTERRUPT_LINE", 0x3c, 1 }, { "INTERRUPT_PIN", 0x3d, 1 },
+	{ "MIN_GNT", 0x3e, 1 }, { "MAX_LAT", 0x3f, 1 },
+	{ "PRIMARY_BUS", 0x18, 1 }, { "SECONDARY_BUS", 0x19, 1 },
+	{ "SUBORDINATE_BUS", 0x1a, 1 }, { "SEC_LATENCY_TIMER", 0x1b, 1 },
+	{ "IO_BASE", 0x1c, 1 }, { "IO_LIMIT", 0x1d, 1 },
+	{ "SEC_STATUS", 0x1e, 2 }, { "MEMORY_BASE", 0x20, 2 },
+	{ "MEMORY_LIMIT", 0x22, 2 }, { "PREF_MEMORY_BASE", 0x24, 2 },
+	{ "PREF_MEMORY_LIMIT", 0x26, 2 }, { "PREF_BASE_UPPER32", 0x28, 4 },
+	{ "PREF_LIMIT_UPPER32", 0x2c, 4 }, { "IO_BASE_UPPER16", 0x30, 2 },
+	{ "IO_LIMIT_UPPER16", 0x32, 2 }, { "BRIDGE_ROM_ADDRESS", 0x38, 4 },
+	{ "BRIDGE_CONTROL", 0x3e, 2 },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct named *lookup(const struct named *t, size_t n,
+				  const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(t[i].name) == len &&
+		    strncasecmp(t[i].name, s, len) == 0)
+			return &t[i];
+	return NULL;
+}
+
+const char *qcap_name(enum kd_quirk_reg_base base, uint16_t id)
+{
+	const struct named *t = base == KD_REG_CAP ? cap_names : ecap_names;
+	size_t n = base == KD_REG_CAP ? N(cap_names) : N(ecap_names);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].val == id)
+			return t[i].name;
+	return NULL;
+}
+
+static unsigned width_of(char c)
+{
+	switch (c) {
+	case 'B': case 'b': return 1;
+	case 'W': case 'w': return 2;
+	case 'L': case 'l': return 4;
+	case 'Q': case 'q': return 8;
+	default: return 0;
+	}
+}
+
+/*
+ * "REG[.W]=VALUE[:MASK]" with REG one of: hex offset, a header register
+ * name, CAP_xxx[+off], ECAP_xxx[+off], CAPnn[+off], ECAPnnnn[+off] (config)
+ * or BARn+off (MMIO).  The base is chosen by the text; the caller checks it
+ * is the kind it wants.
+ */
+static const char *parse_access(const char *t, size_t len,
+				struct kd_quirk_step *s, size_t *err_off,
+				char *msgbuf, size_t msglen)
+{
+	const char *eq = memchr(t, '=', len), *plus, *dot, *colon, *vend;
+	const struct named *nm;
+	struct kd_quirk_reg *r = &s->reg;
+	size_t tlen, blen;
+	uint64_t v, maxv;
+
+	if (!eq)
+		return "expected REGISTER.WIDTH=VALUE[:MASK]";
+	tlen = (size_t)(eq - t);
+	/* width suffix: the last '.' of the target */
+	dot = NULL;
+	for (size_t i = tlen; i > 0; i--)
+		if (t[i - 1] == '.') {
+			dot = t + i - 1;
+			break;
+		}
+	r->width = 0;
+	if (dot) {
+		if (t + tlen - dot != 2 || !width_of(dot[1])) {
+			*err_off = (size_t)(dot - t);
+			return "width must be .B, .W, .L (or .Q for MMIO)";
+		}
+		r->width = width_of(dot[1]);
+		tlen = (size_t)(dot - t);
+	}
+	plus = memchr(t, '+', tlen);
+	blen = plus ? (size_t)(plus - t) : tlen;
+	r->off = 0;
+	r->cap_id = 0;
+	r->bar = -1;
+	if (blen == 0)
+		return "missing register";
+	if (has_prefix(t, blen, "BAR") && blen == 4 && t[3] >= '0' &&
+	    t[3] <= '5') {
+		r->base = KD_REG_BAR;
+		r->bar = t[3] - '0';
+		if (!plus)
+			return "expected BARn+OFFSET";
+	} else if (has_prefix(t, blen, "CAP_") ||
+		   has_prefix(t, blen, "ECAP_")) {
+		bool ext = t[0] == 'E';
+		size_t skip = ext ? 5 : 4;
+
+		nm = ext ?
+			lookup(ecap_names, N(ecap_names), t + skip,
+			       blen - skip) :
+			lookup(cap_names, N(cap_names), t + skip, blen - skip);
+
+		if (!nm)
+			return MSG("unknown capability '%.*s'",
+				   (int)(blen > 30 ? 30 : blen), t);
+		r->base = ext ? KD_REG_ECAP : KD_REG_CAP;
+		r->cap_id = nm->val;
+	} else if ((nm = lookup(reg_names, N(reg_names), t, blen))) {
+		r->base = KD_REG_ABS;
+		r->off = nm->val;
+		if (!r->width)
+			r->width = nm->width;
+	} else if ((has_prefix(t, blen, "CAP") && blen > 3) ||
+		   (has_prefix(t, blen, "ECAP") && blen > 4)) {
+		bool ext = t[0] == 'E';
+		size_t skip = ext ? 4 : 3;
+
+		if (qparse_hex(t + skip, blen - skip, ext ? 0xffff : 0xff,
+			       &v) < 0)
+			return MSG("unknown register '%.*s'",
+				   (int)(blen > 30 ? 30 : blen), t);
+		r->base = ext ? KD_REG_ECAP : KD_REG_CAP;
+		r->cap_id = (uint16_t)v;
+	} else if (qparse_hex(t, blen, 0xfff, &v) == 0) {
+		r->base = KD_REG_ABS;
+		r->off = v;
+	} else {
+		return MSG("unknown register '%.*s' (hex offset, header name, "
+			   "CAP_xxx+N, ECAP_xxx+N)",
+			   (int)(blen > 30 ? 30 : blen), t);
+	}
+	if (plus) {
+		*err_off = (size_t)(plus - t) + 1;
+		if (qparse_hex(plus + 1, tlen - blen - 1,
+			       r->base == KD_REG_BAR ? 0xffffffffffull : 0xfff,
+			       &v) < 0)
+			return "expected a hex offset after '+'";
+		r->off += v;
+	}
+	*err_off = 0;
+	if (!r->width)
+		return "missing width: add .B, .W or .L (as setpci)";
+	if (r->width == 8 && r->base != KD_REG_BAR)
+		return "config space accesses are .B, .W or .L";
+	if (r->off % r->width)
+		return MSG("offset 0x%llx is not aligned to the width (%u)",
+			   (unsigned long long)r->off, r->width);
+	if (r->base == KD_REG_ABS && r->off + r->width > 4096)
+		return "offset beyond config space (4096 bytes)";
+	if (r->base == KD_REG_CAP && r->off + r->width > 256 - 0x40)
+		return "offset beyond the capability's config space";
+	if (r->base == KD_REG_ECAP && r->off + r->width > 4096 - 256)
+		return "offset beyond extended config space";
+
+	/* VALUE[:MASK] up to the end of the token */
+	*err_off = (size_t)(eq - t) + 1;
+	vend = t + len;
+	colon = memchr(eq + 1, ':', (size_t)(vend - eq - 1));
+	maxv = r->width == 8 ? UINT64_MAX : (1ull << (8 * r->width)) - 1;
+	if (qparse_hex(eq + 1, (size_t)((colon ? colon : vend) - eq - 1), maxv,
+		       &s->value) < 0)
+		return MSG("expected a hex value of at most %u bytes",
+			   r->width);
+	s->mask = maxv;
+	if (colon) {
+		*err_off = (size_t)(colon - t) + 1;
+		if (qparse_hex(colon + 1, (size_t)(vend - colon - 1), maxv,
+			       &s->mask) < 0)
+			return MSG("expected a hex mask of at most %u bytes",
+				   r->width);
+		if (s->mask == 0)
+			return "mask is zero: nothing would change";
+		if (s->value & ~s->mask)
+			return "value has bits outside the mask";
+	}
+	*err_off = 0;
+	return NULL;
+}
+
+static const char *next_tok(const char *text, size_t *pos, size_t *len)
+{
+	const char *t;
+
+	while (text[*pos] == ' ' || text[*pos] == '\t')
+		(*pos)++;
+	if (!text[*pos])
+		return NULL;
+	t = text + *pos;
+	*len = strcspn(t, " \t");
+	*pos += *len;
+	return t;
+}
+
+static const char *add_arg(struct qpool *pool, struct kd_quirk_step *s,
+			   size_t *n, size_t *cap, const char *t, size_t len)
+{
+	char **v = qpool_grow(pool, s->argv, *n, cap, sizeof(*v));
+	char *d = qpool_strndup(pool, t, len);
+
+	if (!v || !d)
+		return "out of memory";
+	s->argv = v;
+	s->argv[(*n)++] = d;
+	return NULL;
+}
+
+const char *qparse_step(struct qpool *pool, const char *text,
+			struct kd_quirk_step *s, size_t *err_off,
+			char *msgbuf, size_t msglen)
+{
+	size_t pos = 0, len = 0, sub = 0, n = 0, cap = 0;
+	const char *t = next_tok(text, &pos, &len), *e;
+
+	memset(s, 0, sizeof(*s));
+	*err_off = 0;
+	if (!t)
+		return "empty step";
+	if (len == 4 && memcmp(t, "wait", 4) == 0) {
+		s->kind = KD_STEP_WAIT;
+		t = next_tok(text, &pos, &len);
+		if (!t)
+			return "expected: wait DURATION";
+		*err_off = (size_t)(t - text);
+		e = qparse_duration(t, len, &s->timeout_ns);
+		if (e)
+			return e;
+		if (s->timeout_ns == 0)
+			return "wait of zero does nothing";
+	} else if ((len == 3 && memcmp(t, "cfg", 3) == 0) ||
+		   (len == 4 && memcmp(t, "mmio", 4) == 0)) {
+		bool mmio = len == 4;
+
+		s->kind = mmio ? KD_STEP_MMIO : KD_STEP_CFG;
+		t = next_tok(text, &pos, &len);
+		if (!t)
+			return mmio ? "expected: mmio BARn+OFF.W=VALUE[:MASK]" :
+				      "expected: cfg REG.W=VALUE[:MASK]";
+		*err_off = (size_t)(t - text);
+		e = parse_access(t, len, s, &sub, msgbuf, msglen);
+		if (e) {
+			*err_off += sub;
+			return e;
+		}
+		if (mmio != (s->reg.base == KD_REG_BAR))
+			return mmio ? "mmio needs BARn+OFFSET" :
+				      "cfg takes a config register (use mmio "
+				      "for BARn+OFFSET)";
+	} else if (len == 4 && memcmp(t, "poll", 4) == 0) {
+		bool mmio;
+
+		t = next_tok(text, &pos, &len);
+		if (!t || !((len == 3 && memcmp(t, "cfg", 3) == 0) ||
+			    (len == 4 && memcmp(t, "mmio", 4) == 0))) {
+			*err_off = t ? (size_t)(t - text) : 0;
+			return "expected: poll cfg|mmio REG.W=VALUE[:MASK] "
+			       "timeout=DURATION [interval=DURATION]";
+		}
+		mmio = len == 4;
+		s->kind = mmio ? KD_STEP_POLL_MMIO : KD_STEP_POLL_CFG;
+		t = next_tok(text, &pos, &len);
+		if (!t)
+			return "expected REG.W=VALUE[:MASK] after poll cfg|mmio";
+		*err_off = (size_t)(t - text);
+		e = parse_access(t, len, s, &sub, msgbuf, msglen);
+		if (e) {
+			*err_off += sub;
+			return e;
+		}
+		if (mmio != (s->reg.base == KD_REG_BAR))
+			return mmio ? "poll mmio needs BARn+OFFSET" :
+				      "poll cfg takes a config register";
+		s->interval_ns = 1000000;
+		while ((t = next_tok(text, &pos, &len))) {
+			uint64_t *dst;
+			size_t skip;
+
+			*err_off = (size_t)(t - text);
+			if (has_prefix(t, len, "timeout=")) {
+				dst = &s->timeout_ns;
+				skip = 8;
+			} else if (has_prefix(t, len, "interval=")) {
+				dst = &s->interval_ns;
+				skip = 9;
+			} else {
+				return "expected timeout=DURATION or "
+				       "interval=DURATION";
+			}
+			*err_off += skip;
+			e = qparse_duration(t + skip, len - skip, dst);
+			if (e)
+				return e;
+		}
+		*err_off = 0;
+		if (!s->timeout_ns)
+			return "poll needs timeout=DURATION (non-zero)";
+		if (!s->interval_ns)
+			return "poll interval must be non-zero";
+		if (s->interval_ns > s->timeout_ns)
+			return "poll interval is longer than its timeout";
+	} else if (len == 3 && memcmp(t, "run", 3) == 0) {
+		s->kind = KD_STEP_RUN;
+		s->timeout_ns = 10ull * 1000000000ull;
+		while ((t = next_tok(text, &pos, &len)) &&
+		       has_prefix(t, len, "timeout=")) {
+			*err_off = (size_t)(t - text) + 8;
+			e = qparse_duration(t + 8, len - 8, &s->timeout_ns);
+			if (e)
+				return e;
+			if (!s->timeout_ns)
+				return "script timeout must be non-zero";
+		}
+		if (!t) {
+			*err_off = 0;
+			return "expected: run [timeout=DURATION] /PATH [ARG...]";
+		}
+		*err_off = (size_t)(t - text);
+		if (t[0] != '/')
+			return "script path must be absolute";
+		do {
+			e = add_arg(pool, s, &n, &cap, t, len);
+			if (e)
+				return e;
+		} while ((t = next_tok(text, &pos, &len)));
+		*err_off = 0;
+		return NULL;
+	} else {
+		return MSG("unknown step '%.*s' (cfg, mmio, poll, wait, run)",
+			   (int)(len > 30 ? 30 : len), t);
+	}
+	t = next_tok(text, &pos, &len);
+	if (t) {
+		*err_off = (size_t)(t - text);
+		return "unexpected text after the step";
+	}
+	return NULL;
+}
