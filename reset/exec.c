@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The executor: every write, wait and poll a reset performs goes through
+ * here, is recorded in the result, and in a dry run is only recorded.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const method_names[KD_RM_COUNT] = {
+	[KD_RM_NONE] = "none",
+	[KD_RM_AUTO] = "auto",
+	[KD_RM_KERNEL] = "kernel",
+	[KD_RM_KERNEL_FLR] = "kernel:flr",
+	[KD_RM_KERNEL_PM] = "kernel:pm",
+	[KD_RM_KERNEL_BUS] = "kernel:bus",
+	[KD_RM_FLR] = "flr",
+	[KD_RM_AF_FLR] = "af-flr",
+	[KD_RM_PM] = "pm",
+	[KD_RM_BUS] = "bus",
+	[KD_RM_QUIESCE] = "quiesce",
+};
+
+const char *kd_reset_method_name(enum kd_reset_method m)
+{
+	return (unsigned)m < KD_RM_COUNT ? method_names[m] : "?";
+}
+
+int kd_reset_method_parse(const char *s, enum kd_reset_method *out)
+{
+	if (!s)
+		return -EINVAL;
+	for (unsigned m = KD_RM_AUTO; m < KD_RM_COUNT; m++) {
+		if (strcmp(s, method_names[m]) == 0) {
+			*out = (enum kd_reset_method)m;
+			return 0;
+		}
+	}
+	/* the kernel spells it af_flr */
+	if (strcmp(s, "af_flr") == 0) {
+		*out = KD_RM_AF_FLR;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *kd_reset_status_name(enum kd_reset_status s)
+{
+	switch (s) {
+	case KD_RS_OK: return "ok";
+	case KD_RS_DIRTY: return "dirty";
+	case KD_RS_FAILED: return "failed";
+	case KD_RS_REFUSED: return "refused";
+	case KD_RS_PLANNED: return "planned";
+	}
+	return "?";
+}
+
+const char *kd_witness_verdict_name(enum kd_witness_verdict v)
+{
+	switch (v) {
+	case KD_WITNESS_NONE: return "none";
+	case KD_WITNESS_UNKNOWN: return "unknown";
+	case KD_WITNESS_EFFECTIVE: return "effective";
+	case KD_WITNESS_NOOP: return "no-op";
+	}
+	return "?";
+}
+
+const char *kd_op_kind_name(enum kd_op_kind k)
+{
+	switch (k) {
+	case KD_OP_CFG_WRITE: return "config-write";
+	case KD_OP_ATTR_WRITE: return "sysfs-write";
+	case KD_OP_BAR_WRITE: return "bar-write";
+	case KD_OP_SLEEP: return "sleep";
+	case KD_OP_POLL: return "poll";
+	}
+	return "?";
+}
+
+static void format_ms(uint64_t ns, char *buf, size_t len)
+{
+	if (ns % 1000000u == 0)
+		snprintf(buf, len, "%" PRIu64 " ms", ns / 1000000u);
+	else
+		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+}
+
+void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
+{
+	char t[32];
+
+	switch (op->kind) {
+	case KD_OP_CFG_WRITE:
+		snprintf(buf, len, "config-write 0x%03x w%u 0x%0*" PRIx64 "%s",
+			 op->pos, op->width, (int)op->width * 2, op->value,
+			 op->if_changed ? " (if changed)" : "");
+		break;
+	case KD_OP_ATTR_WRITE:
+		snprintf(buf, len, "sysfs-write %s \"%s\"", op->attr, op->text);
+		break;
+	case KD_OP_BAR_WRITE:
+		snprintf(buf, len, "bar-write BAR%d+0x%" PRIx64 " w%u 0x%0*"
+			 PRIx64, op->bar, (uint64_t)op->pos, op->width,
+			 (int)op->width * 2, op->value);
+		break;
+	case KD_OP_SLEEP:
+		format_ms(op->ns, t, sizeof(t));
+		snprintf(buf, len, "sleep %s", t);
+		break;
+	case KD_OP_POLL:
+		format_ms(op->ns, t, sizeof(t));
+		snprintf(buf, len, "poll %s, up to %s", op->text, t);
+		break;
+	}
+}
+
+void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
+		  struct kd_reset_result *res, bool dry_run,
+		  uint64_t timeout_ns)
+{
+	memset(x, 0, sizeof(*x));
+	x->ctx = ctx;
+	x->res = res;
+	x->dry_run = dry_run;
+	x->timeout_ns = timeout_ns ? timeout_ns : KD_RESET_DEFAULT_TIMEOUT_NS;
+}
+
+bool kd_reset_exec_dry_run(const struct kd_reset_exec *x)
+{
+	return x->dry_run;
+}
+
+struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
+				   enum kd_op_kind kind,
+				   const struct kd_addr *addr, const char *why)
+{
+	struct kd_reset_result *r = x->res;
+	struct kd_reset_op *op;
+
+	if (r->n_ops == r->cap_ops) {
+		size_t cap = r->cap_ops ? r->cap_ops * 2 : 16;
+		struct kd_reset_op *v = realloc(r->ops, cap * sizeof(*v));
+
+		if (!v) {
+			x->oom = -ENOMEM;
+			memset(&x->scratch, 0, sizeof(x->scratch));
+			return &x->scratch;
+		}
+		r->ops = v;
+		r->cap_ops = cap;
+	}
+	op = &r->ops[r->n_ops++];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->addr = *addr;
+	op->why = why;
+	return op;
+}
+
+int kd_reset_cfg_write(struct kd_reset_exec *x, struct kd_dev *dev,
+		       unsigned pos, unsigned width, uint32_t val,
+		       const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_CFG_WRITE,
+						kd_dev_addr(dev), why);
+
+	op->pos = pos;
+	op->width = width;
+	op->value = val;
+	if (x->dry_run)
+		return 0;
+	op->result = kd_cfg_write(dev, pos, width, val);
+	if (op->result < 0)
+		ERR(x->ctx, "%s: config write 0x%03x (%s) failed: %s",
+		    kd_dev_name(dev), pos, why ? why : "", strerror(-op->result));
+	return op->result;
+}
+
+int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
+			const char *name, const char *value, const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_ATTR_WRITE,
+						kd_dev_addr(dev), why);
+
+	snprintf(op->attr, sizeof(op->attr), "%s", name);
+	snprintf(op->text, sizeof(op->text), "%s", value);
+	if (x->dry_run)
+		return 0;
+	op->result = kd_dev_attr_write(dev, name, value);
+	if (op->result < 0)
+		ERR(x->ctx, "%s: writing \"%s\" to %s failed: %s",
+		    kd_dev_name(dev), value, name, strerror(-op->result));
+	return op->result;
+}
+
+int kd_reset_bar_write(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+		       uint64_t off, unsigned width, uint64_t val,
+		       const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_BAR_WRITE,
+						kd_dev_addr(dev), why);
+
+	op->bar = bar;
+	op->pos = (unsigned)off;
+	op->width = width;
+	op->value = val;
+	if (x->dry_run)
+		return 0;
+	op->result = kd_bar_write(dev, bar, off, width, val);
+	if (op->result < 0)
+		ERR(x->ctx, "%s: BAR%d write at 0x%" PRIx64 " failed: %s",
+		    kd_dev_name(dev), bar, off, strerror(-op->result));
+	return op->result;
+}
+
+void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
+		     uint64_t ns, const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_SLEEP, a, why);
+
+	op->ns = ns;
+	if (!x->dry_run && ns)
+		kd_sleep_ns(x->ctx, ns);
+}
+
+void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why)
+{
+	kd_exec_sleep(x, &x->res->addr, ns, why);
+}
+
+static bool ready_value(uint32_t cmd, uint32_t id)
+{
+	/* ~0: not responding; RRS SV: Vendor ID 0x0001 (PCIe §2.3.2) */
+	return cmd != 0xffffffff && id != 0xffffffff &&
+	       (id & 0xffff) != KD_RRS_VENDOR_ID;
+}
+
+int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
+		       uint64_t timeout_ns, const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
+						kd_dev_addr(dev), why);
+	uint64_t delay = MS(1), waited = 0;
+	int err;
+
+	snprintf(op->text, sizeof(op->text),
+		 "config reads until not all-ones/RRS");
+	op->ns = timeout_ns;
+	if (x->dry_run)
+		return 0;
+	/* pci_dev_wait(): read, sleep 1, 2, 4 ... ms, give up at timeout */
+	for (;;) {
+		uint32_t cmd = 0xffffffff, id = 0xffffffff;
+
+		err = kd_cfg_read_live(dev, PCI_COMMAND, 4, &cmd);
+		if (err == 0)
+			err = kd_cfg_read_live(dev, PCI_VENDOR_ID, 4, &id);
+		if (err == -ENODEV || err == -ENOENT) {
+			ERR(x->ctx, "%s: device disappeared while waiting "
+				    "for it after reset", kd_dev_name(dev));
+			err = -ENODEV;
+			break;
+		}
+		if (err == 0 && ready_value(cmd, id))
+			break;
+		if (waited >= timeout_ns) {
+			if (!x->quiet)
+				ERR(x->ctx, "%s: not ready %" PRIu64 " ms after reset; "
+					    "giving up", kd_dev_name(dev),
+				    waited / 1000000u);
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (delay > timeout_ns - waited)
+			delay = timeout_ns - waited;
+		kd_sleep_ns(x->ctx, delay);
+		waited += delay;
+		delay *= 2;
+	}
+	op->waited_ns = waited;
+	op->result = err;
+	return err;
+}
+
+bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
+			  unsigned pos, uint16_t mask, const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
+						kd_dev_addr(dev), why);
+	uint64_t waited = 0;
+
+	snprintf(op->text, sizeof(op->text), "0x%03x & 0x%04x clear", pos,
+		 mask);
+	op->ns = KD_PENDING_BASE_NS * ((1u << (KD_PENDING_POLLS - 1)) - 1);
+	if (x->dry_run)
+		return true;
+	for (unsigned i = 0; i < KD_PENDING_POLLS; i++) {
+		uint32_t v;
+
+		if (i) {
+			uint64_t d = KD_PENDING_BASE_NS << (i - 1);
+
+			kd_sleep_ns(x->ctx, d);
+			waited += d;
+		}
+		if (kd_cfg_read_live(dev, pos, 2, &v) == 0 && !(v & mask)) {
+			op->waited_ns = waited;
+			return true;
+		}
+	}
+	op->waited_ns = waited;
+	op->result = -ETIMEDOUT;
+	ERR(x->ctx, "%s: timed out waiting for pending transactions; "
+		    "resetting anyway", kd_dev_name(dev));
+	return false;
+}
+
+int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
+		      unsigned exp, uint64_t timeout_ns, const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
+						kd_dev_addr(dev), why);
+	uint64_t waited = 0;
+
+	snprintf(op->text, sizeof(op->text), "LnkSta.DLLLA set");
+	op->ns = timeout_ns;
+	if (x->dry_run)
+		return 0;
+	for (;;) {
+		uint32_t v;
+		int err = kd_cfg_read_live(dev, exp + PCI_EXP_LNKSTA, 2, &v);
+
+		if (err == 0 && v != 0xffff && (v & PCI_EXP_LNKSTA_DLLLA))
+			break;
+		if (waited >= timeout_ns) {
+			op->waited_ns = waited;
+			op->result = -ETIMEDOUT;
+			return -ETIMEDOUT;
+		}
+		kd_sleep_ns(x->ctx, MS(1));
+		waited += MS(1);
+	}
+	op->waited_ns = waited;
+	return 0;
+}
+
+void kd_reset_result_clear(struct kd_reset_result *r)
+{
+	free(r->ops);
+	free(r->also);
+	memset(r, 0, sizeof(*r));
+}

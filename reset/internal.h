@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private to reset/: the executor, saved state, timing constants. */
+#ifndef KDSAFE_RESET_INTERNAL_H
+#define KDSAFE_RESET_INTERNAL_H
+
+#include "probe/regs.h"
+#include "reset.h"
+
+#define MS(x) ((uint64_t)(x) * 1000000ull)
+
+/*
+ * Waits, each from the spec section and the kernel function that mirrors
+ * it (drivers/pci/pci.c):
+ *  - FLR completes within 100 ms; requests may be discarded meanwhile:
+ *    PCIe r4.0 §6.6.2, pcie_flr().  Same for AF FLR: AF ECN, pci_af_flr().
+ *  - D3hot <-> D0 transition recovery 10 ms: PCI PM 1.2 §5.6.1 (Table
+ *    5-18), pci_dev_d3_sleep() with the default d3hot_delay.
+ *  - Secondary Bus Reset asserted >= 1 ms (Trst, PCI 3.0 §7.6.4.2); the
+ *    kernel holds it 2 ms: pci_reset_secondary_bus().
+ *  - After a Conventional Reset: 100 ms before the first config request
+ *    (PCIe r5.0 §6.6.1; pci_bus_max_d3cold_delay() default), devices
+ *    ready within 1 s (PCI_RESET_WAIT, PCIe r6.0 §6.6.1), may extend it
+ *    with RRS up to the 60 s PCIE_RESET_READY_POLL_MS.  Conventional PCI:
+ *    Tpvrh + Trhfa = 1000 ms + 100 ms (PCI 3.0 §4.3.2).
+ *  - Links faster than 5 GT/s: wait 20 ms for LTSSM Detect, then for Data
+ *    Link Layer Link Active up to 1 s (PCIE_LINK_RETRAIN_TIMEOUT_MS), then
+ *    100 ms: pcie_wait_for_link_delay().
+ *  - Transactions Pending: read, then sleep 100, 200, 400 ms between
+ *    reads, then reset anyway: pci_wait_for_pending().
+ */
+#define KD_FLR_WAIT_NS MS(100)
+#define KD_AF_FLR_WAIT_NS MS(100)
+#define KD_D3HOT_DELAY_NS MS(10)
+#define KD_SBR_ASSERT_NS MS(2)
+#define KD_RESET_SETTLE_NS MS(100)
+#define KD_RESET_WAIT_NS MS(1000)
+#define KD_CONV_RESET_WAIT_NS MS(1100)
+#define KD_LTSSM_DETECT_NS MS(20)
+#define KD_LINK_ACTIVE_TIMEOUT_NS MS(1000)
+#define KD_PENDING_POLLS 4          /* reads; sleeps 100 << (i - 1) ms */
+#define KD_PENDING_BASE_NS MS(100)
+
+/* Registers probe/regs.h does not carry (PCIe r5.0 §7.5.3, PCI PM 1.2) */
+#define KD_EXP_LNKCAP_SLS 0x0000000f    /* Max Link Speed, §7.5.3.6 */
+#define KD_EXP_LNKCTL 16
+#define KD_EXP_SLTCTL 24
+#define KD_EXP_DEVCTL2 40
+#define KD_EXP_LNKCTL2 48
+#define KD_PM_D3HOT 3
+#define KD_CAP_ID_VNDR 0x09
+#define KD_RRS_VENDOR_ID 0x0001         /* RRS SV special value, §2.3.2 */
+
+struct kd_reset_exec {
+	struct kd_ctx *ctx;
+	struct kd_reset_result *res;
+	bool dry_run;
+	bool quiet;             /* a timeout that is not yet an error */
+	uint64_t timeout_ns;
+	int oom;                /* an op could not be recorded */
+	struct kd_reset_op scratch;
+};
+
+void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
+		  struct kd_reset_result *res, bool dry_run,
+		  uint64_t timeout_ns);
+struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
+				   enum kd_op_kind kind,
+				   const struct kd_addr *addr, const char *why);
+
+void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
+		   uint64_t ns, const char *why);
+/* pci_dev_wait(): poll until config reads stop returning ~0 / RRS. */
+int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
+		       uint64_t timeout_ns, const char *why);
+/* pci_wait_for_pending(): true when the bits cleared in time. */
+bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
+			  unsigned pos, uint16_t mask, const char *why);
+/* pcie_wait_for_link_status(): poll LnkSta.DLLLA every 1 ms. */
+int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
+		      unsigned exp, uint64_t timeout_ns, const char *why);
+
+/* Config space saved across a reset (pci_save_state(), the parts kdsafe
+ * restores: the header and the PCIe control registers). */
+struct kd_saved {
+	bool valid;
+	uint8_t hdr_type;
+	bool unbound;           /* restore with Bus Master Enable cleared */
+	uint32_t hdr[16];
+	unsigned exp;
+	bool slot;
+	uint16_t devctl, lnkctl, sltctl, devctl2, lnkctl2;
+};
+
+int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s);
+/* pci_dev_save_and_disable(): Command = INTx Disable only. */
+int kd_disable(struct kd_reset_exec *x, struct kd_dev *dev);
+/* pci_restore_state() order; BME stays off for unbound functions. */
+int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
+	       const struct kd_saved *s);
+/* PMCSR to D0 if needed (pci_set_power_state(D0) before saving). */
+int kd_power_up(struct kd_reset_exec *x, struct kd_dev *dev);
+
+/* methods on one function (bus is in bus.c, kernel in kernel.c) */
+int kd_method_flr(struct kd_reset_exec *x, struct kd_dev *dev,
+		  const struct kd_probe_info *in, bool unbound);
+int kd_method_af_flr(struct kd_reset_exec *x, struct kd_dev *dev,
+		     const struct kd_probe_info *in, bool unbound);
+int kd_method_pm(struct kd_reset_exec *x, struct kd_dev *dev,
+		 const struct kd_probe_info *in, bool unbound);
+int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
+		      const struct kd_probe_info *in);
+int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
+		     enum kd_reset_method m, bool unbound);
+/* Whether the method can run on this function: 0 or -ENOTTY with why. */
+int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
+		    enum kd_reset_method m, char *why, size_t len);
+bool kd_kernel_has_reset(struct kd_dev *dev);
+
+/* witnesses read through the BAR */
+void kd_witness_read(struct kd_dev *dev, const struct kd_probe_info *in,
+		     struct kd_witness *w, bool after);
+
+/* topology: every function and its parent */
+struct kd_topo_node {
+	struct kd_addr addr;
+	bool has_parent;
+	struct kd_addr parent;
+};
+
+struct kd_topo {
+	size_t n;
+	struct kd_topo_node *v; /* sorted by address */
+};
+
+int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t);
+void kd_topo_free(struct kd_topo *t);
+const struct kd_topo_node *kd_topo_find(const struct kd_topo *t,
+					const struct kd_addr *a);
+/* true when anc is a (strict) ancestor of a */
+bool kd_topo_below(const struct kd_topo *t, const struct kd_addr *a,
+		   const struct kd_addr *anc);
+
+/* the bus reset of a whole domain below a bridge */
+struct kd_bus_target {
+	struct kd_dev *dev;
+	struct kd_probe_info info;
+	bool bound, requested;
+	struct kd_saved saved;
+};
+
+int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
+		  const struct kd_topo *topo, bool force);
+
+/* the probe's decode plus whether a driver is bound */
+void kd_reset_decode(struct kd_dev *dev, struct kd_probe_info *in);
+
+#endif

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Function-scope methods through config space (flr, af-flr, pm), the
+ * kernel's sysfs reset, and quiesce.  Each follows the kernel function
+ * named beside it (drivers/pci/pci.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *kernel_name(enum kd_reset_method m)
+{
+	switch (m) {
+	case KD_RM_KERNEL_FLR: return "flr";
+	case KD_RM_KERNEL_PM: return "pm";
+	case KD_RM_KERNEL_BUS: return "bus";
+	default: return NULL;
+	}
+}
+
+bool kd_kernel_has_reset(struct kd_dev *dev)
+{
+	char buf[128];
+
+	/* "reset" is write-only in sysfs: any answer but ENOENT means it
+	 * is there; a dump says so through its reset_method annotation */
+	return kd_dev_attr_read(dev, "reset", buf, sizeof(buf)) != -ENOENT ||
+	       kd_dev_attr_read(dev, "reset_method", buf, sizeof(buf)) >= 0;
+}
+
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' ||
+						    p[n] == ' '))
+			return true;
+	return false;
+}
+
+int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
+		    enum kd_reset_method m, char *why, size_t len)
+{
+	char methods[128];
+	const char *k;
+
+	if (in->dead && m != KD_RM_BUS) {
+		snprintf(why, len, "config space reads all-ones; only a bus "
+				   "reset could bring it back");
+		return -ENOTTY;
+	}
+	switch (m) {
+	case KD_RM_FLR:
+		if (!(in->reset_caps & KD_RESET_FLR)) {
+			snprintf(why, len, "no FLR: PCIe DevCap bit 28 "
+					   "(Function Level Reset) is clear");
+			return -ENOTTY;
+		}
+		return 0;
+	case KD_RM_AF_FLR:
+		if (!(in->reset_caps & KD_RESET_AF_FLR)) {
+			snprintf(why, len, "no Advanced Features capability "
+					   "with TP and FLR");
+			return -ENOTTY;
+		}
+		return 0;
+	case KD_RM_PM:
+		if (!in->pm_cap) {
+			snprintf(why, len, "no PCI Power Management "
+					   "capability");
+			return -ENOTTY;
+		}
+		if (in->pm_no_soft_reset) {
+			snprintf(why, len, "PMCSR NoSoftRst is set: D3hot->D0 "
+					   "does not reset this function");
+			return -ENOTTY;
+		}
+		return 0;
+	case KD_RM_KERNEL:
+	case KD_RM_KERNEL_FLR:
+	case KD_RM_KERNEL_PM:
+	case KD_RM_KERNEL_BUS:
+		if (!kd_kernel_has_reset(dev)) {
+			snprintf(why, len, "the kernel offers no sysfs reset "
+					   "for this function");
+			return -ENOTTY;
+		}
+		k = kernel_name(m);
+		if (!k)
+			return 0;
+		if (kd_dev_attr_read(dev, "reset_method", methods,
+				     sizeof(methods)) < 0) {
+			snprintf(why, len, "no sysfs reset_method to choose "
+					   "\"%s\" (needs Linux 5.15 or later)",
+				 k);
+			return -ENOTTY;
+		}
+		if (!word_in(methods, k)) {
+			snprintf(why, len, "the kernel offers \"%s\", not %s",
+				 methods, k);
+			return -ENOTTY;
+		}
+		return 0;
+	case KD_RM_BUS:
+	case KD_RM_QUIESCE:
+		return 0;
+	default:
+		snprintf(why, len, "not a method for one function");
+		return -EINVAL;
+	}
+}
+
+typedef int (*initiate_fn)(struct kd_reset_exec *x, struct kd_dev *dev,
+			   const struct kd_probe_info *in);
+
+/* pci_reset_function(): power up, save, disable, reset, restore */
+static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
+			  const struct kd_probe_info *in, bool unbound,
+			  initiate_fn initiate)
+{
+	struct kd_saved s;
+	int err;
+
+	err = kd_power_up(x, dev);
+	if (err < 0)
+		return err;
+	err = kd_save(dev, unbound, &s);
+	if (err < 0)
+		return err;
+	err = kd_disable(x, dev);
+	if (err < 0)
+		return err;
+	err = initiate(x, dev, in);
+	if (err < 0)
+		return err; /* Command stays cleared: no DMA either way */
+	return kd_restore(x, dev, &s);
+}
+
+static int flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
+			const struct kd_probe_info *in)
+{
+	unsigned e = in->exp_cap;
+	uint16_t devctl = kd_cfg_read16(dev, e + PCI_EXP_DEVCTL);
+	int err;
+
+	/* pcie_flr(): pci_wait_for_pending_transaction(), then anyway */
+	kd_exec_wait_pending(x, dev, e + PCI_EXP_DEVSTA, PCI_EXP_DEVSTA_TRPND,
+			     "DevSta.TransPend clear before FLR "
+			     "(pci_wait_for_pending_transaction)");
+	err = kd_reset_cfg_write(x, dev, e + PCI_EXP_DEVCTL, 2,
+				 devctl | PCI_EXP_DEVCTL_BCR_FLR,
+				 "initiate FLR, DevCtl bit 15, PCIe r5.0 "
+				 "§7.5.3.4 (pcie_flr)");
+	if (err < 0)
+		return err;
+	if (!in->immediate_readiness)
+		kd_reset_sleep(x, KD_FLR_WAIT_NS, "FLR completes within "
+			       "100 ms, PCIe r4.0 §6.6.2 (pcie_flr)");
+	return kd_exec_wait_ready(x, dev, x->timeout_ns,
+				  "readiness after FLR (pci_dev_wait)");
+}
+
+static int af_flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
+			   const struct kd_probe_info *in)
+{
+	unsigned a = in->af_cap;
+	int err;
+
+	/* pci_af_flr(): TP is bit 0 of the status byte after control */
+	kd_exec_wait_pending(x, dev, a + PCI_AF_CTRL, PCI_AF_STATUS_TP << 8,
+			     "AF Status.TP clear before AF FLR "
+			     "(pci_af_flr)");
+	err = kd_reset_cfg_write(x, dev, a + PCI_AF_CTRL, 1, PCI_AF_CTRL_FLR,
+				 "initiate AF FLR, AF ECN (pci_af_flr)");
+	if (err < 0)
+		return err;
+	if (!in->immediate_readiness)
+		kd_reset_sleep(x, KD_AF_FLR_WAIT_NS, "AF FLR completes "
+			       "within 100 ms, AF ECN (pci_af_flr)");
+	return kd_exec_wait_ready(x, dev, x->timeout_ns,
+				  "readiness after AF FLR (pci_dev_wait)");
+}
+
+static int pm_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
+		       const struct kd_probe_info *in)
+{
+	unsigned p = in->pm_cap;
+	uint16_t csr = kd_cfg_read16(dev, p + PCI_PM_CTRL);
+	int err;
+
+	/* pci_pm_reset(): only with NoSoftRst clear (checked), from D0 */
+	csr &= ~PCI_PM_CTRL_STATE_MASK;
+	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr | KD_PM_D3HOT,
+				 "PMCSR PowerState = D3hot (pci_pm_reset)");
+	if (err < 0)
+		return err;
+	kd_reset_sleep(x, KD_D3HOT_DELAY_NS, "D0->D3hot 10 ms, PCI PM 1.2 "
+		       "§5.6.1 (pci_dev_d3_sleep)");
+	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr,
+				 "PMCSR PowerState = D0: internal reset "
+				 "(pci_pm_reset)");
+	if (err < 0)
+		return err;
+	kd_reset_sleep(x, KD_D3HOT_DELAY_NS, "D3hot->D0 10 ms, PCI PM 1.2 "
+		       "§5.6.1 (pci_dev_d3_sleep)");
+	return kd_exec_wait_ready(x, dev, x->timeout_ns,
+				  "readiness after D3hot->D0 (pci_dev_wait)");
+}
+
+int kd_method_flr(struct kd_reset_exec *x, struct kd_dev *dev,
+		  const struct kd_probe_info *in, bool unbound)
+{
+	return function_reset(x, dev, in, unbound, flr_initiate);
+}
+
+int kd_method_af_flr(struct kd_reset_exec *x, struct kd_dev *dev,
+		     const struct kd_probe_info *in, bool unbound)
+{
+	return function_reset(x, dev, in, unbound, af_flr_initiate);
+}
+
+int kd_method_pm(struct kd_reset_exec *x, struct kd_dev *dev,
+		 const struct kd_probe_info *in, bool unbound)
+{
+	return function_reset(x, dev, in, unbound, pm_initiate);
+}
+
+static int clear_bme(struct kd_reset_exec *x, struct kd_dev *dev)
+{
+	uint32_t cmd = kd_cfg_read16(dev, PCI_COMMAND);
+
+	if (!x->dry_run) {
+		int err = kd_cfg_read_live(dev, PCI_COMMAND, 2, &cmd);
+
+		if (err < 0)
+			return err;
+		if (!(cmd & PCI_COMMAND_MASTER))
+			return 0;
+	}
+	return kd_reset_cfg_write(x, dev, PCI_COMMAND, 2,
+				  cmd & ~(uint32_t)PCI_COMMAND_MASTER,
+				  "clear Bus Master Enable the kernel's "
+				  "restore set again (unbound function)");
+}
+
+int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
+		     enum kd_reset_method m, bool unbound)
+{
+	const char *k = kernel_name(m);
+	char orig[128];
+	int err, rerr;
+
+	if (k) {
+		if (kd_dev_attr_read(dev, "reset_method", orig,
+				     sizeof(orig)) < 0)
+			return -ENOTTY;
+		err = kd_reset_attr_write(x, dev, "reset_method", k,
+					  "choose the kernel's method "
+					  "(reset_method, Linux >= 5.15)");
+		if (err < 0)
+			return err;
+	}
+	err = kd_reset_attr_write(x, dev, "reset", "1",
+				  "kernel reset: pci_reset_function() saves, "
+				  "resets, waits, restores");
+	if (k) {
+		/* always put the kernel's own order back */
+		rerr = kd_reset_attr_write(x, dev, "reset_method",
+					   orig[0] ? orig : "default",
+					   "restore the original reset_method");
+		if (err == 0)
+			err = rerr;
+	}
+	if (err == 0 && unbound)
+		err = clear_bme(x, dev);
+	return err;
+}
+
+int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
+		      const struct kd_probe_info *in)
+{
+	uint16_t cmd = in->command, v;
+	int err;
+
+	/* Bus Master off stops DMA and MSI writes; INTx Disable, PCI LB 3.0
+	 * §6.2.2; the enables cleared as pci_msi_shutdown() would */
+	v = (uint16_t)((cmd & ~PCI_COMMAND_MASTER) | PCI_COMMAND_INTX_DISABLE);
+	if (v != cmd || x->dry_run) {
+		err = kd_reset_cfg_write(x, dev, PCI_COMMAND, 2, v,
+					 "quiesce: Bus Master off, INTx "
+					 "Disable on");
+		if (err < 0)
+			return err;
+	}
+	if (in->msi_cap) {
+		v = kd_cfg_read16(dev, in->msi_cap + PCI_MSI_FLAGS);
+		if (v & PCI_MSI_FLAGS_ENABLE) {
+			err = kd_reset_cfg_write(x, dev,
+						 in->msi_cap + PCI_MSI_FLAGS,
+						 2, v & ~PCI_MSI_FLAGS_ENABLE,
+						 "quiesce: MSI Enable off");
+			if (err < 0)
+				return err;
+		}
+	}
+	if (in->msix_cap) {
+		v = kd_cfg_read16(dev, in->msix_cap + PCI_MSIX_FLAGS);
+		if (v & PCI_MSIX_FLAGS_ENABLE) {
+			v = (uint16_t)((v | PCI_MSIX_FLAGS_MASKALL) &
+				       ~PCI_MSIX_FLAGS_ENABLE);
+			err = kd_reset_cfg_write(x, dev,
+						 in->msix_cap + PCI_MSIX_FLAGS,
+						 2, v, "quiesce: MSI-X "
+						 "Function Mask on, Enable off");
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}

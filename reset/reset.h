@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kdsafe reset: puts functions a crashed kernel left live back into a
+ * clean state before any driver loads.  Every method records the
+ * operations it performs (config writes, sysfs writes, waits, polls) in
+ * its result; with dry_run it records them and touches nothing.
+ *
+ * Data flows access -> probe -> quirks -> reset: a quirk database plugs
+ * in through struct kd_reset_policy, handed over per device by
+ * kd_reset_opts.policy_fn.  Library code: 0 or -errno, logs via ctx.
+ */
+#ifndef KDSAFE_RESET_H
+#define KDSAFE_RESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access/access.h"
+#include "probe/probe.h"
+
+/* ---- methods ----------------------------------------------------------- */
+
+enum kd_reset_method {
+	KD_RM_NONE = 0,
+	KD_RM_AUTO,       /* policy preference, kernel, flr, af-flr, pm, bus */
+	KD_RM_KERNEL,     /* sysfs "reset", the kernel's own order */
+	KD_RM_KERNEL_FLR, /* sysfs "reset_method"=flr, then "reset" */
+	KD_RM_KERNEL_PM,
+	KD_RM_KERNEL_BUS,
+	KD_RM_FLR,        /* PCIe Function Level Reset, config space */
+	KD_RM_AF_FLR,     /* Advanced Features FLR */
+	KD_RM_PM,         /* D0 -> D3hot -> D0 */
+	KD_RM_BUS,        /* Secondary Bus Reset of the parent bridge */
+	KD_RM_QUIESCE,    /* no reset: BME off, MSI/MSI-X off, INTx off */
+	KD_RM_COUNT,
+};
+#define KD_RM_BIT(m) (1u << (m))
+
+/* "auto", "kernel", "kernel:flr", ..., "quiesce"; "?" when unknown */
+const char *kd_reset_method_name(enum kd_reset_method m);
+/* 0, or -EINVAL for an unknown name */
+int kd_reset_method_parse(const char *s, enum kd_reset_method *out);
+
+/* ---- steps usable by quirk hooks (dry-run aware, recorded) ------------- */
+
+/* One function's reset in progress: records every operation. */
+struct kd_reset_exec;
+
+int kd_reset_cfg_write(struct kd_reset_exec *x, struct kd_dev *dev,
+		       unsigned pos, unsigned width, uint32_t val,
+		       const char *why);
+int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
+			const char *name, const char *value, const char *why);
+int kd_reset_bar_write(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+		       uint64_t off, unsigned width, uint64_t val,
+		       const char *why);
+void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
+bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
+
+/* ---- policy: what a quirk says about one device ------------------------ */
+
+typedef int (*kd_reset_hook)(struct kd_reset_exec *x, struct kd_dev *dev,
+			     void *data);
+
+struct kd_reset_policy {
+	char source[64];     /* quirk name, shown in results */
+	unsigned n_prefer;   /* tried first by auto, in this order */
+	enum kd_reset_method prefer[KD_RM_COUNT];
+	unsigned avoid;      /* KD_RM_BIT()s: never used, even if asked */
+	uint64_t delay_after_ns; /* extra settle time after the reset */
+	uint64_t timeout_ns; /* readiness bound; 0: default (60 s) */
+	kd_reset_hook pre, post; /* around the reset; may be NULL */
+	void *hook_data;
+};
+
+/* Fills *out for dev: 0, -ENOENT when no quirk matches, or -errno. */
+typedef int (*kd_reset_policy_fn)(void *data, struct kd_dev *dev,
+				  const struct kd_probe_info *info,
+				  struct kd_reset_policy *out);
+
+/* ---- results ----------------------------------------------------------- */
+
+struct kd_reset_state {
+	bool valid, dead, bound;
+	bool bus_master, msi, msix, trans_pend, errors;
+	int power_state;            /* 0..3, -1 unknown */
+	uint16_t command, status, devsta;
+	enum kd_verdict verdict;
+	unsigned reasons;           /* enum kd_reason bits */
+};
+
+enum kd_witness_verdict {
+	KD_WITNESS_NONE,      /* no witness for this class */
+	KD_WITNESS_UNKNOWN,   /* unreadable, or was idle before */
+	KD_WITNESS_EFFECTIVE, /* the engine was on and is off now */
+	KD_WITNESS_NOOP,      /* the engine was on and still is */
+};
+
+struct kd_witness {
+	const char *name;     /* "nvme CC.EN|CSTS.RDY", ... */
+	bool have_before, have_after;
+	uint64_t before, after;
+	enum kd_witness_verdict verdict;
+};
+
+const char *kd_witness_verdict_name(enum kd_witness_verdict v);
+
+enum kd_op_kind {
+	KD_OP_CFG_WRITE,
+	KD_OP_ATTR_WRITE,
+	KD_OP_BAR_WRITE,
+	KD_OP_SLEEP,
+	KD_OP_POLL,
+};
+
+struct kd_reset_op {
+	enum kd_op_kind kind;
+	struct kd_addr addr;
+	unsigned pos, width;    /* config / BAR offset and width */
+	int bar;
+	uint64_t value;
+	char attr[24], text[64]; /* sysfs attribute and the value written */
+	uint64_t ns;            /* sleep length, or the poll's bound */
+	uint64_t waited_ns;     /* a poll's real wait (not in dry-run) */
+	bool if_changed;        /* restore: written only if it differs */
+	const char *why;        /* static: the rule behind the operation */
+	int result;             /* 0 or -errno */
+};
+
+const char *kd_op_kind_name(enum kd_op_kind k);
+/* One line: "config-write 0x04 w2 0x0400" etc. (without the address) */
+void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len);
+
+enum kd_reset_status {
+	KD_RS_OK,       /* reset (or quiesced) and now clean */
+	KD_RS_DIRTY,    /* did what it could; still not clean / reset no-op */
+	KD_RS_FAILED,   /* an error stopped it */
+	KD_RS_REFUSED,  /* not attempted: unsafe or unsupported */
+	KD_RS_PLANNED,  /* dry run */
+};
+
+const char *kd_reset_status_name(enum kd_reset_status s);
+
+struct kd_reset_attempt {
+	enum kd_reset_method method;
+	int err;                /* 0: ran but left the device dirty/no-op */
+	char why[160];
+};
+
+struct kd_reset_result {
+	struct kd_addr addr;
+	char name[KD_ADDR_STRLEN];
+	enum kd_reset_method requested, used;
+	enum kd_reset_status status;
+	int err;                /* -errno for failed/refused */
+	char reason[256];       /* why failed/refused/dirty; empty if ok */
+	uint64_t duration_ns;
+	struct kd_reset_state before, after;
+	struct kd_witness witness;
+	unsigned n_attempts;
+	struct kd_reset_attempt attempts[KD_RM_COUNT];
+	bool has_bridge;        /* bus reset: the bridge it went through */
+	struct kd_addr bridge;
+	size_t n_also;          /* other functions the same reset hit */
+	struct kd_addr *also;
+	bool policy_applied;
+	char policy_source[64];
+	size_t n_ops, cap_ops;
+	struct kd_reset_op *ops;
+};
+
+void kd_reset_result_clear(struct kd_reset_result *r);
+
+/* ---- running ----------------------------------------------------------- */
+
+#define KD_RESET_DEFAULT_TIMEOUT_NS (60000ull * 1000000ull)
+
+struct kd_reset_opts {
+	enum kd_reset_method method;
+	uint64_t timeout_ns;    /* 0: the policy's, else 60 s */
+	bool force;             /* bound functions / bound siblings too */
+	bool dry_run;           /* record the plan, touch nothing */
+	unsigned jobs;          /* concurrent domains; 0: all */
+	kd_reset_policy_fn policy_fn; /* NULL: no quirks */
+	void *policy_data;
+};
+
+/*
+ * Resets n functions; results[i] (zeroed by the caller, cleared with
+ * kd_reset_result_clear) describes addrs[i].  Functions are grouped into
+ * reset domains (everything below one top-level bridge; the functions of
+ * one device on a root bus), domains run concurrently, functions within
+ * one serially.  Per-device failures are in the results; the return is
+ * 0, or -errno when nothing could be attempted (-EPERM: writes not
+ * enabled and not a dry run, -ENOMEM).
+ */
+int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
+		 const struct kd_addr *addrs, size_t n,
+		 struct kd_reset_result *results);
+
+/* Snapshot of a device's state (refreshes the config cache first). */
+int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *out);
+
+#endif

@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The planner and runner: groups the requested functions into reset
+ * domains, runs domains concurrently (one thread each, at most jobs),
+ * the functions of a domain serially, and for each function chooses the
+ * method (auto: policy, kernel, flr, af-flr, pm, bus, then quiesce),
+ * runs it and verifies the result.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct target {
+	size_t idx;          /* into addrs and results */
+	struct kd_addr addr;
+	struct kd_addr key;  /* reset domain */
+	unsigned depth;
+};
+
+struct domain {
+	size_t first, n;     /* a run of targets */
+};
+
+struct runner {
+	struct kd_ctx *ctx;
+	const struct kd_reset_opts *o;
+	const struct kd_addr *addrs;
+	struct kd_reset_result *results;
+	struct kd_topo topo;
+	struct target *t;
+	size_t nt;
+	struct domain *d;
+	size_t nd;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+static void set_reason(struct kd_reset_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_reason(struct kd_reset_result *r, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, args);
+	va_end(args);
+}
+
+static bool has_children(const struct kd_topo *t, const struct kd_addr *a)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].has_parent && kd_addr_eq(&t->v[i].parent, a))
+			return true;
+	return false;
+}
+
+/*
+ * A domain is everything one reset can reach: below a top-level bridge
+ * (a root port), everything under it; on a root bus, the device's
+ * functions (a bridge there: itself and its subtree).
+ */
+static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
+		      struct kd_addr *key, unsigned *depth)
+{
+	const struct kd_topo_node *nd = kd_topo_find(t, a);
+	struct kd_addr top = *a;
+
+	*depth = 0;
+	while (nd && nd->has_parent && *depth < 256) {
+		top = nd->parent;
+		(*depth)++;
+		nd = kd_topo_find(t, &nd->parent);
+	}
+	*key = top;
+	if (*depth == 0 && !has_children(t, a))
+		key->fn = 0;
+}
+
+/*
+ * Order inside a domain: deeper functions first (a bridge after what is
+ * below it); within one device the higher functions first and function 0
+ * last: function 0 must stay present for the device to be found (PCIe
+ * r5.0 §7.5.1.1.9), and a PF's FLR takes its VFs with it (SR-IOV 1.1
+ * §2.2.2), so they go first.
+ */
+static int cmp_in_device(const struct kd_addr *x, const struct kd_addr *y)
+{
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->fn > y->fn ? -1 : x->fn < y->fn; /* fn 0 last */
+}
+
+static int cmp_full(const void *pa, const void *pb)
+{
+	const struct target *a = pa, *b = pb;
+	int c = kd_addr_cmp(&a->key, &b->key);
+
+	if (c)
+		return c;
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
+	c = cmp_in_device(&a->addr, &b->addr);
+	if (c)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static bool clean(const struct kd_reset_result *r)
+{
+	return r->after.valid && r->after.verdict == KD_VERDICT_CLEAN &&
+	       r->witness.verdict != KD_WITNESS_NOOP;
+}
+
+static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
+{
+	struct kd_reset_result *r = x->res;
+	struct kd_probe_info in;
+
+	if (x->dry_run)
+		return;
+	kd_reset_snapshot(dev, &r->after);
+	memset(&in, 0, sizeof(in));
+	if (!r->after.dead)
+		kd_reset_decode(dev, &in);
+	else
+		in.dead = true;
+	kd_witness_read(dev, &in, &r->witness, true);
+	kd_probe_info_clear(&in);
+}
+
+static void describe_dirty(struct kd_reset_result *r, char *buf, size_t len)
+{
+	if (r->witness.verdict == KD_WITNESS_NOOP) {
+		snprintf(buf, len, "%s still set: the reset was a no-op",
+			 r->witness.name);
+		return;
+	}
+	if (r->after.dead) {
+		snprintf(buf, len, "config space reads all-ones after reset");
+		return;
+	}
+	snprintf(buf, len, "still %s:", kd_verdict_name(r->after.verdict));
+	for (unsigned b = 0; b < KD_REASON_COUNT; b++) {
+		size_t n = strlen(buf);
+
+		if ((r->after.reasons & (1u << b)) && n < len)
+			snprintf(buf + n, len - n, " %s",
+				 kd_reason_word((enum kd_reason)(1u << b)));
+	}
+}
+
+static int attempt(struct runner *rn, struct kd_reset_exec *x,
+		   struct kd_dev *dev, const struct kd_probe_info *in,
+		   enum kd_reset_method m, const struct kd_reset_policy *pol)
+{
+	bool unbound = !in->bound;
+	int err = 0;
+
+	if (pol && pol->pre)
+		err = pol->pre(x, dev, pol->hook_data);
+	if (err < 0)
+		return err;
+	switch (m) {
+	case KD_RM_FLR:
+		err = kd_method_flr(x, dev, in, unbound);
+		break;
+	case KD_RM_AF_FLR:
+		err = kd_method_af_flr(x, dev, in, unbound);
+		break;
+	case KD_RM_PM:
+		err = kd_method_pm(x, dev, in, unbound);
+		break;
+	case KD_RM_BUS:
+		err = kd_method_bus(x, dev, &rn->topo, rn->o->force);
+		break;
+	case KD_RM_KERNEL:
+	case KD_RM_KERNEL_FLR:
+	case KD_RM_KERNEL_PM:
+	case KD_RM_KERNEL_BUS:
+		err = kd_method_kernel(x, dev, m, unbound);
+		break;
+	case KD_RM_QUIESCE:
+		err = kd_method_quiesce(x, dev, in);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (err < 0)
+		return err;
+	if (pol && pol->delay_after_ns && m != KD_RM_QUIESCE)
+		kd_reset_sleep(x, pol->delay_after_ns,
+			       "quirk: delay after reset");
+	if (pol && pol->post)
+		err = pol->post(x, dev, pol->hook_data);
+	return err;
+}
+
+static void note_attempt(struct kd_reset_result *r, enum kd_reset_method m,
+			 int err, const char *why)
+{
+	struct kd_reset_attempt *a;
+	size_t n;
+
+	if (r->n_attempts >= KD_RM_COUNT)
+		return;
+	a = &r->attempts[r->n_attempts++];
+	a->method = m;
+	a->err = err;
+	/* truncation is fine here */
+	n = strnlen(why, sizeof(a->why) - 1);
+	memcpy(a->why, why, n);
+	a->why[n] = '\0';
+}
+
+static void fail_reason(struct kd_reset_result *r, enum kd_reset_method m,
+			int err, char *buf, size_t len)
+{
+	if (r->reason[0])
+		snprintf(buf, len, "%s", r->reason);
+	else if (err == -ENODEV)
+		snprintf(buf, len, "%s: device disappeared during the reset",
+			 kd_reset_method_name(m));
+	else if (err == -ETIMEDOUT)
+		snprintf(buf, len, "%s: device not ready before the timeout",
+			 kd_reset_method_name(m));
+	else
+		snprintf(buf, len, "%s: %s", kd_reset_method_name(m),
+			 strerror(-err));
+}
+
+static void refresh_info(struct kd_dev *dev, struct kd_probe_info *in)
+{
+	kd_probe_info_clear(in);
+	kd_dev_refresh(dev);
+	kd_reset_decode(dev, in);
+}
+
+static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
+			 struct kd_dev *dev, struct kd_probe_info *in,
+			 const struct kd_reset_policy *pol)
+{
+	struct kd_reset_result *r = x->res;
+	enum kd_reset_method m = rn->o->method;
+	char why[256];
+	int err;
+
+	r->used = m;
+	if (pol && (pol->avoid & KD_RM_BIT(m)) && !rn->o->force) {
+		r->status = KD_RS_REFUSED;
+		r->err = -EPERM;
+		set_reason(r, "quirk %s forbids %s (use --force)", pol->source,
+			   kd_reset_method_name(m));
+		return;
+	}
+	if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
+		r->status = KD_RS_REFUSED;
+		r->err = -ENOTTY;
+		set_reason(r, "%s: %s", kd_reset_method_name(m), why);
+		return;
+	}
+	err = attempt(rn, x, dev, in, m, pol);
+	if (err < 0) {
+		fail_reason(r, m, err, why, sizeof(why));
+		set_reason(r, "%s", why);
+		r->err = err;
+		r->status = (err == -ENOTTY || err == -EBUSY) && r->n_ops == 0 ?
+			    KD_RS_REFUSED : KD_RS_FAILED;
+		verify(x, dev);
+		return;
+	}
+	if (x->dry_run) {
+		r->status = KD_RS_PLANNED;
+		return;
+	}
+	verify(x, dev);
+	if (clean(r)) {
+		r->status = KD_RS_OK;
+		return;
+	}
+	r->status = KD_RS_DIRTY;
+	describe_dirty(r, why, sizeof(why));
+	set_reason(r, "%s", why);
+}
+
+static void run_auto(struct runner *rn, struct kd_reset_exec *x,
+		     struct kd_dev *dev, struct kd_probe_info *in,
+		     const struct kd_reset_policy *pol)
+{
+	static const enum kd_reset_method order[] = {
+		KD_RM_KERNEL, KD_RM_FLR, KD_RM_AF_FLR, KD_RM_PM, KD_RM_BUS,
+	};
+	struct kd_reset_result *r = x->res;
+	enum kd_reset_method cand[KD_RM_COUNT * 2];
+	unsigned avoid = pol ? pol->avoid : 0, seen = 0;
+	size_t n = 0;
+	char why[256];
+	int err;
+
+	/* quirk preference first, then the default order; never avoided */
+	for (unsigned i = 0; pol && i < pol->n_prefer && i < KD_RM_COUNT; i++) {
+		enum kd_reset_method m = pol->prefer[i];
+
+		if (m > KD_RM_AUTO && m < KD_RM_QUIESCE &&
+		    !(avoid & KD_RM_BIT(m)) && !(seen & KD_RM_BIT(m))) {
+			cand[n++] = m;
+			seen |= KD_RM_BIT(m);
+		}
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (avoid & KD_RM_BIT(order[i])) {
+			note_attempt(r, order[i], -EPERM, "forbidden by quirk");
+			continue;
+		}
+		if (!(seen & KD_RM_BIT(order[i]))) {
+			cand[n++] = order[i];
+			seen |= KD_RM_BIT(order[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum kd_reset_method m = cand[i];
+
+		if (i)
+			refresh_info(dev, in);
+		if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
+			note_attempt(r, m, -ENOTTY, why);
+			continue;
+		}
+		r->reason[0] = '\0';
+		err = attempt(rn, x, dev, in, m, pol);
+		if (err < 0) {
+			fail_reason(r, m, err, why, sizeof(why));
+			r->reason[0] = '\0';
+			note_attempt(r, m, err, why);
+			if (err == -ENODEV) {
+				r->used = m;
+				r->err = err;
+				r->status = KD_RS_FAILED;
+				set_reason(r, "%s", why);
+				verify(x, dev);
+				return;
+			}
+			continue;
+		}
+		r->used = m;
+		if (x->dry_run) {
+			size_t len;
+
+			r->status = KD_RS_PLANNED;
+			set_reason(r, "then, if it fails:");
+			for (size_t j = i + 1; j < n; j++) {
+				len = strlen(r->reason);
+				snprintf(r->reason + len, sizeof(r->reason) - len,
+					 " %s", kd_reset_method_name(cand[j]));
+			}
+			len = strlen(r->reason);
+			snprintf(r->reason + len, sizeof(r->reason) - len,
+				 " quiesce");
+			return;
+		}
+		verify(x, dev);
+		if (clean(r)) {
+			r->status = KD_RS_OK;
+			return;
+		}
+		describe_dirty(r, why, sizeof(why));
+		note_attempt(r, m, 0, why);
+		/* the witness after this try is the before of the next */
+		r->witness.before = r->witness.after;
+		r->witness.have_before = r->witness.have_after;
+	}
+	refresh_info(dev, in);
+	r->used = KD_RM_QUIESCE;
+	if (avoid & KD_RM_BIT(KD_RM_QUIESCE)) {
+		r->status = KD_RS_FAILED;
+		r->err = -ENOTTY;
+		set_reason(r, "no reset method worked and the quirk forbids "
+			      "quiesce");
+		return;
+	}
+	if (in->dead) {
+		r->status = KD_RS_FAILED;
+		r->err = -ENOTTY;
+		set_reason(r, "no reset method worked; config space reads "
+			      "all-ones");
+		verify(x, dev);
+		return;
+	}
+	err = attempt(rn, x, dev, in, KD_RM_QUIESCE, pol);
+	if (x->dry_run) {
+		r->status = KD_RS_PLANNED;
+		set_reason(r, "no reset method applies: quiesce only");
+		return;
+	}
+	verify(x, dev);
+	if (err < 0) {
+		r->status = KD_RS_FAILED;
+		r->err = err;
+		fail_reason(r, KD_RM_QUIESCE, err, why, sizeof(why));
+		set_reason(r, "%s", why);
+		return;
+	}
+	r->status = clean(r) ? KD_RS_OK : KD_RS_DIRTY;
+	set_reason(r, "no reset method worked: quiesced only (not reset)");
+}
+
+/* Was this function already reset by an earlier bus reset in the domain? */
+static const struct kd_reset_result *covered_by(struct runner *rn,
+						const struct domain *d,
+						size_t upto,
+						const struct kd_addr *a)
+{
+	for (size_t j = d->first; j < upto; j++) {
+		const struct kd_reset_result *p = &rn->results[rn->t[j].idx];
+
+		if (kd_addr_eq(&p->addr, a) && p->status != KD_RS_REFUSED &&
+		    p->status != KD_RS_FAILED)
+			return p;
+		if (p->used != KD_RM_BUS || p->status == KD_RS_REFUSED ||
+		    p->status == KD_RS_FAILED)
+			continue;
+		for (size_t k = 0; k < p->n_also; k++)
+			if (kd_addr_eq(&p->also[k], a))
+				return p;
+	}
+	return NULL;
+}
+
+static void reset_target(struct runner *rn, const struct domain *d,
+			 size_t pos)
+{
+	const struct kd_reset_opts *o = rn->o;
+	struct kd_reset_result *r = &rn->results[rn->t[pos].idx];
+	const struct kd_reset_result *cov;
+	struct kd_reset_policy pol;
+	struct kd_reset_exec x;
+	struct kd_probe_info in;
+	struct kd_dev *dev = NULL;
+	uint64_t start, timeout;
+	bool have_pol = false;
+	int err;
+
+	r->addr = rn->addrs[rn->t[pos].idx];
+	kd_addr_format(&r->addr, r->name);
+	r->requested = o->method;
+	if (!kd_topo_find(&rn->topo, &r->addr)) {
+		r->status = KD_RS_FAILED;
+		r->err = -ENODEV;
+		set_reason(r, "no such PCI function");
+		return;
+	}
+	err = kd_dev_open(rn->ctx, &r->addr, &dev);
+	if (err < 0) {
+		r->status = KD_RS_FAILED;
+		r->err = err;
+		set_reason(r, "cannot read config space: %s", strerror(-err));
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
+	cov = covered_by(rn, d, pos, &r->addr);
+	if (cov) {
+		r->used = cov->used;
+		r->duration_ns = 0;
+		if (o->dry_run) {
+			r->status = KD_RS_PLANNED;
+		} else {
+			verify(&x, dev);
+			r->status = clean(r) ? KD_RS_OK : KD_RS_DIRTY;
+		}
+		set_reason(r, "%s together with %s", kd_addr_eq(&cov->addr,
+			   &r->addr) ? "listed twice: handled" : "reset",
+			   cov->name);
+		goto out;
+	}
+	kd_reset_decode(dev, &in);
+	kd_reset_snapshot(dev, &r->before);
+	if (o->policy_fn) {
+		memset(&pol, 0, sizeof(pol));
+		err = o->policy_fn(o->policy_data, dev, &in, &pol);
+		if (err == 0) {
+			have_pol = true;
+			r->policy_applied = true;
+			snprintf(r->policy_source, sizeof(r->policy_source),
+				 "%s", pol.source);
+		} else if (err != -ENOENT) {
+			WARN(rn->ctx, "%s: quirk lookup failed: %s", r->name,
+			     strerror(-err));
+		}
+	}
+	timeout = o->timeout_ns ? o->timeout_ns :
+		  have_pol && pol.timeout_ns ? pol.timeout_ns :
+		  KD_RESET_DEFAULT_TIMEOUT_NS;
+	x.timeout_ns = timeout;
+	if (in.bound && !o->force) {
+		r->status = KD_RS_REFUSED;
+		r->err = -EBUSY;
+		r->used = o->method;
+		set_reason(r, "driver %s is bound (use --force)", in.driver);
+		goto out;
+	}
+	kd_witness_read(dev, &in, &r->witness, false);
+	start = kd_now_ns(rn->ctx);
+	if (o->method == KD_RM_AUTO)
+		run_auto(rn, &x, dev, &in, have_pol ? &pol : NULL);
+	else
+		run_explicit(rn, &x, dev, &in, have_pol ? &pol : NULL);
+	r->duration_ns = kd_now_ns(rn->ctx) - start;
+	if (x.oom)
+		WARN(rn->ctx, "%s: out of memory: operation log incomplete",
+		     r->name);
+	if (r->status == KD_RS_OK)
+		INFO(rn->ctx, "%s: %s: ok", r->name,
+		     kd_reset_method_name(r->used));
+	else
+		NOTICE(rn->ctx, "%s: %s: %s: %s", r->name,
+		       kd_reset_method_name(r->used),
+		       kd_reset_status_name(r->status), r->reason);
+out:
+	kd_probe_info_clear(&in);
+	kd_dev_free(dev);
+}
+
+static void run_domain(struct runner *rn, const struct domain *d)
+{
+	for (size_t i = d->first; i < d->first + d->n; i++)
+		reset_target(rn, d, i);
+}
+
+static void *worker(void *data)
+{
+	struct runner *rn = data;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&rn->lock);
+		i = rn->next++;
+		pthread_mutex_unlock(&rn->lock);
+		if (i >= rn->nd)
+			return NULL;
+		run_domain(rn, &rn->d[i]);
+	}
+}
+
+static int plan(struct runner *rn)
+{
+	rn->t = calloc(rn->nt ? rn->nt : 1, sizeof(*rn->t));
+	rn->d = calloc(rn->nt ? rn->nt : 1, sizeof(*rn->d));
+	if (!rn->t || !rn->d)
+		return -ENOMEM;
+	for (size_t i = 0; i < rn->nt; i++) {
+		rn->t[i].idx = i;
+		rn->t[i].addr = rn->addrs[i];
+		domain_of(&rn->topo, &rn->addrs[i], &rn->t[i].key,
+			  &rn->t[i].depth);
+	}
+	qsort(rn->t, rn->nt, sizeof(*rn->t), cmp_full);
+	for (size_t i = 0; i < rn->nt; i++) {
+		if (i == 0 || !kd_addr_eq(&rn->t[i].key, &rn->t[i - 1].key)) {
+			rn->d[rn->nd].first = i;
+			rn->nd++;
+		}
+		rn->d[rn->nd - 1].n++;
+	}
+	return 0;
+}
+
+int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
+		 const struct kd_addr *addrs, size_t n,
+		 struct kd_reset_result *results)
+{
+	struct runner rn = { .ctx = ctx, .o = opts, .addrs = addrs,
+			     .results = results, .nt = n };
+	pthread_t *th = NULL;
+	size_t nth, started = 0;
+	int err;
+
+	if (opts->method <= KD_RM_NONE || opts->method >= KD_RM_COUNT)
+		return -EINVAL;
+	if (!opts->dry_run && !kd_ctx_writes_enabled(ctx)) {
+		ERR(ctx, "reset: writes are not enabled");
+		return -EPERM;
+	}
+	err = kd_topo_load(ctx, &rn.topo);
+	if (err < 0) {
+		ERR(ctx, "reset: cannot list PCI functions: %s",
+		    strerror(-err));
+		return err;
+	}
+	err = plan(&rn);
+	if (err < 0)
+		goto out;
+	pthread_mutex_init(&rn.lock, NULL);
+	nth = opts->jobs ? opts->jobs : rn.nd;
+	if (nth > rn.nd)
+		nth = rn.nd;
+	if (nth > 1)
+		th = calloc(nth, sizeof(*th));
+	for (size_t i = 0; th && i < nth; i++) {
+		if (pthread_create(&th[i], NULL, worker, &rn) != 0)
+			break;
+		started++;
+	}
+	if (started == 0)
+		worker(&rn); /* serially, in this thread */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	pthread_mutex_destroy(&rn.lock);
+out:
+	free(rn.t);
+	free(rn.d);
+	kd_topo_free(&rn.topo);
+	return err;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Direct config-space methods against the simulator: the bytes written,
+ * the waits taken, the state after. */
+#include "test-reset.h"
+
+static void test_flr_exact_sequence(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	unsigned exp = 0x50; /* PM at 0x40 (8), MSI at 0x48 (24 -> 0x60)? */
+	const struct kd_sim_event *e;
+	uint64_t sleeps[8];
+	uint32_t bar0 = kd_sim_cfg_get(f, 0x10, 4);
+
+	(void)state;
+	exp = kd_sim_cfg_get(f, 0x34, 1); /* walk: PM -> MSI -> EXP */
+	exp = kd_sim_cfg_get(f, exp + 1, 1);
+	exp = kd_sim_cfg_get(f, exp + 1, 1);
+	assert_int_equal(kd_sim_cfg_get(f, exp, 1), PCI_CAP_ID_EXP);
+
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	/* first write: Command = INTx Disable (pci_dev_save_and_disable) */
+	e = kd_sim_event(w->sim, 0);
+	assert_int_equal(e->kind, KD_SIM_EV_CFG_WRITE);
+	assert_int_equal(e->pos, PCI_COMMAND);
+	assert_int_equal(e->width, 2);
+	assert_int_equal(e->value, PCI_COMMAND_INTX_DISABLE);
+	/* then Initiate FLR on top of the DevCtl value */
+	e = kd_sim_find_write(w->sim, A(f), exp + PCI_EXP_DEVCTL, 0);
+	assert_non_null(e);
+	assert_int_equal(e->width, 2);
+	assert_int_equal(e->value, 0x2810 | PCI_EXP_DEVCTL_BCR_FLR);
+	assert_int_equal(kd_sim_resets(f), 1);
+	/* exactly the mandated 100 ms, the device answered at once */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 1);
+	assert_int_equal(sleeps[0], MSN(100));
+	/* BAR0 restored; Command back with Memory but without Bus Master */
+	assert_int_equal(kd_sim_cfg_get(f, 0x10, 4), bar0);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_false(w->res[0].after.bus_master);
+	assert_false(w->res[0].after.msi);
+	assert_true(w->res[0].before.bus_master);
+	assert_true(w->res[0].before.msi);
+	assert_int_equal(w->res[0].before.verdict, KD_VERDICT_ACTIVE_DMA);
+	assert_int_equal(w->res[0].after.verdict, KD_VERDICT_CLEAN);
+	assert_int_equal(w->res[0].duration_ns, MSN(100));
+	/* the result's op log mirrors what the device saw */
+	assert_true(w->res[0].n_ops >= 4);
+	assert_int_equal(w->res[0].ops[0].kind, KD_OP_CFG_WRITE);
+	world_free(w);
+}
+
+static void test_flr_ignored_is_dirty(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = endpoint(w, "00:1c.0", "01:00.0", 0x8086,
+				       0x10d3, true);
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_IGNORE_FLR);
+	kd_sim_make_e1000e(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_DIRTY);
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_NOOP);
+	assert_non_null(strstr(w->res[0].reason, "no-op"));
+	assert_int_equal(kd_sim_resets(f), 0);
+	/* MSI was never reset: still armed */
+	assert_true(w->res[0].after.msi);
+	world_free(w);
+}
+
+static void test_busy_after_reset_backoff(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	static const uint64_t want[] = { 100, 1, 2, 4, 8, 16, 32 };
+	uint64_t sleeps[16];
+
+	(void)state;
+	kd_sim_set_busy_ms(f, 150);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* pci_dev_wait(): 1, 2, 4 ... ms until reads stop being ~0 */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 16), 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(sleeps[i], MSN(want[i]));
+	world_free(w);
+}
+
+static void test_never_back_times_out(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .timeout_ns = MSN(1000) };
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_NEVER_BACK);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ETIMEDOUT);
+	/* 100 ms FLR wait + polling capped at exactly the timeout */
+	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(1100));
+	assert_true(w->res[0].after.dead);
+	assert_non_null(strstr(kd_sim_log_text(w->sim), "0000:01:00.0"));
+	world_free(w);
+}
+
+static void test_trans_pend_stuck_waits_then_resets(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	static const uint64_t want[] = { 100, 200, 400, 100 };
+	uint64_t sleeps[8];
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_TRANS_PEND_STUCK);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	/* pci_wait_for_pending(): 100, 200, 400 ms, then FLR anyway */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sleeps[i], MSN(want[i]));
+	assert_int_equal(kd_sim_resets(f), 1);
+	assert_non_null(strstr(kd_sim_log_text(w->sim), "pending"));
+	/* still pending after: not clean */
+	assert_int_equal(w->res[0].status, KD_RS_DIRTY);
+	assert_true(w->res[0].after.trans_pend);
+	world_free(w);
+}
+
+static void test_trans_pend_clears_with_reset(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_TRANS_PEND);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_true(w->res[0].before.trans_pend);
+	assert_false(w->res[0].after.trans_pend);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	world_free(w);
+}
+
+static void test_immediate_readiness_skips_wait(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_set_immediate_ready(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_total_sleep(w->sim), 0);
+	world_free(w);
+}
+
+static void test_af_flr(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_AF_FLR };
+	unsigned af;
+	const struct kd_sim_event *e;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x0c0300);
+	kd_sim_cap_pm(f, false);
+	af = kd_sim_cap_af(f);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	e = kd_sim_find_write(w->sim, A(f), af + PCI_AF_CTRL, 0);
+	assert_non_null(e);
+	assert_int_equal(e->width, 1);
+	assert_int_equal(e->value, PCI_AF_CTRL_FLR);
+	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(100));
+	world_free(w);
+}
+
+static void test_pm_reset_sequence(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_PM };
+	uint64_t sleeps[4];
+	unsigned pm;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x020000);
+	pm = kd_sim_cap_pm(f, false);
+	kd_sim_cap_msi(f);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_find_write(w->sim, A(f), pm + 4, 0)->value, 3);
+	assert_int_equal(kd_sim_find_write(w->sim, A(f), pm + 4, 1)->value, 0);
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 4), 2);
+	assert_int_equal(sleeps[0], MSN(10));
+	assert_int_equal(sleeps[1], MSN(10));
+	assert_int_equal(kd_sim_resets(f), 1);
+	world_free(w);
+}
+
+static void test_pm_no_soft_reset_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_PM };
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x010802);
+	kd_sim_cap_pm(f, true);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "NoSoftRst"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static void test_flr_unsupported_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x020000);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_RC_END, false);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "FLR"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static void test_bus_reset_resets_all_below(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *b = flr_endpoint(w, "00:1c.0", "01:00.1");
+	struct kd_sim_fn *rp = kd_sim_find(w->sim, "00:1c.0");
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	uint32_t bar_a = kd_sim_cfg_get(a, 0x10, 4);
+	uint32_t bar_b = kd_sim_cfg_get(b, 0x10, 4);
+	uint64_t sleeps[8];
+
+	(void)state;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_true(w->res[0].has_bridge);
+	assert_int_equal(w->res[0].n_also, 1);
+	assert_true(kd_addr_eq(&w->res[0].also[0], A(b)));
+	assert_int_equal(kd_sim_resets(a), 1);
+	assert_int_equal(kd_sim_resets(b), 1);
+	/* Bridge Control: SBR on, then off */
+	assert_int_equal(kd_sim_find_write(w->sim, A(rp), 0x3e, 0)->value,
+			 PCI_BRIDGE_CTL_BUS_RESET);
+	assert_int_equal(kd_sim_find_write(w->sim, A(rp), 0x3e, 1)->value, 0);
+	/* 2 ms asserted, 100 ms settle (2.5 GT/s port), ready at once */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 2);
+	assert_int_equal(sleeps[0], MSN(2));
+	assert_int_equal(sleeps[1], MSN(100));
+	/* both saved and restored, neither bus-mastering */
+	assert_int_equal(kd_sim_cfg_get(a, 0x10, 4), bar_a);
+	assert_int_equal(kd_sim_cfg_get(b, 0x10, 4), bar_b);
+	assert_int_equal(kd_sim_cfg_get(a, 4, 2) & PCI_COMMAND_MASTER, 0);
+	assert_int_equal(kd_sim_cfg_get(b, 4, 2) & PCI_COMMAND_MASTER, 0);
+	/* the bridge itself untouched apart from Bridge Control */
+	assert_int_equal(kd_sim_resets(rp), 0);
+	world_free(w);
+}
+
+static void test_bus_reset_fast_link_waits_for_dll(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	uint64_t sleeps[8];
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1d.0", NULL, 3, true); /* 8 GT/s */
+	flr_endpoint(w, "00:1d.0", "02:00.0");
+	assert_int_equal(run_reset(w, &o, "02:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* 2 ms SBR, 20 ms LTSSM detect, link already up, 100 ms */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 3);
+	assert_int_equal(sleeps[0], MSN(2));
+	assert_int_equal(sleeps[1], MSN(20));
+	assert_int_equal(sleeps[2], MSN(100));
+	world_free(w);
+}
+
+static void test_bus_reset_conventional_bridge(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	struct kd_sim_fn *f;
+	uint64_t sleeps[8];
+
+	(void)state;
+	kd_sim_add_pci_bridge(w->sim, "00:1e.0", NULL);
+	f = kd_sim_add(w->sim, "03:01.0", "00:1e.0", 0x10ec, 0x8139,
+		       0x020000);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "03:01.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* Tpvrh + Trhfa, PCI 3.0 §4.3.2 */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 2);
+	assert_int_equal(sleeps[1], MSN(1100));
+	world_free(w);
+}
+
+static void test_quiesce(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_QUIESCE };
+	unsigned msix;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x020000);
+	kd_sim_cap_msi(f);
+	msix = kd_sim_cap_msix(f, 4);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_cfg_get(f, 4, 2),
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(kd_sim_cfg_get(f, msix + 2, 2),
+			 PCI_MSIX_FLAGS_MASKALL | 3);
+	assert_false(w->res[0].after.msi);
+	assert_int_equal(kd_sim_resets(f), 0);
+	assert_int_equal(kd_sim_total_sleep(w->sim), 0);
+	world_free(w);
+}
+
+static void test_nvme_witness_effective(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_make_nvme(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_string_equal(w->res[0].witness.name, "nvme CC.EN|CSTS.RDY");
+	assert_int_equal(w->res[0].witness.before, 3);
+	assert_int_equal(w->res[0].witness.after, 0);
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_EFFECTIVE);
+	world_free(w);
+}
+
+static void test_virtio_witness(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1041,
+		       0x020000);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_make_virtio(f);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_string_equal(w->res[0].witness.name, "virtio device_status");
+	assert_int_equal(w->res[0].witness.before, 0x0f);
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_EFFECTIVE);
+	world_free(w);
+}
+
+static void test_errors_cleared_by_restore(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	unsigned aer = kd_sim_ecap_aer(f);
+
+	(void)state;
+	kd_sim_cfg_set(f, aer + 4, 4, 0x00004000); /* sticky: survives FLR */
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_cfg_get(f, aer + 4, 4), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_true(w->res[0].before.errors);
+	assert_false(w->res[0].after.errors);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flr_exact_sequence),
+		cmocka_unit_test(test_flr_ignored_is_dirty),
+		cmocka_unit_test(test_busy_after_reset_backoff),
+		cmocka_unit_test(test_never_back_times_out),
+		cmocka_unit_test(test_trans_pend_stuck_waits_then_resets),
+		cmocka_unit_test(test_trans_pend_clears_with_reset),
+		cmocka_unit_test(test_immediate_readiness_skips_wait),
+		cmocka_unit_test(test_af_flr),
+		cmocka_unit_test(test_pm_reset_sequence),
+		cmocka_unit_test(test_pm_no_soft_reset_refused),
+		cmocka_unit_test(test_flr_unsupported_refused),
+		cmocka_unit_test(test_bus_reset_resets_all_below),
+		cmocka_unit_test(test_bus_reset_fast_link_waits_for_dll),
+		cmocka_unit_test(test_bus_reset_conventional_bridge),
+		cmocka_unit_test(test_quiesce),
+		cmocka_unit_test(test_nvme_witness_effective),
+		cmocka_unit_test(test_virtio_witness),
+		cmocka_unit_test(test_errors_cleared_by_restore),
+	};
+
+	return cmocka_run_group_tests_name("reset-methods", tests, NULL, NULL);
+}
