@@ -41,6 +41,7 @@ struct qstepv {
 
 struct kd_quirk_matchspec {
 	int vendor, device, subsys_vendor, subsys_device; /* -1: any */
+	uint16_t device_mask; /* VVVV:DDDD/MMMM */
 	uint32_t class_value, class_mask;                 /* mask 0: any */
 	bool has_rev;
 	uint8_t rev_lo, rev_hi;

@@ -130,6 +130,7 @@ const char *qparse_match(const char *text, struct kd_quirk_matchspec *m,
 
 	memset(m, 0, sizeof(*m));
 	m->vendor = m->device = m->subsys_vendor = m->subsys_device = -1;
+	m->device_mask = 0xffff;
 	for (;;) {
 		const char *t;
 		size_t len;
@@ -197,9 +198,25 @@ const char *qparse_match(const char *text, struct kd_quirk_matchspec *m,
 			if (id)
 				return "more than one vendor:device (one "
 				       "section per device)";
+			const char *slash = memchr(t, '/', len);
+			uint64_t mask = 0xffff;
+
 			id = true;
-			if (parse_pair(t, len, &m->vendor, &m->device) < 0)
+			if (slash && qparse_hex(slash + 1,
+					       len - (size_t)(slash - t) - 1,
+					       0xffff, &mask) < 0)
+				return "expected VVVV:DDDD/MMMM (hex device "
+				       "mask)";
+			if (parse_pair(t, slash ? (size_t)(slash - t) : len,
+				       &m->vendor, &m->device) < 0)
 				return "expected VVVV:DDDD (hex or *)";
+			if (slash && m->device < 0)
+				return "a device mask needs a device ID";
+			if (slash && mask == 0)
+				return "device mask is zero (use VVVV:*)";
+			if (m->device >= 0 && (m->device & ~(int)mask))
+				return "device ID has bits outside its mask";
+			m->device_mask = (uint16_t)mask;
 			if (m->vendor < 0 && m->device >= 0)
 				return "a device ID needs a vendor ID (*:DDDD "
 				       "matches nothing useful)";
@@ -220,7 +237,7 @@ unsigned qmatch_specificity(const struct kd_quirk_matchspec *m)
 	unsigned s = 0;
 
 	s += m->vendor >= 0 ? 4 : 0;
-	s += m->device >= 0 ? 8 : 0;
+	s += m->device >= 0 ? (m->device_mask == 0xffff ? 8 : 6) : 0;
 	s += m->subsys_vendor >= 0 ? 2 : 0;
 	s += m->subsys_device >= 0 ? 2 : 0;
 	s += m->class_mask ? (m->class_mask == 0xffffff ? 2 : 1) : 0;
@@ -232,7 +249,7 @@ bool qmatch(const struct kd_quirk_matchspec *m, const struct kd_quirk_id *id)
 {
 	if (m->vendor >= 0 && m->vendor != id->vendor)
 		return false;
-	if (m->device >= 0 && m->device != id->device)
+	if (m->device >= 0 && m->device != (id->device & m->device_mask))
 		return false;
 	if (m->subsys_vendor >= 0 && m->subsys_vendor != id->subsys_vendor)
 		return false;
