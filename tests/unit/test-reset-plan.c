@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* auto, the kernel method, safety refusals, dry run, bad input, the
+ * planner's domains and order, and the policy (quirk) input. */
+#include "test-reset.h"
+
+/* ---- auto ---------------------------------------------------------------- */
+
+/* QEMU's e1000e behind a root port (lab notes): reset_method "pm bus",
+ * pm reports success and resets nothing, bus works. */
+static void test_auto_falls_through_noop_pm_to_bus(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = endpoint(w, "00:1c.0", "01:00.0", 0x8086, 0x10d3,
+				       false);
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	const struct kd_reset_result *r = &w->res[0];
+
+	(void)state;
+	kd_sim_make_e1000e(f);
+	kd_sim_set_flags(f, KD_SIM_PM_NOOP);
+	kd_sim_set_kernel_reset(f, "pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_BUS);
+	assert_int_equal(r->witness.verdict, KD_WITNESS_EFFECTIVE);
+	assert_int_equal(r->n_attempts, 4);
+	assert_int_equal(r->attempts[0].method, KD_RM_KERNEL);
+	assert_int_equal(r->attempts[0].err, 0); /* ran, no-op */
+	assert_non_null(strstr(r->attempts[0].why, "no-op"));
+	assert_int_equal(r->attempts[1].method, KD_RM_FLR);
+	assert_int_equal(r->attempts[1].err, -ENOTTY);
+	assert_int_equal(r->attempts[2].method, KD_RM_AF_FLR);
+	assert_int_equal(r->attempts[3].method, KD_RM_PM);
+	assert_int_equal(kd_sim_resets(f), 1);
+	assert_false(r->after.bus_master);
+	world_free(w);
+}
+
+static void test_auto_quiesce_when_nothing_resets(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+
+	(void)state;
+	/* on the root bus, no FLR, PM with NoSoftRst, no kernel reset */
+	f = kd_sim_add(w->sim, "00:03.0", NULL, 0x1234, 0x5678, 0x020000);
+	kd_sim_cap_pm(f, true);
+	kd_sim_cap_msi(f);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].used, KD_RM_QUIESCE);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_non_null(strstr(w->res[0].reason, "quiesced only"));
+	assert_int_equal(kd_sim_cfg_get(f, 4, 2) & PCI_COMMAND_MASTER, 0);
+	assert_false(w->res[0].after.msi);
+	/* bus was considered and refused: root bus */
+	assert_int_equal(w->res[0].attempts[w->res[0].n_attempts - 1].method,
+			 KD_RM_BUS);
+	world_free(w);
+}
+
+static int policy_prefer_pm_avoid_bus(void *data, struct kd_dev *dev,
+				      const struct kd_probe_info *in,
+				      struct kd_reset_policy *p)
+{
+	int *calls = data;
+
+	(void)dev;
+	(void)in;
+	(*calls)++;
+	snprintf(p->source, sizeof(p->source), "test.conf:1");
+	p->n_prefer = 1;
+	p->prefer[0] = KD_RM_PM;
+	p->avoid = KD_RM_BIT(KD_RM_BUS) | KD_RM_BIT(KD_RM_KERNEL);
+	p->delay_after_ns = MSN(50);
+	return 0;
+}
+
+static void test_auto_policy_prefers_and_avoids(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *rp = kd_sim_find(w->sim, "00:1c.0");
+	int calls = 0;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = policy_prefer_pm_avoid_bus,
+				   .policy_data = &calls };
+	uint64_t sleeps[8];
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_PM); /* preferred over flr */
+	assert_true(w->res[0].policy_applied);
+	assert_string_equal(w->res[0].policy_source, "test.conf:1");
+	/* 10 + 10 ms PM, then the quirk's 50 ms */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 3);
+	assert_int_equal(sleeps[2], MSN(50));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, A(rp)), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static void test_explicit_method_forbidden_by_policy(void **state)
+{
+	struct world *w = world_new();
+	int calls = 0;
+	struct kd_reset_opts o = { .method = KD_RM_BUS,
+				   .policy_fn = policy_prefer_pm_avoid_bus,
+				   .policy_data = &calls };
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "forbids"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static int hook_pre(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
+{
+	(void)data;
+	return kd_reset_bar_write(x, dev, 0, 0x14, 4, 0, "test: disable");
+}
+
+static int policy_hooks(void *data, struct kd_dev *dev,
+			const struct kd_probe_info *in,
+			struct kd_reset_policy *p)
+{
+	(void)data;
+	(void)dev;
+	(void)in;
+	p->pre = hook_pre;
+	return 0;
+}
+
+static void test_policy_pre_hook_runs_and_dry_runs(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR,
+				   .policy_fn = policy_hooks };
+
+	(void)state;
+	kd_sim_make_nvme(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_BAR_WRITE, A(f)), 1);
+	assert_int_equal(w->res[0].ops[0].kind, KD_OP_BAR_WRITE);
+	o.dry_run = true;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_BAR_WRITE, NULL), 0);
+	assert_int_equal(w->res[0].ops[0].kind, KD_OP_BAR_WRITE);
+	world_free(w);
+}
+
+/* ---- the kernel method ------------------------------------------------- */
+
+static void test_kernel_flr_selects_and_restores(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_FLR };
+	const struct kd_sim_event *e;
+	size_t i, n;
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* reset_method=flr, reset=1, reset_method restored */
+	n = kd_sim_n_events(w->sim);
+	for (i = 0; i < n; i++)
+		if (kd_sim_event(w->sim, i)->kind == KD_SIM_EV_ATTR_WRITE)
+			break;
+	e = kd_sim_event(w->sim, i);
+	assert_string_equal(e->attr, "reset_method");
+	assert_string_equal(e->text, "flr");
+	e = kd_sim_event(w->sim, i + 1);
+	assert_string_equal(e->attr, "reset");
+	assert_string_equal(e->text, "1");
+	e = kd_sim_event(w->sim, i + 2);
+	assert_int_equal(e->kind, KD_SIM_EV_RESET);
+	e = kd_sim_event(w->sim, i + 3);
+	assert_string_equal(e->attr, "reset_method");
+	assert_string_equal(e->text, "flr pm bus");
+	assert_string_equal(kd_sim_reset_method(f), "flr pm bus");
+	/* the kernel restored Bus Master; kdsafe cleared it after */
+	e = kd_sim_event(w->sim, i + 4);
+	assert_int_equal(e->kind, KD_SIM_EV_CFG_WRITE);
+	assert_int_equal(e->pos, PCI_COMMAND);
+	assert_int_equal(e->value, PCI_COMMAND_MEMORY);
+	assert_false(w->res[0].after.bus_master);
+	world_free(w);
+}
+
+static void test_kernel_method_not_offered(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_BUS };
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "not bus"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static void test_kernel_before_5_15(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_FLR };
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, NULL); /* reset, no reset_method */
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "5.15"));
+	o.method = KD_RM_KERNEL;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 1);
+	world_free(w);
+}
+
+static void test_kernel_reset_fails_enotty(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_BUS };
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr bus");
+	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	/* reset_method is restored even though reset failed */
+	assert_string_equal(kd_sim_reset_method(f), "flr bus");
+	world_free(w);
+}
+
+/* ---- safety -------------------------------------------------------------- */
+
+static void test_bound_device_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_bind(f, "nvme");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_int_equal(w->res[0].err, -EBUSY);
+	assert_non_null(strstr(w->res[0].reason, "nvme"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	o.force = true;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* bound: its driver owns Bus Master, the restore gives it back */
+	assert_true(w->res[0].after.bus_master);
+	world_free(w);
+}
+
+static void test_bus_reset_bound_sibling_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *b;
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	b = flr_endpoint(w, "00:1c.0", "01:00.1");
+	kd_sim_bind(b, "e1000e");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "0000:01:00.1"));
+	assert_non_null(strstr(w->res[0].reason, "e1000e"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	o.force = true;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* the bound sibling got everything back, Bus Master included */
+	assert_int_equal(kd_sim_resets(b), 1);
+	assert_true(kd_sim_cfg_get(b, 4, 2) & PCI_COMMAND_MASTER);
+	world_free(w);
+}
+
+static void test_bus_reset_root_bus_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+
+	(void)state;
+	endpoint(w, NULL, "00:02.0", 0x1234, 0x1, true);
+	assert_int_equal(run_reset(w, &o, "00:02.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "root bus"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	world_free(w);
+}
+
+static void test_dry_run_writes_nothing(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .dry_run = true };
+	const struct kd_reset_result *r = &w->res[0];
+	bool saw_flr = false, saw_sleep = false, saw_poll = false;
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.1");
+	kd_sim_set_kernel_reset(f, "flr bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", "01:00.1", NULL), 0);
+	assert_int_equal(kd_sim_n_events(w->sim), 0); /* no write, no sleep */
+	assert_int_equal(r->status, KD_RS_PLANNED);
+	assert_int_equal(r->used, KD_RM_KERNEL);
+	assert_int_equal(w->res[1].used, KD_RM_FLR);
+	for (size_t i = 0; i < w->res[1].n_ops; i++) {
+		const struct kd_reset_op *op = &w->res[1].ops[i];
+
+		if (op->kind == KD_OP_CFG_WRITE && op->width == 2 &&
+		    (op->value & PCI_EXP_DEVCTL_BCR_FLR))
+			saw_flr = true;
+		if (op->kind == KD_OP_SLEEP && op->ns == MSN(100) && saw_flr)
+			saw_sleep = true;
+		if (op->kind == KD_OP_POLL && saw_sleep)
+			saw_poll = true;
+	}
+	assert_true(saw_flr && saw_sleep && saw_poll);
+	assert_int_equal(kd_sim_resets(f), 0);
+	world_free(w);
+}
+
+static void test_writes_not_enabled(void **state)
+{
+	struct world *w = world_new();
+	struct kd_ctx_options co = { .backend = &kd_sim_backend,
+				     .backend_data = w->sim,
+				     .log_priority = KD_LOG_ERR };
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	struct kd_addr a;
+
+	(void)state;
+	co.log_fn = NULL;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	assert_int_equal(kd_ctx_new(&co, &w->ctx), 0);
+	kd_ctx_set_log_priority(w->ctx, 0);
+	kd_addr_parse("01:00.0", &a);
+	assert_int_equal(kd_reset_run(w->ctx, &o, &a, 1, w->res), -EPERM);
+	w->n = 1;
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	world_free(w);
+}
+
+/* ---- bad input ------------------------------------------------------------ */
+
+static void test_unknown_device_others_handled(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	assert_int_equal(run_reset(w, &o, "05:00.0", "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ENODEV);
+	assert_string_equal(w->res[0].name, "0000:05:00.0");
+	assert_non_null(strstr(w->res[0].reason, "no such"));
+	assert_int_equal(w->res[1].status, KD_RS_OK);
+	world_free(w);
+}
+
+static void test_eio_on_config_write(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	flr_endpoint(w, "00:1d.0", "02:00.0");
+	kd_sim_fail_write(a, ~0u);
+	assert_int_equal(run_reset(w, &o, "01:00.0", "02:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -EIO);
+	assert_non_null(strstr(w->res[0].reason, "Input/output"));
+	assert_non_null(strstr(kd_sim_log_text(w->sim), "0000:01:00.0"));
+	assert_int_equal(w->res[1].status, KD_RS_OK);
+	world_free(w);
+}
+
+static void test_device_vanishes_mid_reset(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+
+	(void)state;
+	flr_endpoint(w, "00:1d.0", "02:00.0");
+	kd_sim_set_flags(a, KD_SIM_VANISH_ON_RESET);
+	assert_int_equal(run_reset(w, &o, "01:00.0", "02:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ENODEV);
+	assert_non_null(strstr(w->res[0].reason, "disappeared"));
+	assert_true(w->res[0].after.dead);
+	assert_int_equal(w->res[1].status, KD_RS_OK);
+	world_free(w);
+}
+
+static void test_method_names(void **state)
+{
+	enum kd_reset_method m;
+
+	(void)state;
+	for (unsigned i = KD_RM_AUTO; i < KD_RM_COUNT; i++) {
+		assert_int_equal(kd_reset_method_parse(
+					 kd_reset_method_name(i), &m), 0);
+		assert_int_equal(m, i);
+	}
+	assert_int_equal(kd_reset_method_parse("af_flr", &m), 0);
+	assert_int_equal(m, KD_RM_AF_FLR);
+	assert_int_equal(kd_reset_method_parse("reboot", &m), -EINVAL);
+	assert_int_equal(kd_reset_method_parse("", &m), -EINVAL);
+	assert_int_equal(kd_reset_method_parse("none", &m), -EINVAL);
+	assert_int_equal(kd_reset_method_parse(NULL, &m), -EINVAL);
+}
+
+/* ---- planner --------------------------------------------------------------- */
+
+static void test_multifunction_order_fn0_last(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	const char *seen[3];
+	size_t k = 0;
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	flr_endpoint(w, "00:1c.0", "01:00.1");
+	flr_endpoint(w, "00:1c.0", "01:00.2");
+	assert_int_equal(run_reset(w, &o, "01:00.0", "01:00.1", "01:00.2",
+				   NULL), 0);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim) && k < 3; i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		if (e->kind == KD_SIM_EV_RESET)
+			seen[k++] = e->addr.fn == 2 ? "2" : e->addr.fn ? "1" :
+								      "0";
+	}
+	assert_int_equal(k, 3);
+	assert_string_equal(seen[0], "2");
+	assert_string_equal(seen[1], "1");
+	assert_string_equal(seen[2], "0");
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(w->res[i].status, KD_RS_OK);
+	world_free(w);
+}
+
+static void test_one_bus_reset_covers_domain(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a, *b;
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+
+	(void)state;
+	a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	b = flr_endpoint(w, "00:1c.0", "01:00.1");
+	assert_int_equal(run_reset(w, &o, "01:00.0", "01:00.1", NULL), 0);
+	assert_int_equal(kd_sim_resets(a), 1);
+	assert_int_equal(kd_sim_resets(b), 1);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[1].status, KD_RS_OK);
+	assert_non_null(strstr(w->res[0].reason[0] ? w->res[0].reason :
+			       w->res[1].reason, "together with"));
+	world_free(w);
+}
+
+static void test_independent_domains_in_parallel(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .jobs = 0 };
+	char rp[16], ep[16];
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		snprintf(rp, sizeof(rp), "00:%02x.0", 0x10 + i);
+		snprintf(ep, sizeof(ep), "%02x:00.0", 0x10 + i);
+		flr_endpoint(w, rp, ep);
+	}
+	assert_int_equal(run_reset(w, &o, "10:00.0", "11:00.0", "12:00.0",
+				   "13:00.0", "14:00.0", "15:00.0", "16:00.0",
+				   "17:00.0", NULL), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(w->res[i].status, KD_RS_OK);
+	/* each did its own 100 ms, whatever the interleaving */
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_RESET, NULL), 8);
+	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(800));
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
+		cmocka_unit_test(test_auto_quiesce_when_nothing_resets),
+		cmocka_unit_test(test_auto_policy_prefers_and_avoids),
+		cmocka_unit_test(test_explicit_method_forbidden_by_policy),
+		cmocka_unit_test(test_policy_pre_hook_runs_and_dry_runs),
+		cmocka_unit_test(test_kernel_flr_selects_and_restores),
+		cmocka_unit_test(test_kernel_method_not_offered),
+		cmocka_unit_test(test_kernel_before_5_15),
+		cmocka_unit_test(test_kernel_reset_fails_enotty),
+		cmocka_unit_test(test_bound_device_refused),
+		cmocka_unit_test(test_bus_reset_bound_sibling_refused),
+		cmocka_unit_test(test_bus_reset_root_bus_refused),
+		cmocka_unit_test(test_dry_run_writes_nothing),
+		cmocka_unit_test(test_writes_not_enabled),
+		cmocka_unit_test(test_unknown_device_others_handled),
+		cmocka_unit_test(test_eio_on_config_write),
+		cmocka_unit_test(test_device_vanishes_mid_reset),
+		cmocka_unit_test(test_method_names),
+		cmocka_unit_test(test_multifunction_order_fn0_last),
+		cmocka_unit_test(test_one_bus_reset_covers_domain),
+		cmocka_unit_test(test_independent_domains_in_parallel),
+	};
+
+	return cmocka_run_group_tests_name("reset-plan", tests, NULL, NULL);
+}
