@@ -120,6 +120,14 @@ static bool has_prefix(const char *s, size_t len, const char *p)
 	return len >= n && memcmp(s, p, n) == 0;
 }
 
+/* Register names are case-insensitive, as setpci's. */
+static bool has_prefix_ci(const char *s, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len >= n && strncasecmp(s, p, n) == 0;
+}
+
 #define MSG(...) (snprintf(msgbuf, msglen, __VA_ARGS__), msgbuf)
 
 const char *qparse_match(const char *text, struct kd_quirk_matchspec *m,
@@ -393,15 +401,15 @@ static const char *parse_access(const char *t, size_t len,
 	r->bar = -1;
 	if (blen == 0)
 		return "missing register";
-	if (has_prefix(t, blen, "BAR") && blen == 4 && t[3] >= '0' &&
+	if (has_prefix_ci(t, blen, "BAR") && blen == 4 && t[3] >= '0' &&
 	    t[3] <= '5') {
 		r->base = KD_REG_BAR;
 		r->bar = t[3] - '0';
 		if (!plus)
 			return "expected BARn+OFFSET";
-	} else if (has_prefix(t, blen, "CAP_") ||
-		   has_prefix(t, blen, "ECAP_")) {
-		bool ext = t[0] == 'E';
+	} else if (has_prefix_ci(t, blen, "CAP_") ||
+		   has_prefix_ci(t, blen, "ECAP_")) {
+		bool ext = t[0] == 'E' || t[0] == 'e';
 		size_t skip = ext ? 5 : 4;
 
 		nm = ext ?
@@ -419,9 +427,9 @@ static const char *parse_access(const char *t, size_t len,
 		r->off = nm->val;
 		if (!r->width)
 			r->width = nm->width;
-	} else if ((has_prefix(t, blen, "CAP") && blen > 3) ||
-		   (has_prefix(t, blen, "ECAP") && blen > 4)) {
-		bool ext = t[0] == 'E';
+	} else if ((has_prefix_ci(t, blen, "CAP") && blen > 3) ||
+		   (has_prefix_ci(t, blen, "ECAP") && blen > 4)) {
+		bool ext = t[0] == 'E' || t[0] == 'e';
 		size_t skip = ext ? 4 : 3;
 
 		if (qparse_hex(t + skip, blen - skip, ext ? 0xffff : 0xff,

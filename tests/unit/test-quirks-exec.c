@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The quirk step executor on the simulated backend: bytes written, waits
+ * taken, poll timeouts, dry runs; and external scripts (environment,
+ * timeout kill, exit status, refusal of insecure scripts). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "probe/regs.h"
+#include "quirks/quirks.h"
+#include "sim.h"
+
+struct fx {
+	struct kd_sim *sim;
+	struct kd_sim_fn *fn;
+	struct kd_ctx *ctx;
+	struct kd_dev *dev;
+	struct kd_quirks *db;
+	struct kd_quirk_plan plan;
+	unsigned exp, msix;
+	char dir[64];
+};
+
+static struct fx fx;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	fx.sim = kd_sim_new();
+	kd_sim_add_bridge(fx.sim, "00:1c.0", NULL, 3, true);
+	fx.fn = kd_sim_add(fx.sim, "01:00.0", "00:1c.0", 0x8086, 0x10d3,
+			   0x020000);
+	kd_sim_cap_pm(fx.fn, false);
+	fx.msix = kd_sim_cap_msix(fx.fn, 4);
+	fx.exp = kd_sim_cap_exp(fx.fn, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_ecap_aer(fx.fn);
+	kd_sim_set_live(fx.fn);
+	assert_int_equal(kd_sim_ctx(fx.sim, &fx.ctx), 0);
+	assert_int_equal(kd_dev_open(fx.ctx, kd_sim_fn_addr(fx.fn), &fx.dev),
+			 0);
+	kd_sim_clear_log(fx.sim);
+	strcpy(fx.dir, "/tmp/kdsafe-qexec-XXXXXX");
+	assert_non_null(mkdtemp(fx.dir));
+	assert_int_equal(chmod(fx.dir, 0755), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	kd_quirk_plan_clear(&fx.plan);
+	kd_quirks_free(fx.db);
+	kd_dev_free(fx.dev);
+	kd_ctx_unref(fx.ctx);
+	kd_sim_free(fx.sim);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Parses "[8086:10d3]\n" + body and fills fx.plan for the device. */
+static void plan_of(const char *body)
+{
+	struct kd_quirk_id id;
+	char *text;
+
+	assert_true(asprintf(&text, "[8086:10d3]\n%s", body) > 0);
+	assert_int_equal(kd_quirks_new(fx.ctx, &fx.db), 0);
+	assert_int_equal(kd_quirks_add_buffer(fx.db, "x.conf", text,
+					      strlen(text)), 0);
+	free(text);
+	assert_int_equal(kd_quirk_id_from_dev(fx.dev, &id), 0);
+	assert_int_equal(id.vendor, 0x8086);
+	assert_int_equal(id.device, 0x10d3);
+	assert_int_equal(kd_quirks_match(fx.db, &id, &fx.plan), 0);
+	assert_int_equal(fx.plan.n_applied, 1);
+}
+
+static int run(enum kd_quirk_phase phase,
+	       const struct kd_quirk_exec_opts *opts)
+{
+	return kd_quirk_run_steps(fx.dev, phase == KD_QUIRK_PRE ?
+				  &fx.plan.pre : &fx.plan.post, phase, opts);
+}
+
+/* ---- config and MMIO --------------------------------------------------- */
+
+static void test_config_writes(void **state)
+{
+	const struct kd_sim_event *w;
+	uint16_t cmd_before;
+
+	(void)state;
+	cmd_before = (uint16_t)kd_sim_cfg_get(fx.fn, PCI_COMMAND, 2);
+	assert_true(cmd_before & PCI_COMMAND_MASTER);
+	plan_of("pre = cfg COMMAND.W=0000:0004\n"      /* clear BME, RMW */
+		"      cfg 3c.B=5a\n"                  /* full byte */
+		"      cfg CAP_MSIX+2.W=4000:4000\n");  /* set Mask All */
+	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 3);
+
+	w = kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn), PCI_COMMAND, 0);
+	assert_non_null(w);
+	assert_int_equal(w->width, 2);
+	assert_int_equal(w->value, cmd_before & ~PCI_COMMAND_MASTER);
+	w = kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn), 0x3c, 0);
+	assert_non_null(w);
+	assert_int_equal(w->width, 1);
+	assert_int_equal(w->value, 0x5a);
+	w = kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn), fx.msix + 2, 0);
+	assert_non_null(w);
+	assert_true(w->value & PCI_MSIX_FLAGS_MASKALL);
+	/* the enable bit kd_sim_set_live set is kept by the masked write */
+	assert_true(w->value & PCI_MSIX_FLAGS_ENABLE);
+	assert_int_equal(kd_sim_total_sleep(fx.sim), 0);
+}
+
+static void test_flr_then_poll_until_ready(void **state)
+{
+	uint64_t sleeps[64];
+	size_t n;
+
+	(void)state;
+	kd_sim_set_busy_ms(fx.fn, 100);
+	plan_of("pre = cfg CAP_EXP+8.W=8000:8000\n"
+		"      poll cfg VENDOR_ID=8086 timeout=1s interval=10ms\n");
+	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
+	assert_int_equal(kd_sim_resets(fx.fn), 1);
+	assert_non_null(kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn),
+					  fx.exp + PCI_EXP_DEVCTL, 0));
+	n = kd_sim_sleeps(fx.sim, sleeps, 64);
+	assert_true(n >= 10 && n <= 11);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sleeps[i], 10000000ull);
+}
+
+static void test_poll_timeout(void **state)
+{
+	uint64_t sleeps[64];
+	size_t n;
+
+	(void)state;
+	plan_of("post = poll cfg VENDOR_ID=1234 timeout=50ms interval=10ms\n"
+		"       cfg 3c.B=1\n"); /* not reached */
+	assert_int_equal(run(KD_QUIRK_POST, NULL), -ETIMEDOUT);
+	n = kd_sim_sleeps(fx.sim, sleeps, 64);
+	assert_int_equal(n, 5);
+	assert_int_equal(kd_sim_total_sleep(fx.sim), 50000000ull);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "poll timed out"));
+}
+
+static void test_mmio_write_and_poll(void **state)
+{
+	const struct kd_sim_event *e = NULL;
+
+	(void)state;
+	kd_sim_bar_reg(fx.fn, 0, 0x100, 0x000000ff, 0);
+	kd_sim_bar_reg(fx.fn, 0, 0x104, 0x00000001, 0);
+	plan_of("pre = mmio BAR0+100.L=00000000:0000000f\n"
+		"      poll mmio BAR0+104.L=1:1 timeout=10ms\n"
+		"      wait 5ms\n");
+	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
+	assert_int_equal(kd_sim_bar_get(fx.fn, 0, 0x100), 0xf0);
+	for (size_t i = 0; i < kd_sim_n_events(fx.sim); i++)
+		if (kd_sim_event(fx.sim, i)->kind == KD_SIM_EV_BAR_WRITE)
+			e = kd_sim_event(fx.sim, i);
+	assert_non_null(e);
+	assert_int_equal(e->bar, 0);
+	assert_int_equal(e->pos, 0x100);
+	assert_int_equal(e->width, 4);
+	assert_int_equal(e->value, 0xf0);
+	/* the poll matched at once: the only sleep is the wait */
+	assert_int_equal(kd_sim_total_sleep(fx.sim), 5000000ull);
+}
+
+static void test_missing_capability(void **state)
+{
+	(void)state;
+	plan_of("pre = cfg CAP_AF+4.B=1\n");
+	assert_int_equal(run(KD_QUIRK_PRE, NULL), -ENODEV);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "no such capability"));
+}
+
+static void describe_into(void *data, const char *text)
+{
+	char *buf = data;
+
+	strncat(buf, text, 4095 - strlen(buf));
+	strncat(buf, "\n", 4095 - strlen(buf));
+}
+
+static void test_dry_run(void **state)
+{
+	char out[4096] = "";
+	struct kd_quirk_exec_opts o = { .dry_run = true,
+					.describe = describe_into,
+					.describe_data = out };
+	char want[128];
+
+	(void)state;
+	plan_of("pre = cfg CAP_EXP+8.W=8000:8000\n"
+		"      mmio BAR0+10.L=0\n"
+		"      poll cfg 0.W=8086 timeout=1s\n"
+		"      wait 100ms\n"
+		"      run timeout=2s /bin/false arg\n");
+	assert_int_equal(run(KD_QUIRK_PRE, &o), 0);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_BAR_WRITE, NULL), 0);
+	assert_int_equal(kd_sim_total_sleep(fx.sim), 0);
+	snprintf(want, sizeof(want),
+		 "0000:01:00.0: pre: would write 0x8000 mask 0x8000 to config "
+		 "0x%03x.W (CAP_EXP+0x8) (x.conf:2)\n", fx.exp + 8);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "would write 0x0 to BAR0+0x10.L "
+				    "(x.conf:3)"));
+	assert_non_null(strstr(out, "would poll config 0x000.W until 0x8086, "
+				    "every 1ms, timeout 1s"));
+	assert_non_null(strstr(out, "would wait 100ms (x.conf:5)"));
+	assert_non_null(strstr(out, "would run /bin/false arg (timeout 2s) "
+				    "(x.conf:6)"));
+}
+
+static void test_writes_not_enabled(void **state)
+{
+	struct kd_ctx_options o = { .backend = &kd_sim_backend,
+				    .backend_data = fx.sim };
+	struct kd_ctx *ro;
+	struct kd_dev *dev;
+
+	(void)state;
+	plan_of("pre = cfg 3c.B=1\n");
+	assert_int_equal(kd_ctx_new(&o, &ro), 0);
+	kd_ctx_set_log_priority(ro, 0);
+	assert_int_equal(kd_dev_open(ro, kd_sim_fn_addr(fx.fn), &dev), 0);
+	assert_int_equal(kd_quirk_run_steps(dev, &fx.plan.pre, KD_QUIRK_PRE,
+					    NULL), -EPERM);
+	kd_dev_free(dev);
+	kd_ctx_unref(ro);
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+}
+
+/* ---- scripts ------------------------------------------------------------ */
+
+static void script(const char *name, const char *body, mode_t mode)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* scripts made by a non-root test run are not root's */
+static const struct kd_quirk_exec_opts *exec_opts(void)
+{
+	static struct kd_quirk_exec_opts o;
+
+	o.allow_insecure = geteuid() != 0;
+	return &o;
+}
+
+static void test_script_environment(void **state)
+{
+	char body[256], text[512], out[4096] = "";
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	setenv("KDSAFE_TEST_LEAK", "1", 1);
+	snprintf(body, sizeof(body), "env > %s/env.txt\necho \"$@\" >> "
+		 "%s/env.txt\n", fx.dir, fx.dir);
+	script("env.sh", body, 0755);
+	snprintf(text, sizeof(text), "post = run %s/env.sh one two;three\n",
+		 fx.dir);
+	plan_of(text);
+	assert_int_equal(run(KD_QUIRK_POST, exec_opts()), 0);
+	unsetenv("KDSAFE_TEST_LEAK");
+	snprintf(text, sizeof(text), "%s/env.txt", fx.dir);
+	f = fopen(text, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "KDSAFE_DEVICE=0000:01:00.0\n"));
+	assert_non_null(strstr(out, "KDSAFE_PHASE=post\n"));
+	assert_non_null(strstr(out, "KDSAFE_VENDOR=8086\n"));
+	assert_non_null(strstr(out, "KDSAFE_DEVICE_ID=10d3\n"));
+	assert_non_null(strstr(out, "KDSAFE_CLASS=020000\n"));
+	assert_non_null(strstr(out, "KDSAFE_SYSFS=/sys/bus/pci/devices/"
+				    "0000:01:00.0\n"));
+	assert_non_null(strstr(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"));
+	assert_null(strstr(out, "KDSAFE_TEST_LEAK"));
+	assert_null(strstr(out, "HOME="));
+	/* arguments arrive as written, no shell in between */
+	assert_non_null(strstr(out, "one two;three\n"));
+}
+
+static void test_script_timeout_killed(void **state)
+{
+	struct timespec t0, t1;
+	char text[256];
+	double s;
+
+	(void)state;
+	/* a child of the script holds on too: the whole group dies */
+	script("slow.sh", "sleep 30 &\nsleep 30\n", 0755);
+	snprintf(text, sizeof(text), "pre = run timeout=200ms %s/slow.sh\n",
+		 fx.dir);
+	plan_of(text);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(run(KD_QUIRK_PRE, exec_opts()), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s >= 0.19 && s < 5.0);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "killed"));
+}
+
+static void test_script_exit_status(void **state)
+{
+	char text[256];
+
+	(void)state;
+	script("fail.sh", "exit 3\n", 0755);
+	snprintf(text, sizeof(text), "pre = run %s/fail.sh\n"
+		 "      cfg 3c.B=1\n", fx.dir);
+	plan_of(text);
+	assert_int_equal(run(KD_QUIRK_PRE, exec_opts()), -EIO);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "exited with status 3"));
+	/* the sequence stops at the failing step */
+	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+}
+
+static void test_script_refused_or_missing(void **state)
+{
+	struct kd_quirk_exec_opts o = { 0 };
+	char text[256];
+
+	(void)state;
+	script("ww.sh", "exit 0\n", 0777);
+	script("noexec.sh", "exit 0\n", 0644);
+	snprintf(text, sizeof(text), "pre = run %s/ww.sh\n"
+		 "post = run %s/noexec.sh\n", fx.dir, fx.dir);
+	plan_of(text);
+	assert_int_equal(run(KD_QUIRK_PRE, &o), -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "refusing script"));
+	/* not executable: execve's errno comes back */
+	assert_int_equal(run(KD_QUIRK_POST, exec_opts()), -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "cannot execute"));
+	kd_quirk_plan_clear(&fx.plan);
+	kd_quirks_free(fx.db);
+	fx.db = NULL;
+	plan_of("pre = run /nonexistent/kdsafe-script\n");
+	assert_int_equal(run(KD_QUIRK_PRE, &o), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_config_writes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flr_then_poll_until_ready,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mmio_write_and_poll, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_missing_capability, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_not_enabled, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_script_environment, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_script_timeout_killed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_exit_status, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_script_refused_or_missing,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
