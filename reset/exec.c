@@ -79,6 +79,7 @@ const char *kd_op_kind_name(enum kd_op_kind k)
 	case KD_OP_BAR_WRITE: return "bar-write";
 	case KD_OP_SLEEP: return "sleep";
 	case KD_OP_POLL: return "poll";
+	case KD_OP_NOTE: return "note";
 	}
 	return "?";
 }
@@ -116,6 +117,9 @@ void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
 	case KD_OP_POLL:
 		format_ms(op->ns, t, sizeof(t));
 		snprintf(buf, len, "poll %s, up to %s", op->text, t);
+		break;
+	case KD_OP_NOTE:
+		snprintf(buf, len, "%s", op->text);
 		break;
 	}
 }
@@ -232,6 +236,15 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why)
 {
 	kd_exec_sleep(x, &x->res->addr, ns, why);
+}
+
+void kd_reset_note(struct kd_reset_exec *x, const char *text,
+		   const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_NOTE, &x->res->addr,
+						why);
+
+	snprintf(op->text, sizeof(op->text), "%s", text);
 }
 
 static bool ready_value(uint32_t cmd, uint32_t id)

@@ -56,6 +56,9 @@ int kd_reset_bar_write(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		       uint64_t off, unsigned width, uint64_t val,
 		       const char *why);
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
+/* Records a step done elsewhere (a quirk's script, ...) in the op log. */
+void kd_reset_note(struct kd_reset_exec *x, const char *text,
+		   const char *why);
 bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
 
 /* ---- policy: what a quirk says about one device ------------------------ */
@@ -72,12 +75,24 @@ struct kd_reset_policy {
 	uint64_t timeout_ns; /* readiness bound; 0: default (60 s) */
 	kd_reset_hook pre, post; /* around the reset; may be NULL */
 	void *hook_data;
+	void (*release)(void *hook_data); /* when the device is done */
 };
 
 /* Fills *out for dev: 0, -ENOENT when no quirk matches, or -errno. */
 typedef int (*kd_reset_policy_fn)(void *data, struct kd_dev *dev,
 				  const struct kd_probe_info *info,
 				  struct kd_reset_policy *out);
+
+/*
+ * The policy from the quirk database (quirks/quirks.h): pass as
+ * policy_fn with policy_data = a loaded struct kd_quirks *.  Preferred
+ * methods, avoided ones (kd_quirk_plan_avoids), delay and timeout map
+ * one to one; pre/post steps run through kd_quirk_run_steps() and are
+ * recorded as notes (only recorded in a dry run).
+ */
+int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
+			  const struct kd_probe_info *info,
+			  struct kd_reset_policy *out);
 
 /* ---- results ----------------------------------------------------------- */
 
@@ -112,6 +127,7 @@ enum kd_op_kind {
 	KD_OP_BAR_WRITE,
 	KD_OP_SLEEP,
 	KD_OP_POLL,
+	KD_OP_NOTE,     /* text: a step performed by someone else */
 };
 
 struct kd_reset_op {
@@ -120,7 +136,7 @@ struct kd_reset_op {
 	unsigned pos, width;    /* config / BAR offset and width */
 	int bar;
 	uint64_t value;
-	char attr[24], text[64]; /* sysfs attribute and the value written */
+	char attr[24], text[96]; /* sysfs attribute and the value written */
 	uint64_t ns;            /* sleep length, or the poll's bound */
 	uint64_t waited_ns;     /* a poll's real wait (not in dry-run) */
 	bool if_changed;        /* restore: written only if it differs */

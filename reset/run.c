@@ -526,6 +526,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		       kd_reset_method_name(r->used),
 		       kd_reset_status_name(r->status), r->reason);
 out:
+	if (have_pol && pol.release)
+		pol.release(pol.hook_data);
 	kd_probe_info_clear(&in);
 	kd_dev_free(dev);
 }

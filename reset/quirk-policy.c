@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The quirk database as a reset policy: quirks -> reset, one way. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "quirks/quirks.h"
+
+static int run_phase(struct kd_reset_exec *x, struct kd_dev *dev,
+		     const struct kd_quirk_steps *steps,
+		     enum kd_quirk_phase phase)
+{
+	struct kd_quirk_exec_opts o = { .dry_run = kd_reset_exec_dry_run(x) };
+	char text[256];
+
+	for (size_t i = 0; i < steps->n; i++) {
+		kd_quirk_step_describe(steps->v[i], dev, text, sizeof(text));
+		kd_reset_note(x, text, phase == KD_QUIRK_PRE ?
+			      "quirk pre step" : "quirk post step");
+	}
+	if (o.dry_run)
+		return 0;
+	return kd_quirk_run_steps(dev, steps, phase, &o);
+}
+
+static int pre(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
+{
+	return run_phase(x, dev, &((struct kd_quirk_plan *)data)->pre,
+			 KD_QUIRK_PRE);
+}
+
+static int post(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
+{
+	return run_phase(x, dev, &((struct kd_quirk_plan *)data)->post,
+			 KD_QUIRK_POST);
+}
+
+static void release(void *data)
+{
+	kd_quirk_plan_clear(data);
+	free(data);
+}
+
+static void describe_source(const struct kd_quirk_plan *p, char *buf,
+			    size_t len)
+{
+	const struct kd_quirk_entry *e = p->n_applied ?
+		p->applied[p->n_applied - 1] : NULL;
+	const char *name = e ? kd_quirk_entry_name(e) : NULL;
+
+	if (!e)
+		snprintf(buf, len, "quirk");
+	else if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s:%u", kd_quirk_entry_file(e),
+			 kd_quirk_entry_line(e));
+}
+
+int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
+			  const struct kd_probe_info *info,
+			  struct kd_reset_policy *out)
+{
+	const struct kd_quirks *db = quirks_db;
+	struct kd_quirk_plan *plan;
+	struct kd_quirk_id id;
+	int err;
+
+	(void)dev;
+	if (!db)
+		return -ENOENT;
+	kd_quirk_id_from_probe(info, &id);
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	err = kd_quirks_match(db, &id, plan);
+	if (err < 0 || kd_quirk_plan_empty(plan)) {
+		release(plan);
+		return err < 0 ? err : -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	describe_source(plan, out->source, sizeof(out->source));
+	for (size_t i = 0; i < plan->methods.n; i++) {
+		enum kd_reset_method m;
+
+		/* kernel:<m> beyond flr/pm/bus has no method of ours */
+		if (kd_reset_method_parse(plan->methods.v[i], &m) == 0 &&
+		    out->n_prefer < KD_RM_COUNT)
+			out->prefer[out->n_prefer++] = m;
+	}
+	for (unsigned m = KD_RM_KERNEL; m < KD_RM_COUNT; m++)
+		if (kd_quirk_plan_avoids(plan, kd_reset_method_name(m)))
+			out->avoid |= KD_RM_BIT(m);
+	if (plan->has_delay)
+		out->delay_after_ns = plan->delay_after_reset_ns;
+	if (plan->has_timeout)
+		out->timeout_ns = plan->timeout_ns;
+	if (plan->pre.n)
+		out->pre = pre;
+	if (plan->post.n)
+		out->post = post;
+	out->hook_data = plan;
+	out->release = release;
+	return 0;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# CLI tests of `kdsafe reset` on a fake sysfs tree (tree.py): the kernel
+# method's writes to reset_method and reset and their restore, the config
+# bytes left behind, refusals, dry run (tree and --dump), bad input, JSON,
+# --kmsg.  Each test gets a fresh tree.  Run by make check (mk/reset.mk).
+set -u
+: "${KDSAFE:?path to the kdsafe test binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/kdsafe-reset-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+dev=sys/devices/pci0000:00
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+fresh() { rm -rf "$work/root"; python3 "$here/tree.py" "$work/root"; }
+# kd ARGS...: runs kdsafe on the tree; stdout/stderr in $out/$err, $rc
+kd() {
+	"$KDSAFE" --sysroot "$work/root" "$@" >"$work/stdout" 2>"$work/stderr"
+	rc=$?
+	out=$(cat "$work/stdout")
+	err=$(cat "$work/stderr")
+}
+# cfg16 PATH OFFSET: a little-endian word of a config file
+cfg16() { od -An -tu2 -j "$2" -N2 "$work/root/$dev/$1/config" | tr -d ' '; }
+tree_sum() { (cd "$work/root" && find . -type f -exec md5sum {} + | sort); }
+expect() { # NAME CONDITION-STATUS MESSAGE
+	if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi
+}
+
+ep=0000:00:1c.0/0000:01:00.0
+
+# --- the kernel method -----------------------------------------------------
+fresh
+kd reset -m kernel:flr 01:00.0
+[ $rc = 0 ] && [ "$(cat "$work/root/$dev/$ep/reset")" = 1 ] &&
+	[ "$(cat "$work/root/$dev/$ep/reset_method")" = "flr pm bus" ]
+expect kernel-flr-writes-and-restores $? "rc=$rc out=$out err=$err"
+# Command was 0x0006: Bus Master cleared after the kernel's restore
+[ "$(cfg16 $ep 4)" = 2 ]
+expect kernel-clears-bus-master $? "command=$(cfg16 $ep 4)"
+
+fresh
+kd reset --json -m kernel:flr 01:00.0
+python3 - "$work/stdout" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["results"][0]
+ops = [(o["op"], o.get("attribute"), o.get("value")) for o in r["operations"]]
+assert ops == [("sysfs-write", "reset_method", "flr"),
+               ("sysfs-write", "reset", "1"),
+               ("sysfs-write", "reset_method", "flr pm bus"),
+               ("config-write", None, 2)], ops
+assert r["operations"][3]["offset"] == 4 and r["operations"][3]["width"] == 2
+assert r["status"] == "ok" and r["method"] == "kernel:flr"
+assert r["before"]["bus_master"] and not r["after"]["bus_master"]
+assert d["summary"]["ok"] == 1 and d["summary"]["exit_status"] == 0
+assert d["dry_run"] is False and d["errors"] == []
+EOF
+expect kernel-flr-json-operations $? "$(head -c 600 "$work/stdout")"
+
+fresh
+kd reset -m kernel 01:00.0
+[ $rc = 0 ] && [ "$(cat "$work/root/$dev/$ep/reset_method")" = "flr pm bus" ] &&
+	[ "$(cat "$work/root/$dev/$ep/reset")" = 1 ]
+expect kernel-plain-leaves-reset-method $? "rc=$rc $err"
+
+fresh
+kd reset -m kernel:bus 0000:02:00.0
+[ $rc = 1 ] && [[ $out == *'offers "flr pm", not bus'* ]] &&
+	[ ! -s "$work/root/$dev/0000:00:1d.0/0000:02:00.0/reset" ]
+expect kernel-method-not-offered $? "rc=$rc out=$out"
+
+# --- direct config writes land in the config file -------------------------
+fresh
+kd reset -m flr 02:00.0
+[ $rc = 0 ] && [ "$(cfg16 0000:00:1d.0/0000:02:00.0 4)" = 2 ] &&
+	[ "$(cfg16 0000:00:1d.0/0000:02:00.0 $((0x68)))" = $((0x2810)) ]
+expect flr-restores-devctl-without-bme $? "rc=$rc $out $err"
+
+# --- safety --------------------------------------------------------------
+fresh
+before=$(tree_sum)
+kd reset -m flr 01:00.1
+[ $rc = 1 ] && [[ $out == *"driver e1000e is bound"* ]] &&
+	[ "$before" = "$(tree_sum)" ]
+expect bound-device-refused-untouched $? "rc=$rc $out"
+
+fresh
+before=$(tree_sum)
+kd reset -m bus 01:00.0
+[ $rc = 1 ] && [[ $out == *"0000:01:00.1 below the same bridge has driver e1000e"* ]] &&
+	[ "$before" = "$(tree_sum)" ]
+expect bus-reset-bound-sibling-refused $? "rc=$rc $out"
+
+fresh
+before=$(tree_sum)
+kd reset -m bus 00:1f.0 --force
+[ $rc = 1 ] && [[ $out == *"root bus"* ]] && [ "$before" = "$(tree_sum)" ]
+expect bus-reset-root-bus-refused $? "rc=$rc $out"
+
+fresh
+before=$(tree_sum)
+kd reset --dry-run 01:00.0 02:00.0
+[ $rc = 0 ] && [ "$before" = "$(tree_sum)" ] &&
+	[[ $out == *'sysfs-write reset "1"'* ]] &&
+	[[ $out == *"config-write 0x004 w2 0x0002"* ]]
+expect dry-run-touches-nothing $? "rc=$rc $out"
+
+fresh
+before=$(tree_sum)
+kd reset --dry-run -m bus --force 01:00.0
+[ $rc = 0 ] && [ "$before" = "$(tree_sum)" ] &&
+	[[ $out == *"config-write 0x03e w2 0x0040"* ]] &&
+	[[ $out == *"sleep 2 ms"* ]] && [[ $out == *"sleep 100 ms"* ]]
+expect dry-run-bus-plan $? "rc=$rc $out"
+
+python3 "$here/tree.py" --dump "$work/machine.dump"
+"$KDSAFE" --dump "$work/machine.dump" reset -n -m flr 01:00.0 \
+	>"$work/stdout" 2>"$work/stderr"
+rc=$?
+out=$(cat "$work/stdout")
+[ $rc = 0 ] && [[ $out == *"config-write 0x068 w2 0xa810"* ]] &&
+	[[ $out == *"sleep 100 ms"* ]]
+expect dry-run-from-dump $? "rc=$rc $out $(cat "$work/stderr")"
+
+"$KDSAFE" --dump "$work/machine.dump" reset -m flr 01:00.0 \
+	>"$work/stdout" 2>"$work/stderr"
+rc=$?
+[ $rc = 2 ] && grep -q "read-only" "$work/stderr"
+expect dump-is-read-only $? "rc=$rc"
+
+# --- bad input -------------------------------------------------------------
+fresh
+kd reset -m reboot 01:00.0
+[ $rc = 2 ] && [[ $err == *"unknown method 'reboot'"* ]]
+expect unknown-method $? "rc=$rc $err"
+
+fresh
+kd reset -m flr 01:00 zz:zz.9 02:00.0
+[ $rc = 2 ] && [[ $err == *"01:00: not a PCI function address"* ]] &&
+	[[ $err == *"zz:zz.9: not a PCI function address"* ]] &&
+	[[ $out == *"0000:02:00.0  ok"* ]]
+expect malformed-address-others-handled $? "rc=$rc $out $err"
+
+fresh
+kd reset -m flr 07:00.0 02:00.0
+[ $rc = 3 ] && [[ $out == *"0000:07:00.0"*"no such PCI function"* ]] &&
+	[[ $out == *"0000:02:00.0  ok"* ]]
+expect missing-device-others-handled $? "rc=$rc $out"
+
+fresh
+kd reset -m af-flr 02:00.0
+[ $rc = 1 ] && [[ $out == *"refused"*"Advanced Features"* ]]
+expect unsupported-method-refused $? "rc=$rc $out"
+
+fresh
+kd reset --timeout forever 02:00.0
+[ $rc = 2 ]
+expect bad-timeout $? "rc=$rc"
+
+fresh
+kd reset
+[ $rc = 2 ]
+expect no-device $? "rc=$rc"
+
+# the test build refuses the real /sys before touching anything
+"$KDSAFE" reset -m flr 00:00.0 >"$work/stdout" 2>"$work/stderr"
+rc=$?
+[ $rc = 4 ] && grep -q "compiled out" "$work/stderr"
+expect real-sysfs-refused $? "rc=$rc $(cat "$work/stderr")"
+
+# --- --all, --kmsg -----------------------------------------------------------
+fresh
+kd reset --all --kmsg
+[ $rc = 0 ] && [[ $out == *"0000:01:00.0  ok"* ]] &&
+	[[ $out == *"0000:02:00.0  ok"* ]] && [[ $out != *"01:00.1"* ]] &&
+	grep -q "<5>kdsafe: 0000:01:00.0: ok via kernel" "$work/root/dev/kmsg"
+expect all-dirty-unbound-and-kmsg $? "rc=$rc $out $err"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Builds a small fake sysfs tree (plain files, symlinks) for the CLI tests
+of `kdsafe reset`, or the same machine as an annotated lspci -x dump.
+
+    tree.py DIR        -> DIR/sys/bus/pci/devices/... , DIR/dev/kmsg
+    tree.py --dump F   -> F (docs/fixture-format.md)
+
+The machine: root port 00:1c.0 with 01:00.0 (FLR, reset_method "flr pm
+bus", Bus Master on) and 01:00.1 (bound to e1000e); root port 00:1d.0 with
+02:00.0 (reset_method "flr pm", no reset_method write needed); 00:1f.0 on
+the root bus bound to lpc_ich.  Writes to `reset` and `reset_method` land
+in plain files: the tests read them back.
+"""
+import os
+import sys
+
+def cfg_endpoint(vendor, device, cls, cmd, flr=True, msi=False):
+    c = bytearray(4096)
+    c[0:2] = vendor.to_bytes(2, "little")
+    c[2:4] = device.to_bytes(2, "little")
+    c[4:6] = cmd.to_bytes(2, "little")
+    c[6:8] = (0x0010).to_bytes(2, "little")          # capabilities list
+    c[8:12] = (cls << 8 | 1).to_bytes(4, "little")
+    c[0x0e] = 0x80                                   # multi-function
+    c[0x10:0x14] = (0xfe000000).to_bytes(4, "little")
+    c[0x2c:0x30] = (vendor | 0x1100 << 16).to_bytes(4, "little")
+    c[0x34] = 0x40
+    c[0x3c] = 11
+    c[0x3d] = 1
+    # PM at 0x40 -> MSI at 0x48 -> PCIe at 0x60
+    c[0x40:0x48] = bytes([0x01, 0x48, 0x03, 0x00, 0, 0, 0, 0])
+    c[0x48] = 0x05
+    c[0x49] = 0x60
+    c[0x4a:0x4c] = (0x0180 | (1 if msi else 0)).to_bytes(2, "little")
+    c[0x60] = 0x10
+    c[0x61] = 0x00
+    c[0x62:0x64] = (0x0002).to_bytes(2, "little")    # endpoint, v2
+    c[0x64:0x68] = ((1 << 28) if flr else 0).to_bytes(4, "little")
+    c[0x68:0x6a] = (0x2810).to_bytes(2, "little")
+    c[0x6c:0x70] = (0x00400c41).to_bytes(4, "little")
+    c[0x72:0x74] = (0x1041).to_bytes(2, "little")
+    return c
+
+def cfg_root_port(secondary):
+    c = bytearray(4096)
+    c[0:4] = (0x000c1b36).to_bytes(4, "little")
+    c[4:6] = (0x0406).to_bytes(2, "little")
+    c[6:8] = (0x0010).to_bytes(2, "little")
+    c[8:12] = (0x060400 << 8).to_bytes(4, "little")
+    c[0x0e] = 0x01
+    c[0x18:0x1b] = bytes([0, secondary, secondary])
+    c[0x34] = 0x40
+    c[0x40] = 0x10
+    c[0x42:0x44] = (0x0042).to_bytes(2, "little")    # root port
+    c[0x4c:0x50] = (0x00100012).to_bytes(4, "little")  # 5 GT/s, DLLLARC
+    c[0x52:0x54] = (0x2012).to_bytes(2, "little")    # DLL active
+    return c
+
+MACHINE = [
+    # addr, parent, config, driver, reset_method
+    ("0000:00:1c.0", None, cfg_root_port(1), "pcieport", None),
+    ("0000:00:1d.0", None, cfg_root_port(2), "pcieport", None),
+    ("0000:00:1f.0", None, cfg_endpoint(0x8086, 0x2918, 0x060100, 0x0107,
+                                        flr=False), "lpc_ich", None),
+    ("0000:01:00.0", "0000:00:1c.0",
+     cfg_endpoint(0x1af4, 0x1041, 0x020000, 0x0006), None, "flr pm bus"),
+    ("0000:01:00.1", "0000:00:1c.0",
+     cfg_endpoint(0x8086, 0x10d3, 0x020000, 0x0406), "e1000e", "pm bus"),
+    ("0000:02:00.0", "0000:00:1d.0",
+     cfg_endpoint(0x1b36, 0x0010, 0x010802, 0x0006), None, "flr pm"),
+]
+
+def build_tree(root):
+    devices = os.path.join(root, "sys/devices/pci0000:00")
+    bus = os.path.join(root, "sys/bus/pci/devices")
+    drivers = os.path.join(root, "sys/bus/pci/drivers")
+    os.makedirs(bus)
+    os.makedirs(os.path.join(root, "dev"))
+    open(os.path.join(root, "dev/kmsg"), "w").close()
+    path = {}
+    for addr, parent, cfg, driver, methods in MACHINE:
+        d = os.path.join(path[parent] if parent else devices, addr)
+        path[addr] = d
+        os.makedirs(d)
+        with open(os.path.join(d, "config"), "wb") as f:
+            f.write(cfg)
+        if methods:
+            with open(os.path.join(d, "reset_method"), "w") as f:
+                f.write(methods + "\n")
+            open(os.path.join(d, "reset"), "w").close()
+        if driver:
+            os.makedirs(os.path.join(drivers, driver), exist_ok=True)
+            os.symlink(os.path.relpath(os.path.join(drivers, driver), d),
+                       os.path.join(d, "driver"))
+        os.symlink(os.path.relpath(d, bus), os.path.join(bus, addr))
+
+def write_dump(out):
+    with open(out, "w") as f:
+        f.write("# kdsafe reset CLI test machine (tests/cli/reset/tree.py)\n")
+        for addr, parent, cfg, driver, methods in MACHINE:
+            f.write("\n%s Device\n" % addr)
+            if driver:
+                f.write("#@ driver=%s\n" % driver)
+            if parent:
+                f.write("#@ parent=%s\n" % parent)
+            if methods:
+                f.write("#@ reset_method=%s\n" % methods)
+            for off in range(0, 4096, 16):
+                f.write("%03x: %s\n" % (off, " ".join(
+                    "%02x" % b for b in cfg[off:off + 16])))
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--dump":
+        write_dump(sys.argv[2])
+    elif len(sys.argv) == 2:
+        build_tree(sys.argv[1])
+    else:
+        sys.exit("usage: tree.py DIR | tree.py --dump FILE")
