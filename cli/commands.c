@@ -5,5 +5,6 @@ const struct kd_command kd_commands[] = {
 	{ "probe", "list PCI functions, their reset methods and live state",
 	  kd_cmd_probe },
 	{ "quirks", "check, list and match the quirks database", kd_cmd_quirks },
+	{ "reset", "reset functions a crashed kernel left live", kd_cmd_reset },
 	{ NULL, NULL, NULL },
 };
