@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The quirk database as reset policy (kd_reset_quirk_policy): preference,
+ * avoidance, delay and pre steps reach the reset, in dry runs too. */
+#include "quirks/quirks.h"
+#include "test-reset.h"
+
+static const char conf[] =
+	"[1234:0001]\n"
+	"name = test nic\n"
+	"methods = pm\n"
+	"avoid = bus, kernel\n"
+	"delay-after-reset = 50ms\n"
+	"pre = cfg 3c.B=5a\n";
+
+static struct kd_quirks *load(struct world *w)
+{
+	struct kd_quirks *db;
+
+	if (!w->ctx)
+		assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	assert_int_equal(kd_quirks_new(w->ctx, &db), 0);
+	assert_int_equal(kd_quirks_add_buffer(db, "t.conf", conf,
+					      sizeof(conf) - 1), 0);
+	return db;
+}
+
+static void test_quirk_plan_drives_auto(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *rp = kd_sim_find(w->sim, "00:1c.0");
+	struct kd_quirks *db = load(w);
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = kd_reset_quirk_policy,
+				   .policy_data = db };
+	const struct kd_sim_event *pre, *pm;
+	uint64_t sleeps[8];
+	unsigned pmc = kd_sim_cfg_get(f, 0x34, 1);
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_PM);
+	assert_true(w->res[0].policy_applied);
+	assert_string_equal(w->res[0].policy_source, "test nic");
+	/* the pre step ran before the reset, then 10 + 10 + 50 ms */
+	pre = kd_sim_find_write(w->sim, A(f), 0x3c, 0);
+	pm = kd_sim_find_write(w->sim, A(f), pmc + 4, 0);
+	assert_non_null(pre);
+	assert_non_null(pm);
+	assert_int_equal(pre->value, 0x5a);
+	assert_true(pre < pm);
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 3);
+	assert_int_equal(sleeps[2], MSN(50));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, A(rp)), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	assert_int_equal(w->res[0].ops[0].kind, KD_OP_NOTE);
+	kd_quirks_free(db);
+	world_free(w);
+}
+
+static void test_quirk_dry_run_notes_only(void **state)
+{
+	struct world *w = world_new();
+	struct kd_quirks *db;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .dry_run = true,
+				   .policy_fn = kd_reset_quirk_policy };
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	db = load(w);
+	o.policy_data = db;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	assert_int_equal(w->res[0].status, KD_RS_PLANNED);
+	assert_int_equal(w->res[0].used, KD_RM_PM);
+	assert_int_equal(w->res[0].ops[0].kind, KD_OP_NOTE);
+	assert_non_null(strstr(w->res[0].ops[0].text, "3c"));
+	kd_quirks_free(db);
+	world_free(w);
+}
+
+static void test_no_match_no_policy(void **state)
+{
+	struct world *w = world_new();
+	struct kd_quirks *db;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = kd_reset_quirk_policy };
+
+	(void)state;
+	endpoint(w, "00:1c.0", "01:00.0", 0x8086, 0x10d3, true);
+	db = load(w);
+	o.policy_data = db;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_false(w->res[0].policy_applied);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	kd_quirks_free(db);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quirk_plan_drives_auto),
+		cmocka_unit_test(test_quirk_dry_run_notes_only),
+		cmocka_unit_test(test_no_match_no_policy),
+	};
+
+	return cmocka_run_group_tests_name("reset-quirks", tests, NULL, NULL);
+}
