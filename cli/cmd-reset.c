@@ -185,9 +185,12 @@ static void state_words(const struct kd_reset_state *s, char *buf, size_t len)
 		snprintf(buf, len, "dead");
 		return;
 	}
-	snprintf(buf, len, "%s%s%s%s%s", kd_verdict_name(s->verdict),
+	snprintf(buf, len, "%s%s%s%s%s%s%s", kd_verdict_name(s->verdict),
 		 s->bus_master ? ",bme" : "", s->msi ? ",msi" : "",
-		 s->msix ? ",msix" : "", s->trans_pend ? ",transpend" : "");
+		 s->msix ? ",msix" : "", s->trans_pend ? ",transpend" : "",
+		 s->errors ? ",errors" : "",
+		 s->power_state == 3 ? ",D3hot" : s->power_state > 0 ?
+		 ",not-D0" : "");
 }
 
 static void print_ops(const struct kd_reset_result *r)

@@ -176,6 +176,12 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 	}
 	x->res->has_bridge = true;
 	x->res->bridge = pa;
+	/* pciehp would see the link go down: the kernel masks that through
+	 * its slot reset (pciehp_reset_slot()); kdsafe cannot */
+	if (bi.hotplug_slot && bi.bound)
+		WARN(ctx, "%s: hot-plug slot with %s bound: a bus reset may "
+			  "look like a surprise removal", kd_dev_name(br),
+		     bi.driver);
 
 	/* every function below the bridge, parents before children */
 	m = calloc(topo->n ? topo->n : 1, sizeof(*m));
