@@ -41,6 +41,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(T)/tools/%)
 
 # per-topic fragments (mk/*.mk) may add to CHECK_EXTRA, BENCH_EXTRA and
 # define their own targets
+.DEFAULT_GOAL := all
 CHECK_EXTRA :=
 BENCH_EXTRA :=
 -include $(sort $(wildcard mk/*.mk))

@@ -30,6 +30,7 @@ struct sysfs_state {
 	struct pci_access *pacc;
 	char bus_path[PATH_MAX]; /* SYSROOT/sys/bus/pci */
 	char sysroot[PATH_MAX];
+	int devices_fd; /* SYSROOT/sys/bus/pci/devices: short path walks */
 	bool real;
 };
 
@@ -89,8 +90,9 @@ static void libpci_debug(char *msg, ...)
 static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 {
 	struct sysfs_state *st = calloc(1, sizeof(*st));
+	char path[PATH_MAX + 16];
 	volatile int err = 0;
-	struct stat sb;
+	struct stat sb = { 0 };
 
 	(void)data;
 	if (!st)
@@ -103,9 +105,17 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 		return -ENAMETOOLONG;
 	}
 	if (stat(st->bus_path, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		err = -errno ? -errno : -ENOTDIR;
+		err = S_ISDIR(sb.st_mode) || errno ? -errno : -ENOTDIR;
 		ERR(ctx, "%s: %s (is --sysroot right?)", st->bus_path,
 		    strerror(-err));
+		free(st);
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/devices", st->bus_path);
+	st->devices_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->devices_fd < 0) {
+		err = -errno;
+		ERR(ctx, "%s: %s", path, strerror(errno));
 		free(st);
 		return err;
 	}
@@ -121,6 +131,7 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 		err = -EIO;
 	LIBPCI_GUARD_END
 	if (err < 0) {
+		close(st->devices_fd);
 		free(st);
 		return err;
 	}
@@ -136,6 +147,7 @@ static void sysfs_cleanup(struct kd_ctx *ctx, void *state)
 		pci_cleanup(st->pacc);
 	LIBPCI_GUARD_FAIL
 	LIBPCI_GUARD_END
+	close(st->devices_fd);
 	free(st);
 }
 
@@ -146,6 +158,17 @@ static int dev_path(struct sysfs_state *st, const struct kd_addr *a,
 	int r = snprintf(buf, len, "%s/devices/%s%s%s", st->bus_path,
 			 kd_addr_format(a, n), name ? "/" : "",
 			 name ? name : "");
+
+	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+/* "DDDD:BB:DD.F/name" relative to devices_fd */
+static int rel_path(const struct kd_addr *a, const char *name, char *buf,
+		    size_t len)
+{
+	char n[KD_ADDR_STRLEN];
+	int r = snprintf(buf, len, "%s%s%s", kd_addr_format(a, n),
+			 name ? "/" : "", name ? name : "");
 
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
@@ -218,12 +241,10 @@ static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
 	int err;
 
 	/* libpci reports a short read only as failure: size it first */
-	if (dev_path(st, a, "config", path, sizeof(path)) < 0)
+	if (rel_path(a, "config", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	if (stat(path, &sb) < 0)
+	if (fstatat(st->devices_fd, path, &sb, 0) < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
-	if (access(path, R_OK) < 0)
-		return -errno;
 	if ((off_t)pos >= sb.st_size)
 		return 0;
 	avail = (size_t)sb.st_size - pos;
@@ -247,14 +268,15 @@ static ssize_t sysfs_attr_read(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, const char *name,
 			       char *buf, size_t len)
 {
+	struct sysfs_state *st = state;
 	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
 	(void)ctx;
-	if (len == 0 || dev_path(state, a, name, path, sizeof(path)) < 0)
+	if (len == 0 || rel_path(a, name, path, sizeof(path)) < 0)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(st->devices_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
@@ -273,16 +295,17 @@ static int sysfs_attr_write(struct kd_ctx *ctx, void *state,
 			    const struct kd_addr *a, const char *name,
 			    const char *value)
 {
+	struct sysfs_state *st = state;
 	char path[PATH_MAX];
 	size_t len = strlen(value);
 	ssize_t n;
 	int fd, err = 0;
 
 	(void)ctx;
-	if (dev_path(state, a, name, path, sizeof(path)) < 0)
+	if (rel_path(a, name, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
 	/* no O_CREAT: a missing attribute is an error, never a new file */
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	fd = openat(st->devices_fd, path, O_WRONLY | O_CLOEXEC | O_TRUNC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);
@@ -299,14 +322,15 @@ static ssize_t sysfs_link_read(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, const char *name,
 			       char *buf, size_t len)
 {
+	struct sysfs_state *st = state;
 	char path[PATH_MAX], target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
 	(void)ctx;
-	if (dev_path(state, a, name, path, sizeof(path)) < 0)
+	if (rel_path(a, name, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	n = readlink(path, target, sizeof(target) - 1);
+	n = readlinkat(st->devices_fd, path, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
@@ -319,22 +343,28 @@ static ssize_t sysfs_link_read(struct kd_ctx *ctx, void *state,
 	return n;
 }
 
+/* devices/X links to .../pci0000:00/0000:00:1c.0/X: the component before
+ * the last names the parent.  One readlink, not a realpath walk. */
 static int sysfs_parent(struct kd_ctx *ctx, void *state,
 			const struct kd_addr *a, struct kd_addr *parent)
 {
-	char path[PATH_MAX], real[PATH_MAX], *slash;
+	struct sysfs_state *st = state;
+	char path[PATH_MAX], target[PATH_MAX], *slash;
+	ssize_t n;
 
 	(void)ctx;
-	if (dev_path(state, a, NULL, path, sizeof(path)) < 0)
+	if (rel_path(a, NULL, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	if (!realpath(path, real))
+	n = readlinkat(st->devices_fd, path, target, sizeof(target) - 1);
+	if (n < 0)
 		return -errno;
-	slash = strrchr(real, '/');
+	target[n] = '\0';
+	slash = strrchr(target, '/');
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	slash = strrchr(real, '/');
-	if (!slash || kd_addr_parse(slash + 1, parent) < 0)
+	slash = strrchr(target, '/');
+	if (kd_addr_parse(slash ? slash + 1 : target, parent) < 0)
 		return -ENOENT; /* pci0000:00: a root bus */
 	return 0;
 }

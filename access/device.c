@@ -57,41 +57,56 @@ int kd_enumerate(struct kd_ctx *ctx, kd_enum_fn fn, void *data, int *bad)
 	return err;
 }
 
-/* Reads as much config space as the device exposes: 64, 256 or 4096. */
-static int read_config(struct kd_dev *dev)
+/*
+ * Reads as much config space as the device exposes: one read of up to
+ * 4096 bytes, which the backend shortens to the size it has.  Where that
+ * fails (sysfs gives an unprivileged reader only 64 bytes of a 256-byte
+ * file), fall back to the sizes lspci tries: 64, 256, 4096.
+ */
+static ssize_t read_stepwise(struct kd_dev *dev, uint8_t *buf)
 {
 	static const size_t steps[] = { 64, KD_CFG_SPACE_SIZE,
 					KD_CFG_SPACE_EXP_SIZE };
 	struct kd_ctx *ctx = dev->ctx;
-	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE), *shrunk;
 	size_t have = 0;
 
-	if (!buf)
-		return -ENOMEM;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		ssize_t n = ctx->backend->config_read(ctx, ctx->state,
 						      &dev->addr, (unsigned)have,
 						      buf + have,
 						      steps[i] - have);
-		if (n < 0 && have == 0) {
-			free(buf);
-			return (int)n;
-		}
+		if (n < 0 && have == 0)
+			return n;
 		if (n <= 0)
 			break;
 		have += (size_t)n;
 		if (have < steps[i])
 			break;
 	}
-	if (have == 0) {
+	return have ? (ssize_t)have : -EIO;
+}
+
+static int read_config(struct kd_dev *dev)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE), *shrunk;
+	ssize_t have;
+
+	if (!buf)
+		return -ENOMEM;
+	have = ctx->backend->config_read(ctx, ctx->state, &dev->addr, 0, buf,
+					 KD_CFG_SPACE_EXP_SIZE);
+	if (have == -EIO)
+		have = read_stepwise(dev, buf);
+	if (have <= 0) {
 		free(buf);
-		return -EIO;
+		return have < 0 ? (int)have : -EIO;
 	}
 	/* keep only what the device exposed: 4096 functions x 4 KiB adds up */
-	shrunk = realloc(buf, have);
+	shrunk = realloc(buf, (size_t)have);
 	free(dev->cfg);
 	dev->cfg = shrunk ? shrunk : buf;
-	dev->cfg_len = have;
+	dev->cfg_len = (size_t)have;
 	return 0;
 }
 
