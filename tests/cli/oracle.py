@@ -156,7 +156,7 @@ def main():
         seen.add(key)
         tag = "XFAIL" if key in known else "MISMATCH"
         bad += tag == "MISMATCH"
-        print("%s %s: lspci %r, kdsafe %r" % (tag, key, lspci_value,
+        print("%s %s: lspci/sysfs %r, kdsafe %r" % (tag, key, lspci_value,
                                              ours_value))
 
     for addr in sorted(set(lspci) | set(ours)):

@@ -228,9 +228,9 @@ static void put(struct fixture *fx, const char *rel, const void *data,
 	int fd;
 
 	snprintf(p, sizeof(p), "%s/%s", fx->out, rel);
-	if (parent_dirs(fx, rel) < 0)
-		return;
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && parent_dirs(fx, rel) == 0)
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
 		error(fx, "%s: %s", p, strerror(errno));
 	if (fd >= 0)
@@ -265,10 +265,10 @@ static void link_rel(struct fixture *fx, const char *link, const char *target)
 			strcat(text, "../");
 	strncat(text, target + common, sizeof(text) - strlen(text) - 1);
 	snprintf(p, sizeof(p), "%s/%s", fx->out, link);
-	if (parent_dirs(fx, link) < 0)
-		return;
 	unlink(p);
-	if (symlink(text, p) < 0)
+	if (symlink(text, p) < 0 && (errno != ENOENT ||
+				     parent_dirs(fx, link) < 0 ||
+				     symlink(text, p) < 0))
 		error(fx, "symlink %s: %s", p, strerror(errno));
 }
 
