@@ -48,7 +48,7 @@ int kd_enumerate(struct kd_ctx *ctx, kd_enum_fn fn, void *data, int *bad)
 
 	err = ctx->backend->enumerate(ctx, ctx->state, collect, &l,
 				      bad ? bad : &dummy);
-	if (err == 0) {
+	if (err == 0 && l.n) {
 		qsort(l.v, l.n, sizeof(*l.v), cmp_addr);
 		for (size_t i = 0; i < l.n && err == 0; i++)
 			err = fn(&l.v[i], data);

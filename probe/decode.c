@@ -44,13 +44,27 @@ static void decode_identity(struct kd_dev *dev, struct kd_probe_info *in)
 		in->subsys_device = kd_cfg_read16(dev, PCI_SUBSYSTEM_ID);
 	}
 	if (in->is_bridge) {
+		/* kernel pci_setup_device(): a bridge's subsystem IDs */
+		unsigned ssvid = kd_cap_find(dev, PCI_CAP_ID_SSVID);
+
+		if (ssvid) {
+			in->subsys_vendor = kd_cfg_read16(dev, ssvid +
+							  PCI_SSVID_VENDOR_ID);
+			in->subsys_device = kd_cfg_read16(dev, ssvid +
+							  PCI_SSVID_DEVICE_ID);
+		}
 		in->secondary_bus = kd_cfg_read8(dev, PCI_SECONDARY_BUS);
 		in->subordinate_bus = kd_cfg_read8(dev, PCI_SUBORDINATE_BUS);
 	}
 	in->intx_pin = kd_cfg_read8(dev, PCI_INTERRUPT_PIN);
 	in->command = kd_cfg_read16(dev, PCI_COMMAND);
 	in->status = kd_cfg_read16(dev, PCI_STATUS);
-	/* modalias as the kernel's pci_uevent() builds it */
+	kd_probe_set_modalias(in);
+}
+
+/* modalias as the kernel's pci_uevent() builds it */
+void kd_probe_set_modalias(struct kd_probe_info *in)
+{
 	snprintf(in->modalias, sizeof(in->modalias),
 		 "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", in->vendor,
 		 in->device, in->subsys_vendor, in->subsys_device,
@@ -145,8 +159,14 @@ void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *in)
 	in->config_len = kd_dev_config_len(dev);
 	in->pcie_type = -1;
 	in->power_state = -1;
-	/* an absent or dead function answers all-ones (PCIe §2.3.2) */
-	if (kd_cfg_read32(dev, PCI_VENDOR_ID) == 0xffffffff) {
+	/*
+	 * An absent or dead function answers all-ones (PCIe §2.3.2).  An
+	 * SR-IOV VF reads Vendor and Device ID as ffff too (SR-IOV 1.1
+	 * §3.4.1.1) but has a real Command/Status and class.
+	 */
+	if (kd_cfg_read32(dev, PCI_VENDOR_ID) == 0xffffffff &&
+	    kd_cfg_read32(dev, PCI_COMMAND) == 0xffffffff &&
+	    kd_cfg_read32(dev, PCI_REVISION_ID) == 0xffffffff) {
 		in->dead = true;
 		in->vendor = in->device = 0xffff;
 		return;

@@ -138,6 +138,8 @@ int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 
 /* Decoding from a device handle alone (no topology, no modules). */
 void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
+/* Rebuilds info->modalias after the IDs changed. */
+void kd_probe_set_modalias(struct kd_probe_info *info);
 /* Fills verdict and reasons from the decoded state. */
 void kd_probe_judge(struct kd_probe_info *info);
 

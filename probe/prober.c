@@ -174,6 +174,18 @@ static void judge_bus_reset(const struct kd_prober *p,
 	in->reset_caps |= KD_RESET_BUS;
 }
 
+static uint16_t attr_hex(struct kd_dev *dev, const char *name,
+			 uint16_t fallback)
+{
+	char buf[16], *end;
+	unsigned long v;
+
+	if (kd_dev_attr_read(dev, name, buf, sizeof(buf)) <= 0)
+		return fallback;
+	v = strtoul(buf, &end, 16);
+	return *end == '\0' && v <= 0xffff ? (uint16_t)v : fallback;
+}
+
 static void read_sysfs_facts(struct kd_dev *dev, struct kd_probe_info *in)
 {
 	char buf[KD_ADDR_STRLEN + 8];
@@ -190,6 +202,13 @@ static void read_sysfs_facts(struct kd_dev *dev, struct kd_probe_info *in)
 	if (kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
 	    kd_addr_parse(buf, &in->physfn) == 0)
 		in->is_vf = true;
+	/* a VF's config IDs read ffff; the kernel's vendor/device files
+	 * carry the IDs it took from the PF's SR-IOV capability */
+	if (in->is_vf && in->vendor == 0xffff) {
+		in->vendor = attr_hex(dev, "vendor", in->vendor);
+		in->device = attr_hex(dev, "device", in->device);
+		kd_probe_set_modalias(in);
+	}
 }
 
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,

@@ -51,6 +51,9 @@
 /* Capability IDs, PCI Code and ID Assignment Spec §2 */
 #define PCI_CAP_ID_PM 0x01
 #define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_SSVID 0x0d   /* bridge subsystem IDs, PCI-to-PCI Bridge 1.2 §3.2.5.13 */
+#define  PCI_SSVID_VENDOR_ID 4
+#define  PCI_SSVID_DEVICE_ID 6
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_AF 0x13

@@ -240,6 +240,29 @@ static void sysroot_must_exist(void **state)
 	assert_int_equal(kd_ctx_new(&opts, &ctx), -ENOENT);
 }
 
+static int count_fn(const struct kd_addr *a, void *data)
+{
+	(void)a;
+	(*(int *)data)++;
+	return 0;
+}
+
+static void empty_dump_enumerates_nothing(void **state)
+{
+	struct test_log log;
+	char *path;
+	int n = 0, bad = 0;
+	struct kd_ctx *ctx = test_dump_ctx("# nothing here\n", &log, &path);
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_int_equal(kd_enumerate(ctx, count_fn, &n, &bad), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(bad, 0);
+	kd_ctx_unref(ctx);
+	test_remove(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +276,7 @@ int main(void)
 		cmocka_unit_test(dump_parent_from_bridge_bus_range),
 		cmocka_unit_test(real_sysfs_writes_are_compiled_out),
 		cmocka_unit_test(sysroot_must_exist),
+		cmocka_unit_test(empty_dump_enumerates_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

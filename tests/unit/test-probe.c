@@ -291,6 +291,46 @@ static void bridge_bme_is_not_dma(void **state)
 	probed_free(&p);
 }
 
+static void bridge_subsystem_from_ssvid(void **state)
+{
+	uint8_t c[256];
+	struct probed p;
+
+	(void)state;
+	memset(c, 0, sizeof(c));
+	put16(c, PCI_VENDOR_ID, 0x8086);
+	put16(c, PCI_DEVICE_ID, 0xa338);
+	put16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	put32(c, PCI_REVISION_ID, 0x06040000);
+	c[PCI_HEADER_TYPE] = 1;
+	c[PCI_CAPABILITY_LIST] = 0x80;
+	c[0x80] = PCI_CAP_ID_SSVID, c[0x81] = 0;
+	put16(c, 0x84, 0x1458);
+	put16(c, 0x86, 0x5001);
+	probe_image(&p, c, sizeof(c), "");
+	assert_int_equal(p.in.subsys_vendor, 0x1458);
+	assert_int_equal(p.in.subsys_device, 0x5001);
+	assert_string_equal(p.in.modalias, "pci:v00008086d0000A338sv00001458"
+					   "sd00005001bc06sc04i00");
+	probed_free(&p);
+}
+
+/* SR-IOV VFs read ffff as their IDs but are alive */
+static void vf_ids_all_ones_is_not_dead(void **state)
+{
+	uint8_t c[4096];
+	struct probed p;
+
+	(void)state;
+	endpoint(c);
+	put32(c, PCI_VENDOR_ID, 0xffffffff);
+	probe_image(&p, c, sizeof(c), "");
+	assert_false(p.in.dead);
+	assert_int_equal(p.in.class_code, 0x020000);
+	assert_int_equal(p.in.reset_caps & KD_RESET_FLR, KD_RESET_FLR);
+	probed_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +344,8 @@ int main(void)
 		cmocka_unit_test(truncated_config_decodes_no_capabilities),
 		cmocka_unit_test(looping_capability_list_ends),
 		cmocka_unit_test(bridge_bme_is_not_dma),
+		cmocka_unit_test(bridge_subsystem_from_ssvid),
+		cmocka_unit_test(vf_ids_all_ones_is_not_dead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
