@@ -55,10 +55,14 @@ void kd_probe_print_line(FILE *f, const struct kd_probe_info *in)
 
 	methods_string(in, methods, sizeof(methods));
 	reasons_string(in, reasons, sizeof(reasons));
-	fprintf(f, "%-13s %04x:%04x %04x   %-12s %-15s %-10s %s\n",
+	fprintf(f, "%-13s %04x:%04x %04x   %-12s %-15s ",
 		kd_addr_format(&in->addr, addr), in->vendor, in->device,
 		(unsigned)(in->class_code >> 8), in->bound ? in->driver : "-",
-		methods, kd_verdict_name(in->verdict), reasons);
+		methods);
+	if (reasons[0])
+		fprintf(f, "%-10s %s\n", kd_verdict_name(in->verdict), reasons);
+	else
+		fprintf(f, "%s\n", kd_verdict_name(in->verdict));
 }
 
 static const char *pm(bool v)

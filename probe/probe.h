@@ -130,7 +130,8 @@ size_t kd_prober_count(const struct kd_prober *p);
 const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
 /* Entries that were skipped while enumerating (bad directory names...). */
 int kd_prober_bad_entries(const struct kd_prober *p);
-/* Skip the libkmod lookup of candidate modules (faster, smaller). */
+/* Turn the libkmod lookup of candidate modules off (faster, smaller);
+ * it is always off for dumps. */
 void kd_prober_set_modules(struct kd_prober *p, bool lookup);
 
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,

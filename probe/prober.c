@@ -6,6 +6,7 @@
 
 #include "modules.h"
 #include "probe.h"
+#include "regs.h"
 
 struct node {
 	struct kd_addr addr;
@@ -58,7 +59,8 @@ int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out)
 	if (!p)
 		return -ENOMEM;
 	p->ctx = kd_ctx_ref(ctx);
-	p->lookup_modules = true;
+	/* a dump's modules are those of the machine it came from */
+	p->lookup_modules = strcmp(kd_ctx_backend_name(ctx), "dump") != 0;
 	err = kd_enumerate(ctx, add_node, p, &p->bad);
 	if (err < 0) {
 		kd_prober_free(p);
@@ -95,7 +97,7 @@ int kd_prober_bad_entries(const struct kd_prober *p)
 
 void kd_prober_set_modules(struct kd_prober *p, bool lookup)
 {
-	p->lookup_modules = lookup;
+	p->lookup_modules = p->lookup_modules && lookup;
 }
 
 static const struct node *find_node(const struct kd_prober *p,
@@ -159,6 +161,11 @@ static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
 static void judge_bus_reset(const struct kd_prober *p,
 			    struct kd_probe_info *in)
 {
+	/* resetting the bus resets the PF, whose VF Enable then drops */
+	if (in->is_vf) {
+		in->bus_reset_why_not = "SR-IOV VF";
+		return;
+	}
 	if (!in->has_parent) {
 		in->bus_reset_why_not = "on a root bus";
 		return;
@@ -186,7 +193,57 @@ static uint16_t attr_hex(struct kd_dev *dev, const char *name,
 	return *end == '\0' && v <= 0xffff ? (uint16_t)v : fallback;
 }
 
-static void read_sysfs_facts(struct kd_dev *dev, struct kd_probe_info *in)
+/* Routing ID (bus << 8 | devfn) of VF n of a PF, SR-IOV 1.1 §3.3.10-11 */
+static bool vf_rid_matches(const struct kd_addr *pf, uint16_t offset,
+			   uint16_t stride, unsigned n,
+			   const struct kd_addr *vf)
+{
+	unsigned rid = (unsigned)(pf->bus << 8 | pf->dev << 3 | pf->fn) +
+		       offset + n * stride;
+
+	return rid >> 8 == vf->bus && ((rid >> 3) & 0x1f) == vf->dev &&
+	       (rid & 7) == vf->fn;
+}
+
+/*
+ * A VF seen without a physfn link (a dump): its PF is the function whose
+ * SR-IOV capability places VF n at this address; the IDs come from the
+ * PF's Vendor ID and VF Device ID, as the kernel's pci_iov_add_virtfn().
+ */
+static void find_pf(const struct kd_prober *p, struct kd_dev *dev,
+		    struct kd_probe_info *in)
+{
+	for (size_t i = 0; i < p->n && !in->is_vf; i++) {
+		const struct kd_addr *a = &p->nodes[i].addr;
+		struct kd_dev *pf;
+		unsigned cap;
+
+		if (a->domain != in->addr.domain || a->bus > in->addr.bus ||
+		    kd_addr_eq(a, &in->addr) ||
+		    kd_dev_open(kd_dev_ctx(dev), a, &pf) < 0)
+			continue;
+		cap = kd_ecap_find(pf, PCI_EXT_CAP_ID_SRIOV);
+		for (unsigned n = 0; cap && n < kd_cfg_read16(pf, cap +
+							     PCI_SRIOV_NUM_VF);
+		     n++) {
+			if (!vf_rid_matches(a, kd_cfg_read16(pf, cap +
+							     PCI_SRIOV_VF_OFFSET),
+					    kd_cfg_read16(pf, cap +
+							  PCI_SRIOV_VF_STRIDE),
+					    n, &in->addr))
+				continue;
+			in->is_vf = true;
+			in->physfn = *a;
+			in->vendor = kd_cfg_read16(pf, PCI_VENDOR_ID);
+			in->device = kd_cfg_read16(pf, cap + PCI_SRIOV_VF_DID);
+			break;
+		}
+		kd_dev_free(pf);
+	}
+}
+
+static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
+			     struct kd_probe_info *in)
 {
 	char buf[KD_ADDR_STRLEN + 8];
 	ssize_t n;
@@ -207,8 +264,10 @@ static void read_sysfs_facts(struct kd_dev *dev, struct kd_probe_info *in)
 	if (in->is_vf && in->vendor == 0xffff) {
 		in->vendor = attr_hex(dev, "vendor", in->vendor);
 		in->device = attr_hex(dev, "device", in->device);
-		kd_probe_set_modalias(in);
 	}
+	if (!in->is_vf && in->vendor == 0xffff)
+		find_pf(p, dev, in);
+	kd_probe_set_modalias(in);
 }
 
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,
@@ -227,7 +286,7 @@ int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 	if (err < 0)
 		return err;
 	if (!in->dead) {
-		read_sysfs_facts(dev, in);
+		read_sysfs_facts(p, dev, in);
 		judge_bus_reset(p, in);
 		if (p->lookup_modules) {
 			if (!p->modules)

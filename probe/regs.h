@@ -124,6 +124,11 @@
 #define PCI_CFG_SPACE_SIZE 256
 #define PCI_EXT_CAP_ID_ERR 0x0001
 #define PCI_EXT_CAP_ID_SRIOV 0x0010
+/* SR-IOV capability, SR-IOV 1.1 §3.3 */
+#define PCI_SRIOV_NUM_VF 0x10                /* NumVFs */
+#define PCI_SRIOV_VF_OFFSET 0x14             /* First VF Offset */
+#define PCI_SRIOV_VF_STRIDE 0x16             /* VF Stride */
+#define PCI_SRIOV_VF_DID 0x1a                /* VF Device ID */
 #define PCI_ERR_UNCOR_STATUS 4              /* §7.8.4.2 */
 #define PCI_ERR_COR_STATUS 16               /* §7.8.4.5 */
 

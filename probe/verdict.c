@@ -75,8 +75,13 @@ static unsigned find_reasons(const struct kd_probe_info *in)
 
 	if (in->dead)
 		return KD_REASON_ALL_ONES;
-	/* a bridge's BME only forwards its children's DMA */
-	if (!in->bound && !in->is_bridge && (in->command & PCI_COMMAND_MASTER))
+	/*
+	 * A PCI-to-PCI bridge's BME only forwards its children's DMA; host,
+	 * ISA/LPC and other bridge-class functions (class 06) are platform
+	 * plumbing firmware sets up, which no kernel resets.
+	 */
+	if (!in->bound && !in->is_bridge && (in->class_code >> 16) != 0x06 &&
+	    (in->command & PCI_COMMAND_MASTER))
 		r |= KD_REASON_BME_UNBOUND;
 	if (in->exp_cap && (in->devsta & PCI_EXP_DEVSTA_TRPND))
 		r |= KD_REASON_TRANS_PENDING;

@@ -331,6 +331,53 @@ static void vf_ids_all_ones_is_not_dead(void **state)
 	probed_free(&p);
 }
 
+/* A plain lspci dump has no physfn: the PF's SR-IOV capability says which
+ * functions are its VFs and what their Device ID is. */
+static void dump_vf_found_through_pf_sriov_capability(void **state)
+{
+	uint8_t pf[4096], vf[4096];
+	char *a, *b, *c, *text, *path;
+	struct kd_addr vf1 = { .bus = 1, .dev = 0x10, .fn = 2 };
+	struct kd_prober *prober;
+	struct kd_probe_info in;
+	struct test_log log;
+	struct kd_dev *dev;
+	struct kd_ctx *ctx;
+
+	(void)state;
+	endpoint(pf);
+	put32(pf, AER, 0x16010001);             /* AER, next at 0x160 */
+	put32(pf, 0x160, 0x00010010);           /* SR-IOV */
+	put16(pf, 0x160 + PCI_SRIOV_NUM_VF, 2);
+	put16(pf, 0x160 + PCI_SRIOV_VF_OFFSET, 0x80);
+	put16(pf, 0x160 + PCI_SRIOV_VF_STRIDE, 2);
+	put16(pf, 0x160 + PCI_SRIOV_VF_DID, 0x10ed);
+	endpoint(vf);
+	put32(vf, PCI_VENDOR_ID, 0xffffffff);
+	a = test_dump_text("01:00.0 PF", pf, sizeof(pf));
+	b = test_dump_text("01:10.0 VF0", vf, sizeof(vf));
+	c = test_dump_text("01:10.2 VF1", vf, sizeof(vf));
+	text = malloc(strlen(a) + strlen(b) + strlen(c) + 1);
+	sprintf(text, "%s%s%s", a, b, c);
+	ctx = test_dump_ctx(text, &log, &path);
+	assert_int_equal(kd_prober_new(ctx, &prober), 0);
+	assert_int_equal(kd_dev_open(ctx, &vf1, &dev), 0);
+	assert_int_equal(kd_probe(prober, dev, &in), 0);
+	assert_true(in.is_vf);
+	assert_int_equal(in.physfn.bus, 1);
+	assert_int_equal(in.physfn.dev, 0);
+	assert_int_equal(in.vendor, 0x8086);
+	assert_int_equal(in.device, 0x10ed);
+	assert_string_equal(in.bus_reset_why_not, "SR-IOV VF");
+	assert_int_equal(in.reset_caps & KD_RESET_BUS, 0);
+	kd_probe_info_clear(&in);
+	kd_dev_free(dev);
+	kd_prober_free(prober);
+	kd_ctx_unref(ctx);
+	test_remove(path);
+	free(a), free(b), free(c), free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +393,7 @@ int main(void)
 		cmocka_unit_test(bridge_bme_is_not_dma),
 		cmocka_unit_test(bridge_subsystem_from_ssvid),
 		cmocka_unit_test(vf_ids_all_ones_is_not_dead),
+		cmocka_unit_test(dump_vf_found_through_pf_sriov_capability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
