@@ -249,9 +249,13 @@ void kd_reset_note(struct kd_reset_exec *x, const char *text,
 
 static bool ready_value(uint32_t cmd, uint32_t id)
 {
-	/* ~0: not responding; RRS SV: Vendor ID 0x0001 (PCIe §2.3.2) */
-	return cmd != 0xffffffff && id != 0xffffffff &&
-	       (id & 0xffff) != KD_RRS_VENDOR_ID;
+	/*
+	 * ~0 from Command/Status: not responding (pci_dev_wait() polls
+	 * Command for this); RRS SV: Vendor ID 0x0001 (PCIe §2.3.2).  The
+	 * Vendor ID dword alone proves nothing when it is ~0: an SR-IOV VF
+	 * reads Vendor and Device ID as ffff (SR-IOV 1.1 §3.4.1.1).
+	 */
+	return cmd != 0xffffffff && (id & 0xffff) != KD_RRS_VENDOR_ID;
 }
 
 int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,

@@ -69,8 +69,11 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 	err = kd_dev_refresh(dev);
 	if (err < 0)
 		return err;
-	if (kd_cfg_read32(dev, PCI_VENDOR_ID) == 0xffffffff)
-		return -EIO; /* nothing worth saving from a dead function */
+	/* nothing worth saving from a dead function; a VF reads its IDs as
+	 * ffff but has a real Command/Status (SR-IOV 1.1 §3.4.1.1) */
+	if (kd_cfg_read32(dev, PCI_VENDOR_ID) == 0xffffffff &&
+	    kd_cfg_read32(dev, PCI_COMMAND) == 0xffffffff)
+		return -EIO;
 	/* pci_save_state(): the 16 header dwords */
 	for (unsigned i = 0; i < 16; i++)
 		s->hdr[i] = kd_cfg_read32(dev, i * 4);

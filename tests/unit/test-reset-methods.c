@@ -53,6 +53,36 @@ static void test_flr_exact_sequence(void **state)
 	world_free(w);
 }
 
+/* An SR-IOV VF reads Vendor/Device ID as ffff (SR-IOV 1.1 §3.4.1.1) but
+ * has a real Command/Status: it is saved, and ready once Command answers
+ * (pci_dev_wait() polls Command for exactly this reason). */
+static void test_vf_flr_saved_and_ready(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	uint64_t sleeps[8];
+	uint32_t bar0;
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	f = kd_sim_add(w->sim, "01:10.0", "00:1c.0", 0xffff, 0xffff, 0x020000);
+	kd_sim_cap_msi(f);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_set_live(f);
+	bar0 = kd_sim_cfg_get(f, 0x10, 4);
+	assert_int_equal(run_reset(w, &o, "01:10.0", NULL), 0);
+	assert_int_equal(w->res[0].err, 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_resets(f), 1);
+	/* the mandated 100 ms and no readiness polling on top */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 1);
+	assert_int_equal(sleeps[0], MSN(100));
+	assert_int_equal(kd_sim_cfg_get(f, 0x10, 4), bar0);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	world_free(w);
+}
+
 static void test_flr_ignored_is_dirty(void **state)
 {
 	struct world *w = world_new();
@@ -400,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flr_exact_sequence),
+		cmocka_unit_test(test_vf_flr_saved_and_ready),
 		cmocka_unit_test(test_flr_ignored_is_dirty),
 		cmocka_unit_test(test_busy_after_reset_backoff),
 		cmocka_unit_test(test_never_back_times_out),
