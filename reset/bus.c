@@ -136,6 +136,46 @@ static void free_members(struct member *m, size_t n)
 	free(m);
 }
 
+/*
+ * Restore every saved function, top down (pci_bus_restore_locked()).
+ * settle: the reset happened and the bus came back, so a nested bridge's
+ * secondary bus settles before its children are touched.  Otherwise
+ * (an error stopped the reset) restore what still answers, best effort:
+ * the saved state exists only here.  Returns the first error.
+ */
+static int restore_members(struct kd_reset_exec *x, struct member *m,
+			   size_t n, const struct kd_topo *topo, bool settle)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct kd_bus_target *t = &m[i].t;
+		int err;
+
+		if (!t->saved.valid)
+			continue;
+		if (!settle && !kd_dev_answers(x, t->dev))
+			continue;
+		err = kd_restore(x, t->dev, &t->saved);
+		if (err == 0 && settle && t->info.is_bridge) {
+			for (size_t j = i + 1; j < n; j++) {
+				const struct kd_topo_node *c =
+					kd_topo_find(topo, kd_dev_addr(m[j].t.dev));
+
+				if (c && c->has_parent &&
+				    kd_addr_eq(&c->parent, kd_dev_addr(t->dev))) {
+					err = wait_secondary(x, t->dev, &t->info,
+							     m[j].t.dev);
+					break;
+				}
+			}
+		}
+		if (err < 0 && !first)
+			first = err;
+	}
+	return first;
+}
+
 static void refuse(struct kd_reset_exec *x, const char *fmt, const char *a,
 		   const char *b)
 {
@@ -246,7 +286,7 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		if (!err)
 			err = kd_disable(x, t->dev);
 		if (err < 0)
-			goto out;
+			goto restore;
 	}
 
 	/* pci_reset_secondary_bus() */
@@ -256,43 +296,29 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 				 "assert Secondary Bus Reset, Bridge Control "
 				 "bit 6 (pci_reset_secondary_bus)");
 	if (err < 0)
-		goto out;
+		goto restore;
 	kd_exec_sleep(x, &pa, KD_SBR_ASSERT_NS, "hold reset 2 ms: Trst >= 1 ms, "
 		      "PCI 3.0 §7.6.4.2 (pci_reset_secondary_bus)");
 	err = kd_reset_cfg_write(x, br, PCI_BRIDGE_CONTROL, 2, ctrl,
 				 "deassert Secondary Bus Reset");
 	if (err < 0)
-		goto out;
+		err = kd_reset_cfg_write(x, br, PCI_BRIDGE_CONTROL, 2, ctrl,
+					 "deassert Secondary Bus Reset "
+					 "(again: the bus must not stay in "
+					 "reset)");
+	if (err < 0) {
+		ERR(ctx, "%s: could not deassert Secondary Bus Reset: "
+			 "everything below stays in reset", kd_dev_name(br));
+		goto restore;
+	}
 	err = wait_secondary(x, br, &bi, n ? m[0].t.dev : NULL);
 	if (err < 0)
-		goto out;
-
-	/* restore top down; a bridge's secondary bus settles before its
-	 * children are touched (pci_bus_restore_locked()) */
-	for (size_t i = 0; i < n; i++) {
-		struct kd_bus_target *t = &m[i].t;
-
-		if (!t->saved.valid)
-			continue;
-		err = kd_restore(x, t->dev, &t->saved);
-		if (err < 0)
-			goto out;
-		if (t->info.is_bridge) {
-			for (size_t j = i + 1; j < n; j++) {
-				const struct kd_topo_node *c =
-					kd_topo_find(topo, kd_dev_addr(m[j].t.dev));
-
-				if (c && c->has_parent &&
-				    kd_addr_eq(&c->parent, kd_dev_addr(t->dev))) {
-					err = wait_secondary(x, t->dev, &t->info,
-							     m[j].t.dev);
-					break;
-				}
-			}
-			if (err < 0)
-				goto out;
-		}
-	}
+		goto restore;
+	err = restore_members(x, m, n, topo, true);
+	goto out;
+restore:
+	/* pci_bus_restore_locked() runs whatever the reset returned */
+	restore_members(x, m, n, topo, false);
 out:
 	free_members(m, n);
 	kd_probe_info_clear(&bi);

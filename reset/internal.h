@@ -97,6 +97,8 @@ int kd_disable(struct kd_reset_exec *x, struct kd_dev *dev);
 /* pci_restore_state() order; BME stays off for unbound functions. */
 int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 	       const struct kd_saved *s);
+/* Config reads answer (Command/Status not all-ones); true in a dry run. */
+bool kd_dev_answers(struct kd_reset_exec *x, struct kd_dev *dev);
 /* PMCSR to D0 if needed (pci_set_power_state(D0) before saving). */
 int kd_power_up(struct kd_reset_exec *x, struct kd_dev *dev);
 

@@ -134,8 +134,17 @@ static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 	if (err < 0)
 		return err;
 	err = initiate(x, dev, in);
-	if (err < 0)
-		return err; /* Command stays cleared: no DMA either way */
+	if (err < 0) {
+		/*
+		 * pci_reset_function() restores whatever the reset returned:
+		 * the saved header exists only here, and a function the reset
+		 * did hit would otherwise keep zeroed BARs for good.  Nothing
+		 * is written to a function that does not answer.
+		 */
+		if (err != -ENODEV && kd_dev_answers(x, dev))
+			kd_restore(x, dev, &s);
+		return err;
+	}
 	return kd_restore(x, dev, &s);
 }
 

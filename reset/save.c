@@ -95,6 +95,16 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 	return 0;
 }
 
+bool kd_dev_answers(struct kd_reset_exec *x, struct kd_dev *dev)
+{
+	uint32_t v;
+
+	if (x->dry_run)
+		return true;
+	return kd_cfg_read_live(dev, PCI_COMMAND, 4, &v) == 0 &&
+	       v != 0xffffffff;
+}
+
 int kd_disable(struct kd_reset_exec *x, struct kd_dev *dev)
 {
 	/*

@@ -83,6 +83,37 @@ static void test_vf_flr_saved_and_ready(void **state)
 	world_free(w);
 }
 
+/* pci_reset_function() restores whatever the reset returned: a failed
+ * FLR write must not leave Command cleared with the saved state lost. */
+static void test_flr_write_fails_restores(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	const struct kd_sim_event *e;
+	unsigned exp;
+
+	(void)state;
+	exp = kd_sim_cfg_get(f, 0x34, 1); /* PM -> MSI -> EXP */
+	exp = kd_sim_cfg_get(f, exp + 1, 1);
+	exp = kd_sim_cfg_get(f, exp + 1, 1);
+	kd_sim_fail_write(f, exp + PCI_EXP_DEVCTL);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -EIO);
+	assert_int_equal(kd_sim_resets(f), 0);
+	/* disable, the failed FLR, then the header's Command dword back */
+	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 0);
+	assert_int_equal(e->width, 2);
+	assert_int_equal(e->value, PCI_COMMAND_INTX_DISABLE);
+	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 1);
+	assert_non_null(e);
+	assert_int_equal(e->width, 4);
+	assert_int_equal(e->value & 0xffff, PCI_COMMAND_MEMORY);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	world_free(w);
+}
+
 static void test_flr_ignored_is_dirty(void **state)
 {
 	struct world *w = world_new();
@@ -310,6 +341,53 @@ static void test_bus_reset_resets_all_below(void **state)
 	world_free(w);
 }
 
+/* pci_bus_restore_locked() runs whatever the reset returned: a sibling
+ * that answers gets its BARs back even when the first child never
+ * returns (the readiness wait fails). */
+static void test_bus_reset_wait_fails_restores_others(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *b = flr_endpoint(w, "00:1c.0", "01:00.1");
+	struct kd_reset_opts o = { .method = KD_RM_BUS,
+				   .timeout_ns = MSN(2000) };
+	uint32_t bar_b = kd_sim_cfg_get(b, 0x10, 4);
+
+	(void)state;
+	kd_sim_set_flags(a, KD_SIM_NEVER_BACK);
+	assert_int_equal(run_reset(w, &o, "01:00.1", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ETIMEDOUT);
+	assert_int_equal(kd_sim_resets(b), 1);
+	assert_int_equal(kd_sim_cfg_get(b, 0x10, 4), bar_b);
+	assert_int_equal(kd_sim_cfg_get(b, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	/* nothing is written to the function that never came back */
+	assert_null(kd_sim_find_write(w->sim, A(a), 0x10, 0));
+	world_free(w);
+}
+
+/* The Secondary Bus Reset write fails: every function already disabled
+ * gets its Command back instead of staying at INTx Disable only. */
+static void test_bus_reset_sbr_write_fails_restores(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *b = flr_endpoint(w, "00:1c.0", "01:00.1");
+	struct kd_sim_fn *rp = kd_sim_find(w->sim, "00:1c.0");
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+
+	(void)state;
+	kd_sim_fail_write(rp, PCI_BRIDGE_CONTROL);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -EIO);
+	assert_int_equal(kd_sim_resets(a), 0);
+	assert_int_equal(kd_sim_cfg_get(a, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(kd_sim_cfg_get(b, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(kd_sim_total_sleep(w->sim), 0);
+	world_free(w);
+}
+
 static void test_bus_reset_fast_link_waits_for_dll(void **state)
 {
 	struct world *w = world_new();
@@ -431,6 +509,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flr_exact_sequence),
 		cmocka_unit_test(test_vf_flr_saved_and_ready),
+		cmocka_unit_test(test_flr_write_fails_restores),
 		cmocka_unit_test(test_flr_ignored_is_dirty),
 		cmocka_unit_test(test_busy_after_reset_backoff),
 		cmocka_unit_test(test_never_back_times_out),
@@ -442,6 +521,8 @@ int main(void)
 		cmocka_unit_test(test_pm_no_soft_reset_refused),
 		cmocka_unit_test(test_flr_unsupported_refused),
 		cmocka_unit_test(test_bus_reset_resets_all_below),
+		cmocka_unit_test(test_bus_reset_wait_fails_restores_others),
+		cmocka_unit_test(test_bus_reset_sbr_write_fails_restores),
 		cmocka_unit_test(test_bus_reset_fast_link_waits_for_dll),
 		cmocka_unit_test(test_bus_reset_conventional_bridge),
 		cmocka_unit_test(test_quiesce),
