@@ -283,8 +283,16 @@ int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 		if (err == 0)
 			err = rerr;
 	}
-	if (err == 0 && unbound)
-		err = clear_bme(x, dev);
+	/*
+	 * pci_reset_function() runs pci_dev_restore() whatever the reset
+	 * returned (a bus reset's "Data Link Layer Link Active not set",
+	 * ENOTTY, included): Bus Master is back on either way.
+	 */
+	if (unbound) {
+		rerr = clear_bme(x, dev);
+		if (err == 0)
+			err = rerr;
+	}
 	return err;
 }
 

@@ -235,6 +235,7 @@ static void test_kernel_reset_fails_enotty(void **state)
 	struct world *w = world_new();
 	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
 	struct kd_reset_opts o = { .method = KD_RM_KERNEL_BUS };
+	const struct kd_sim_event *e;
 
 	(void)state;
 	kd_sim_set_kernel_reset(f, "flr bus");
@@ -243,6 +244,14 @@ static void test_kernel_reset_fails_enotty(void **state)
 	assert_int_equal(w->res[0].status, KD_RS_FAILED);
 	/* reset_method is restored even though reset failed */
 	assert_string_equal(kd_sim_reset_method(f), "flr bus");
+	/* pci_reset_function() restored Command, Bus Master included, in
+	 * spite of the error: an unbound function still ends without it */
+	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 0);
+	assert_non_null(e);
+	assert_int_equal(e->value, PCI_COMMAND_MEMORY);
+	assert_false(w->res[0].after.bus_master);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2) &
+			 PCI_COMMAND_MASTER, 0);
 	world_free(w);
 }
 

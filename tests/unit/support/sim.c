@@ -688,19 +688,20 @@ static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 	char methods[64], *save = NULL, *m;
 	uint8_t hdr[64];
 	struct kd_sim_fn *p;
+	int ret = 0;
 
-	if (fn->flags & KD_SIM_KERNEL_ENOTTY) {
-		device_delay(sim, ctx, MS(1000));
-		return -ENOTTY;
-	}
-	/* pci_dev_save_and_disable() */
-	memcpy(hdr, fn->cfg, sizeof(hdr));
-	put(fn->cfg, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
 	snprintf(methods, sizeof(methods), "%s", fn->reset_method);
 	m = strtok_r(methods, " ", &save);
 	if (!m)
-		return -ENOTTY;
-	if (strcmp(m, "flr") == 0) {
+		return -ENOTTY; /* pci_reset_supported() */
+	/* pci_dev_save_and_disable() */
+	memcpy(hdr, fn->cfg, sizeof(hdr));
+	put(fn->cfg, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	if (fn->flags & KD_SIM_KERNEL_ENOTTY) {
+		/* e.g. "Data Link Layer Link Active not set" after ~1 s */
+		device_delay(sim, ctx, MS(1000));
+		ret = -ENOTTY;
+	} else if (strcmp(m, "flr") == 0) {
 		if (!(fn->flags & KD_SIM_IGNORE_FLR))
 			do_reset(sim, ctx, fn, "kernel flr");
 		device_delay(sim, ctx, MS(100));
@@ -710,12 +711,13 @@ static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 		device_delay(sim, ctx, MS(20));
 	} else if (strcmp(m, "bus") == 0) {
 		p = fn->has_parent ? lookup(sim, &fn->parent) : NULL;
-		if (!p)
-			return -ENOTTY;
-		bus_reset(sim, ctx, p, "kernel bus");
+		if (p)
+			bus_reset(sim, ctx, p, "kernel bus");
+		else
+			ret = -ENOTTY;
 		device_delay(sim, ctx, MS(100));
 	} else {
-		return -ENOTTY;
+		ret = -ENOTTY;
 	}
 	if (fn->gone)
 		return -ENOTTY;
@@ -725,10 +727,11 @@ static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 	}
 	if (busy(sim, ctx, fn))
 		device_delay(sim, ctx, fn->busy_until - sim_time(sim, ctx));
-	/* pci_dev_restore(): the header, Bus Master included */
+	/* pci_dev_restore(), whatever the reset returned: the header, Bus
+	 * Master included, as the kernel does */
 	memcpy(fn->cfg + 4, hdr + 4, 4);
 	memcpy(fn->cfg + 0x10, hdr + 0x10, 0x40 - 0x10);
-	return 0;
+	return ret;
 }
 
 static bool method_known(const char *list, const char *value)

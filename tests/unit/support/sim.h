@@ -129,7 +129,8 @@ enum kd_sim_flags {
 	KD_SIM_PM_NOOP = 1 << 3,         /* D3hot->D0 resets nothing */
 	KD_SIM_VANISH_ON_RESET = 1 << 4, /* gone (-ENODEV) once reset */
 	KD_SIM_TRANS_PEND = 1 << 5,      /* TransPend set until reset */
-	KD_SIM_KERNEL_ENOTTY = 1 << 6,   /* sysfs reset fails, ENOTTY */
+	KD_SIM_KERNEL_ENOTTY = 1 << 6,   /* sysfs reset fails, ENOTTY (after
+					  * restoring, as the kernel does) */
 };
 void kd_sim_set_flags(struct kd_sim_fn *fn, unsigned flags);
 /* config reads return all-ones for ms after each reset */
