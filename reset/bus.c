@@ -60,6 +60,17 @@ static int wait_secondary(struct kd_reset_exec *x, struct kd_dev *br,
 
 	if (!child)
 		return 0;
+	if (bi->exp_cap && bi->pcie_type == PCI_EXP_TYPE_UPSTREAM)
+		/*
+		 * A switch's Upstream Port: its secondary bus is the switch's
+		 * internal bus, the Downstream Ports on it are the same
+		 * component and came back with it.  The kernel waits for
+		 * nothing here (!pcie_downstream_port()); only make sure they
+		 * answer.
+		 */
+		return kd_exec_wait_ready(x, child, t, "readiness of the "
+					  "switch's Downstream Ports "
+					  "(pci_dev_wait)");
 	if (!bi->exp_cap || !downstream_port(bi->pcie_type)) {
 		/*
 		 * Conventional PCI: Tpvrh + Trhfa (PCI 3.0 §4.3.2).  The

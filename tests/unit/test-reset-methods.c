@@ -407,6 +407,41 @@ static void test_bus_reset_fast_link_waits_for_dll(void **state)
 	world_free(w);
 }
 
+/* Below a root port, a switch: Upstream Port 01:00.0, Downstream Port
+ * 02:00.0, endpoint 03:00.0.  The Upstream Port's secondary bus is the
+ * switch's internal bus: no settle wait there (the kernel has none), only
+ * the root port's and the Downstream Port's 100 ms. */
+static void test_bus_reset_switch_upstream_port_no_wait(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	struct kd_sim_fn *usp, *dsp, *ep;
+	uint64_t sleeps[8];
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 1, true);
+	usp = kd_sim_add_bridge(w->sim, "01:00.0", "00:1c.0", 1, true);
+	assert_int_equal(kd_sim_cfg_get(usp, 0x40, 1), PCI_CAP_ID_EXP);
+	kd_sim_cfg_set(usp, 0x40 + PCI_EXP_FLAGS, 2,
+		       0x0002 | PCI_EXP_TYPE_UPSTREAM << 4);
+	dsp = kd_sim_add_bridge(w->sim, "02:00.0", "01:00.0", 1, true);
+	ep = flr_endpoint(w, "02:00.0", "03:00.0");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_resets(usp), 1);
+	assert_int_equal(kd_sim_resets(dsp), 1);
+	assert_int_equal(kd_sim_resets(ep), 1);
+	assert_int_equal(w->res[0].n_also, 2);
+	/* 2 ms SBR, 100 ms below the root port, 100 ms below the DSP */
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 3);
+	assert_int_equal(sleeps[0], MSN(2));
+	assert_int_equal(sleeps[1], MSN(100));
+	assert_int_equal(sleeps[2], MSN(100));
+	/* bus numbers back on both switch ports */
+	assert_int_equal(kd_sim_cfg_get(usp, PCI_SECONDARY_BUS, 1), 2);
+	assert_int_equal(kd_sim_cfg_get(dsp, PCI_SECONDARY_BUS, 1), 3);
+	world_free(w);
+}
+
 static void test_bus_reset_conventional_bridge(void **state)
 {
 	struct world *w = world_new();
@@ -524,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_bus_reset_wait_fails_restores_others),
 		cmocka_unit_test(test_bus_reset_sbr_write_fails_restores),
 		cmocka_unit_test(test_bus_reset_fast_link_waits_for_dll),
+		cmocka_unit_test(test_bus_reset_switch_upstream_port_no_wait),
 		cmocka_unit_test(test_bus_reset_conventional_bridge),
 		cmocka_unit_test(test_quiesce),
 		cmocka_unit_test(test_nvme_witness_effective),
