@@ -291,9 +291,10 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 			     kd_dev_name(t->dev));
 			continue;
 		}
-		err = kd_power_up(x, t->dev);
+		/* saved before the power-up: see function_reset() */
+		err = kd_save(t->dev, !t->bound, &t->saved);
 		if (!err)
-			err = kd_save(t->dev, !t->bound, &t->saved);
+			err = kd_power_up(x, t->dev);
 		if (!err)
 			err = kd_disable(x, t->dev);
 		if (err < 0)

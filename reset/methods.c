@@ -124,13 +124,19 @@ static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 	struct kd_saved s;
 	int err;
 
-	err = kd_power_up(x, dev);
-	if (err < 0)
-		return err;
+	/*
+	 * Saved before the power-up: from D3hot with NoSoftRst clear,
+	 * going to D0 is itself an internal reset (PCI PM 1.2 §5.4.1) and
+	 * the BARs are gone.  The kernel puts them back from its resources
+	 * (pci_restore_bars()); kdsafe has only what it saved.  Config
+	 * space answers in D3hot.
+	 */
 	err = kd_save(dev, unbound, &s);
 	if (err < 0)
 		return err;
-	err = kd_disable(x, dev);
+	err = kd_power_up(x, dev);
+	if (!err)
+		err = kd_disable(x, dev);
 	if (err < 0)
 		return err;
 	err = initiate(x, dev, in);

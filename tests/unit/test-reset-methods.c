@@ -3,6 +3,8 @@
  * the waits taken, the state after. */
 #include "test-reset.h"
 
+#define KD_TEST_D3HOT 3
+
 static void test_flr_exact_sequence(void **state)
 {
 	struct world *w = world_new();
@@ -111,6 +113,36 @@ static void test_flr_write_fails_restores(void **state)
 	assert_int_equal(e->width, 4);
 	assert_int_equal(e->value & 0xffff, PCI_COMMAND_MEMORY);
 	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	world_free(w);
+}
+
+/* Found in D3hot with NoSoftRst clear: the power-up to D0 is itself an
+ * internal reset (PCI PM 1.2 §5.4.1) that clears the BARs, so they must
+ * be saved before it, or the restore writes back zeros. */
+static void test_d3hot_power_up_keeps_bars(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	uint32_t bar0 = kd_sim_cfg_get(f, 0x10, 4);
+	unsigned pm = kd_sim_cfg_get(f, 0x34, 1);
+	uint64_t sleeps[8];
+
+	(void)state;
+	assert_int_equal(kd_sim_cfg_get(f, pm, 1), PCI_CAP_ID_PM);
+	kd_sim_cfg_set(f, pm + PCI_PM_CTRL, 2, KD_TEST_D3HOT);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	/* PMCSR = 0 (pci_power_up), 10 ms, then the FLR's 100 ms */
+	assert_int_equal(kd_sim_find_write(w->sim, A(f), pm + PCI_PM_CTRL,
+					   0)->value, 0);
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 2);
+	assert_int_equal(sleeps[0], MSN(10));
+	assert_int_equal(sleeps[1], MSN(100));
+	assert_int_equal(kd_sim_resets(f), 2); /* the power-up, the FLR */
+	assert_int_equal(kd_sim_cfg_get(f, 0x10, 4), bar0);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(kd_sim_cfg_get(f, pm + PCI_PM_CTRL, 2) & 3, 0);
 	world_free(w);
 }
 
@@ -545,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_flr_exact_sequence),
 		cmocka_unit_test(test_vf_flr_saved_and_ready),
 		cmocka_unit_test(test_flr_write_fails_restores),
+		cmocka_unit_test(test_d3hot_power_up_keeps_bars),
 		cmocka_unit_test(test_flr_ignored_is_dirty),
 		cmocka_unit_test(test_busy_after_reset_backoff),
 		cmocka_unit_test(test_never_back_times_out),
