@@ -99,6 +99,8 @@ int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 	       const struct kd_saved *s);
 /* Config reads answer (Command/Status not all-ones); true in a dry run. */
 bool kd_dev_answers(struct kd_reset_exec *x, struct kd_dev *dev);
+/* RW1C error status: DevSta errors, AER, Status errors (exp: 0 if none) */
+int kd_clear_errors(struct kd_reset_exec *x, struct kd_dev *dev, unsigned exp);
 /* PMCSR to D0 if needed (pci_set_power_state(D0) before saving). */
 int kd_power_up(struct kd_reset_exec *x, struct kd_dev *dev);
 

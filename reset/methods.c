@@ -342,5 +342,6 @@ int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 				return err;
 		}
 	}
-	return 0;
+	/* what the crashed kernel left in the RW1C status registers */
+	return kd_clear_errors(x, dev, in->exp_cap);
 }

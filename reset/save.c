@@ -235,14 +235,13 @@ static int clear_w1c(struct kd_reset_exec *x, struct kd_dev *dev,
  * and Status errors are RW1C (pcie_clear_device_status(),
  * pci_status_get_and_clear_errors()).
  */
-static int clear_errors(struct kd_reset_exec *x, struct kd_dev *dev,
-			const struct kd_saved *s)
+int kd_clear_errors(struct kd_reset_exec *x, struct kd_dev *dev, unsigned exp)
 {
 	unsigned aer = kd_ecap_find(dev, PCI_EXT_CAP_ID_ERR);
 	int err = 0;
 
-	if (s->exp)
-		err = clear_w1c(x, dev, s->exp + PCI_EXP_DEVSTA, 2,
+	if (exp)
+		err = clear_w1c(x, dev, exp + PCI_EXP_DEVSTA, 2,
 				PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
 				PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD,
 				"clear Device Status errors "
@@ -314,5 +313,5 @@ int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 	} else {
 		err = restore_range(x, dev, hdr, 0, 15, 0, false);
 	}
-	return err < 0 ? err : clear_errors(x, dev, s);
+	return err < 0 ? err : kd_clear_errors(x, dev, s->exp);
 }

@@ -518,6 +518,44 @@ static void test_quiesce(void **state)
 	world_free(w);
 }
 
+/* quiesce clears the RW1C error status too (docs/reset.md): otherwise a
+ * function whose only finding is errors stays "errors" for good. */
+static void test_quiesce_clears_errors(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_QUIESCE };
+	const struct kd_sim_event *e;
+	unsigned exp, aer;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x020000);
+	exp = kd_sim_cap_exp(f, PCI_EXP_TYPE_RC_END, false);
+	aer = kd_sim_ecap_aer(f);
+	kd_sim_cfg_set(f, PCI_STATUS, 2, kd_sim_cfg_get(f, PCI_STATUS, 2) |
+			  PCI_STATUS_REC_MASTER_ABORT);
+	kd_sim_cfg_set(f, exp + PCI_EXP_DEVSTA, 2, PCI_EXP_DEVSTA_CED);
+	kd_sim_cfg_set(f, aer + PCI_ERR_COR_STATUS, 4, 0x00000001);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_true(w->res[0].before.errors);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_false(w->res[0].after.errors);
+	e = kd_sim_find_write(w->sim, A(f), exp + PCI_EXP_DEVSTA, 0);
+	assert_non_null(e);
+	assert_int_equal(e->width, 2);
+	assert_int_equal(e->value, PCI_EXP_DEVSTA_CED);
+	e = kd_sim_find_write(w->sim, A(f), aer + PCI_ERR_COR_STATUS, 0);
+	assert_non_null(e);
+	assert_int_equal(e->width, 4);
+	assert_int_equal(e->value, 1);
+	e = kd_sim_find_write(w->sim, A(f), PCI_STATUS, 0);
+	assert_non_null(e);
+	assert_int_equal(e->width, 2);
+	assert_int_equal(e->value, PCI_STATUS_REC_MASTER_ABORT);
+	assert_int_equal(kd_sim_resets(f), 0);
+	world_free(w);
+}
+
 static void test_nvme_witness_effective(void **state)
 {
 	struct world *w = world_new();
@@ -595,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_bus_reset_switch_upstream_port_no_wait),
 		cmocka_unit_test(test_bus_reset_conventional_bridge),
 		cmocka_unit_test(test_quiesce),
+		cmocka_unit_test(test_quiesce_clears_errors),
 		cmocka_unit_test(test_nvme_witness_effective),
 		cmocka_unit_test(test_virtio_witness),
 		cmocka_unit_test(test_errors_cleared_by_restore),
