@@ -64,8 +64,10 @@ def engine(w):
 
 # --- lspci -D -vvv -n ---
 def lspci(text):
-    out, cur = {}, None
+    out, cur, label = {}, None, ""
     for line in (text or "").splitlines():
+        m = re.match(r"\s+(\w+):", line)   # continuation lines keep the label above them
+        label = m.group(1) if m else label
         m = re.match(r"([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ", line)
         if m:
             cur = out.setdefault(m.group(1), {"flr": False, "af_flr": False, "nsr": None,
@@ -75,9 +77,9 @@ def lspci(text):
             continue
         if re.search(r"^\s+Control:.*BusMaster[+-]", line):
             cur["bme"] = "BusMaster+" in line
-        if "DevCap:" in line and "FLReset+" in line:
+        if label == "DevCap" and "FLReset+" in line:
             cur["flr"] = True
-        if "AFCap:" in line and "FLR+" in line:
+        if label == "AFCap" and "FLR+" in line:
             cur["af_flr"] = True
         if "NoSoftRst" in line:
             cur["nsr"] = "NoSoftRst+" in line

@@ -7,6 +7,9 @@ cmdarg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -n1; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 report_open() { stty -F /dev/ttyS1 raw -echo 2>/dev/null; exec 3>/dev/ttyS1; }
 say() { echo "$*" >&3; }
+# Closing the last fd of a tty waits until its output left the UART (closing_wait): call it
+# before crashing, kexec -e or power-off, else the report ends mid-line.
+report_close() { exec 3>&-; sync; }
 log() { echo "kdsafe-vm[$role]: $*" > /dev/console; }
 # section NAME CMD...: run CMD with its output framed on the report channel.
 section() {
@@ -37,7 +40,8 @@ virtio_common() {
 	done
 	return 1
 }
-mmio() { devmem $(($1)) ${2:-32}; }   # needs iomem=relaxed when a driver owns the BAR
+mmio() { local a=$1; shift; devmem $((a)) "$@"; }   # [WIDTH [VALUE]]; iomem=relaxed lets it
+# read a BAR that a driver owns (the kernel has IO_STRICT_DEVMEM=y)
 
 kind() {
 	case "$(cat $SYS/$1/vendor):$(cat $SYS/$1/device):$(cat $SYS/$1/class)" in
@@ -111,16 +115,20 @@ net_up() {
 }
 # health: link and ping per NIC, first sector of each test disk.
 health() {
-	local n mac sub i c d
+	local n mac sub i c d p
 	for n in /sys/class/net/*; do
 		[ -e $n/device ] || continue
 		mac=$(cat $n/address); sub=$((0x${mac##*:}))
 		i=0; while [ "$(cat $n/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 		c=$(cat $n/carrier 2>/dev/null)
-		if ping -c1 -W3 -I ${n##*/} 10.0.$sub.2 >/dev/null 2>&1; then p=ok; else p=fail; fi
-		echo "nic $(basename "$(readlink $n/device)") if=${n##*/} carrier=$c ping=$p"
+		p=fail   # up to 3 tries: the first may go while the link still settles
+		for i in 1 2 3; do ping -c1 -W2 -I ${n##*/} 10.0.$sub.2 >/dev/null 2>&1 && p=ok && break; done
+		d=$(readlink -f $n/device); case ${d##*/} in virtio*) d=${d%/*} ;; esac
+		echo "nic ${d##*/} if=${n##*/} carrier=$c ping=$p"
 	done
-	for d in vda nvme0n1; do
+	for d in virtio_blk:vda nvme:nvme0n1; do   # the disks whose driver is loaded
+		[ -d /sys/module/${d%:*} ] || continue
+		d=${d#*:}
 		wait_for /dev/$d 50
 		echo "disk $d $(dd if=/dev/$d bs=512 count=1 2>/dev/null | head -c 16 | tr -c 'A-Za-z0-9-' '.')"
 	done

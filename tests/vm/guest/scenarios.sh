@@ -26,6 +26,8 @@ scn_probe_first() { state_open; state_log "probe first"; observe; }
 scn_methods_first() {
 	local a m
 	state_open; state_log "methods first"
+	section witness witness_all
+	section reset_method reset_methods
 	for a in $(targets); do
 		for m in $(cat $SYS/$a/reset_method 2>/dev/null); do
 			dirty $a
@@ -51,7 +53,7 @@ scn_methods_first() {
 
 # crash cycle: crash with busy drivers; the capture kernel records what it inherited, resets
 # (once kdsafe reset exists), then loads the drivers and checks they work.
-scn_crash_first() { state_open; state_log "crash first"; busy_first && echo c > /proc/sysrq-trigger; }
+scn_crash_first() { state_open; state_log "crash first"; busy_first && { report_close; echo c > /proc/sysrq-trigger; }; }
 scn_crash_capture() {
 	local a
 	observe
@@ -73,19 +75,23 @@ scn_crash_capture() {
 # until QEMU exits.  kdsafe.mode = none | kernel-bus | kdsafe decides the reset before the driver.
 E1000E() { for a in $(targets); do [ "$(kind $a)" = e1000e ] && echo $a && return; done; }
 scn_traffic_first() {
-	state_open; state_log "traffic first mode=$(cmdarg kdsafe.mode)"
+	local n
+	state_open
+	n=$(( $(state_read | grep -c '^traffic first') + 1 ))   # the state disk counts the cycles
+	state_log "traffic first cycle=$n mode=$(cmdarg kdsafe.mode)"
+	say "@@ cycle $n"
 	load_drivers e1000e
 	net_up
 	section health-first health
 	section load-capture load_capture || return 1
 	say "@@ traffic"
 	sleep 2
-	echo c > /proc/sysrq-trigger
+	report_close; echo c > /proc/sysrq-trigger
 }
 scn_traffic_capture() {
 	local a=$(E1000E) mode=$(cmdarg kdsafe.mode)
 	section witness witness $a
-	sleep 0.5
+	sleep 1
 	section witness-later witness $a   # RX head moving: DMA into the old kernel's memory
 	case $mode in
 	kernel-bus) section reset kernel_reset $a bus ;;
@@ -107,6 +113,6 @@ scn_kexec_first() {
 	section health-first health
 	section load-kexec kexec -l /boot/vmlinuz --initrd=/boot/initrd.img \
 		--append="$KAPPEND $(kdsafe_args) kdsafe.kexeced=1" || return 1
-	kexec -e
+	report_close; kexec -e
 }
 scn_kexec_kexeced() { observe; }
