@@ -41,6 +41,7 @@
 #define KD_PENDING_BASE_NS MS(100)
 
 /* Registers probe/regs.h does not carry (PCIe r5.0 §7.5.3, PCI PM 1.2) */
+#define KD_EXP_FLAGS_VERS 0x000f        /* Capability Version, §7.5.3.2 */
 #define KD_EXP_LNKCAP_SLS 0x0000000f    /* Max Link Speed, §7.5.3.6 */
 #define KD_EXP_LNKCTL 16
 #define KD_EXP_SLTCTL 24
@@ -87,7 +88,7 @@ struct kd_saved {
 	bool unbound;           /* restore with Bus Master Enable cleared */
 	uint32_t hdr[16];
 	unsigned exp;
-	bool slot;
+	bool slot, link, v2;    /* which registers the capability has */
 	uint16_t devctl, lnkctl, sltctl, devctl2, lnkctl2;
 };
 

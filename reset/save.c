@@ -82,14 +82,36 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 	/* pci_save_pcie_state(): the PCIe control registers */
 	exp = kd_cap_find(dev, PCI_CAP_ID_EXP);
 	if (exp) {
+		uint16_t flags = kd_cfg_read16(dev, exp + PCI_EXP_FLAGS);
+		int type = (flags & PCI_EXP_FLAGS_TYPE) >> 4;
+
+		/*
+		 * Only the registers the capability implements
+		 * (pcie_capability_reg_implemented()): a version 1
+		 * capability ends before DevCtl2/LnkCtl2, whose offsets may
+		 * then be another capability's; Root Complex integrated
+		 * endpoints and event collectors have no link; only
+		 * downstream ports have a slot.
+		 */
 		s->exp = exp;
-		s->slot = kd_cfg_read16(dev, exp + PCI_EXP_FLAGS) &
-			  PCI_EXP_FLAGS_SLOT;
+		s->v2 = (flags & KD_EXP_FLAGS_VERS) > 1;
+		s->link = type != PCI_EXP_TYPE_RC_END &&
+			  type != PCI_EXP_TYPE_RC_EC;
+		s->slot = (flags & PCI_EXP_FLAGS_SLOT) &&
+			  (type == PCI_EXP_TYPE_ROOT_PORT ||
+			   type == PCI_EXP_TYPE_DOWNSTREAM ||
+			   type == PCI_EXP_TYPE_PCIE_BRIDGE);
 		s->devctl = kd_cfg_read16(dev, exp + PCI_EXP_DEVCTL);
-		s->lnkctl = kd_cfg_read16(dev, exp + KD_EXP_LNKCTL);
-		s->sltctl = kd_cfg_read16(dev, exp + KD_EXP_SLTCTL);
-		s->devctl2 = kd_cfg_read16(dev, exp + KD_EXP_DEVCTL2);
-		s->lnkctl2 = kd_cfg_read16(dev, exp + KD_EXP_LNKCTL2);
+		if (s->link)
+			s->lnkctl = kd_cfg_read16(dev, exp + KD_EXP_LNKCTL);
+		if (s->slot)
+			s->sltctl = kd_cfg_read16(dev, exp + KD_EXP_SLTCTL);
+		if (s->v2) {
+			s->devctl2 = kd_cfg_read16(dev, exp + KD_EXP_DEVCTL2);
+			if (s->link)
+				s->lnkctl2 = kd_cfg_read16(dev,
+							   exp + KD_EXP_LNKCTL2);
+		}
 	}
 	s->valid = true;
 	return 0;
@@ -283,14 +305,14 @@ int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 		/* never write Initiate FLR back */
 		err = restore_word(x, dev, e + PCI_EXP_DEVCTL,
 				   s->devctl & ~PCI_EXP_DEVCTL_BCR_FLR);
-		if (!err)
+		if (!err && s->link)
 			err = restore_word(x, dev, e + KD_EXP_LNKCTL, s->lnkctl);
 		if (!err && s->slot)
 			err = restore_word(x, dev, e + KD_EXP_SLTCTL, s->sltctl);
-		if (!err)
+		if (!err && s->v2)
 			err = restore_word(x, dev, e + KD_EXP_DEVCTL2,
 					   s->devctl2);
-		if (!err)
+		if (!err && s->v2 && s->link)
 			err = restore_word(x, dev, e + KD_EXP_LNKCTL2,
 					   s->lnkctl2);
 		if (err < 0)

@@ -146,6 +146,46 @@ static void test_d3hot_power_up_keeps_bars(void **state)
 	world_free(w);
 }
 
+static bool op_at(const struct kd_reset_result *r, unsigned pos)
+{
+	for (size_t i = 0; i < r->n_ops; i++)
+		if (r->ops[i].kind == KD_OP_CFG_WRITE && r->ops[i].pos == pos)
+			return true;
+	return false;
+}
+
+/* Only the PCIe control registers the capability implements are restored
+ * (pcie_capability_reg_implemented()): a version 1 capability ends
+ * before DevCtl2 (0x28) and LnkCtl2 (0x30), which may then belong to
+ * the next capability; an RC integrated endpoint has no LnkCtl. */
+static void test_pcie_restore_only_implemented_regs(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .dry_run = true };
+	unsigned exp;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:05.0", NULL, 0x8086, 0x1234, 0x020000);
+	exp = kd_sim_cap_exp(f, PCI_EXP_TYPE_RC_END, true);
+	kd_sim_set_live(f);
+	/* version 2: DevCtl2 restored, still no LnkCtl/LnkCtl2 */
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_PLANNED);
+	assert_true(op_at(&w->res[0], exp + PCI_EXP_DEVCTL));
+	assert_true(op_at(&w->res[0], exp + 0x28));
+	assert_false(op_at(&w->res[0], exp + 0x10));
+	assert_false(op_at(&w->res[0], exp + 0x30));
+	/* version 1: nothing past the capability's end */
+	kd_sim_cfg_set(f, exp + PCI_EXP_FLAGS, 2,
+		       0x0001 | PCI_EXP_TYPE_RC_END << 4);
+	assert_int_equal(run_reset(w, &o, "00:05.0", NULL), 0);
+	assert_true(op_at(&w->res[0], exp + PCI_EXP_DEVCTL));
+	assert_false(op_at(&w->res[0], exp + 0x28));
+	assert_false(op_at(&w->res[0], exp + 0x30));
+	world_free(w);
+}
+
 static void test_flr_ignored_is_dirty(void **state)
 {
 	struct world *w = world_new();
@@ -616,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_vf_flr_saved_and_ready),
 		cmocka_unit_test(test_flr_write_fails_restores),
 		cmocka_unit_test(test_d3hot_power_up_keeps_bars),
+		cmocka_unit_test(test_pcie_restore_only_implemented_regs),
 		cmocka_unit_test(test_flr_ignored_is_dirty),
 		cmocka_unit_test(test_busy_after_reset_backoff),
 		cmocka_unit_test(test_never_back_times_out),
