@@ -8,7 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/kdsafe-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 
 python3 "$here/gen-dump.py" > "$work/machine.dump"
 "$TOOLS/mkfixture" "$work/machine.dump" "$work/tree" >/dev/null

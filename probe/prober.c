@@ -256,7 +256,9 @@ static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
 	if (kd_dev_driver(dev, in->driver, sizeof(in->driver),
 			  &in->driver_builtin) == 0)
 		in->bound = true;
-	if (kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
+	/* a VF's Vendor ID reads ffff (SR-IOV 1.1 §3.4.1.1): only then look */
+	if (in->vendor == 0xffff &&
+	    kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
 	    kd_addr_parse(buf, &in->physfn) == 0)
 		in->is_vf = true;
 	/* a VF's config IDs read ffff; the kernel's vendor/device files
