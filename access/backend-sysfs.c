@@ -318,29 +318,42 @@ static int sysfs_attr_write(struct kd_ctx *ctx, void *state,
 	return err;
 }
 
+/* The target of a link in a device directory (name NULL: devices/X). */
+static int read_target(struct sysfs_state *st, const struct kd_addr *a,
+		       const char *name, char target[PATH_MAX])
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (rel_path(a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	n = readlinkat(st->devices_fd, path, target, PATH_MAX - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	return 0;
+}
+
 static ssize_t sysfs_link_read(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, const char *name,
 			       char *buf, size_t len)
 {
-	struct sysfs_state *st = state;
-	char path[PATH_MAX], target[PATH_MAX];
+	char target[PATH_MAX];
 	const char *base;
-	ssize_t n;
+	size_t n;
+	int err;
 
 	(void)ctx;
-	if (rel_path(a, name, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	n = readlinkat(st->devices_fd, path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
+	err = read_target(state, a, name, target);
+	if (err < 0)
+		return err;
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
-	n = (ssize_t)strlen(base);
-	if ((size_t)n >= len)
+	n = strlen(base);
+	if (n >= len)
 		return -EOVERFLOW;
-	memcpy(buf, base, (size_t)n + 1);
-	return n;
+	memcpy(buf, base, n + 1);
+	return (ssize_t)n;
 }
 
 /* devices/X links to .../pci0000:00/0000:00:1c.0/X: the component before
@@ -348,17 +361,13 @@ static ssize_t sysfs_link_read(struct kd_ctx *ctx, void *state,
 static int sysfs_parent(struct kd_ctx *ctx, void *state,
 			const struct kd_addr *a, struct kd_addr *parent)
 {
-	struct sysfs_state *st = state;
-	char path[PATH_MAX], target[PATH_MAX], *slash;
-	ssize_t n;
+	char target[PATH_MAX], *slash;
+	int err;
 
 	(void)ctx;
-	if (rel_path(a, NULL, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	n = readlinkat(st->devices_fd, path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
+	err = read_target(state, a, NULL, target);
+	if (err < 0)
+		return err;
 	slash = strrchr(target, '/');
 	if (!slash)
 		return -ENOENT;
