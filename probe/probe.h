@@ -14,6 +14,31 @@
 unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id);
 unsigned kd_ecap_find(const struct kd_dev *dev, uint16_t id);
 
+/* ---- topology: every function and its upstream bridge ---------------- */
+
+struct kd_topo_node {
+	struct kd_addr addr;
+	bool has_parent;
+	struct kd_addr parent;
+};
+
+struct kd_topo {
+	size_t n;
+	struct kd_topo_node *v; /* sorted by address */
+	int bad;                /* entries skipped while enumerating */
+};
+
+int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t);
+void kd_topo_free(struct kd_topo *t);
+const struct kd_topo_node *kd_topo_find(const struct kd_topo *t,
+					const struct kd_addr *a);
+/* true when anc is a (strict) ancestor of a */
+bool kd_topo_below(const struct kd_topo *t, const struct kd_addr *a,
+		   const struct kd_addr *anc);
+/* The functions on a's bus are v[first .. *end); returns first. */
+size_t kd_topo_bus(const struct kd_topo *t, const struct kd_addr *a,
+		   size_t *end);
+
 /* ---- reset capabilities ------------------------------------------------ */
 
 enum kd_reset_cap {
@@ -128,6 +153,8 @@ int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out);
 void kd_prober_free(struct kd_prober *p);
 size_t kd_prober_count(const struct kd_prober *p);
 const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
+/* Every function and its parent, as enumerated. */
+const struct kd_topo *kd_prober_topo(const struct kd_prober *p);
 /* Entries that were skipped while enumerating (bad directory names...). */
 int kd_prober_bad_entries(const struct kd_prober *p);
 /* Turn the libkmod lookup of candidate modules off (faster, smaller);

@@ -8,48 +8,12 @@
 #include "probe.h"
 #include "regs.h"
 
-struct node {
-	struct kd_addr addr;
-	bool has_parent;
-	struct kd_addr parent;
-};
-
 struct kd_prober {
 	struct kd_ctx *ctx;
-	struct node *nodes; /* sorted by address */
-	size_t n, cap;
-	int bad;
+	struct kd_topo topo;
 	bool lookup_modules;
 	struct kd_modules *modules;
 };
-
-static int add_node(const struct kd_addr *a, void *data)
-{
-	struct kd_prober *p = data;
-	struct node *nd;
-	int err;
-
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct node *v = realloc(p->nodes, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->nodes = v;
-		p->cap = cap;
-	}
-	nd = &p->nodes[p->n++];
-	nd->addr = *a;
-	err = kd_function_parent(p->ctx, a, &nd->parent);
-	nd->has_parent = err == 0;
-	if (err < 0 && err != -ENOENT) {
-		char s[KD_ADDR_STRLEN];
-
-		WARN(p->ctx, "%s: cannot find its parent bridge: %s",
-		     kd_addr_format(a, s), strerror(-err));
-	}
-	return 0;
-}
 
 int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out)
 {
@@ -61,7 +25,7 @@ int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out)
 	p->ctx = kd_ctx_ref(ctx);
 	/* a dump's modules are those of the machine it came from */
 	p->lookup_modules = strcmp(kd_ctx_backend_name(ctx), "dump") != 0;
-	err = kd_enumerate(ctx, add_node, p, &p->bad);
+	err = kd_topo_load(ctx, &p->topo);
 	if (err < 0) {
 		kd_prober_free(p);
 		return err;
@@ -76,23 +40,28 @@ void kd_prober_free(struct kd_prober *p)
 		return;
 	kd_modules_free(p->modules);
 	kd_ctx_unref(p->ctx);
-	free(p->nodes);
+	kd_topo_free(&p->topo);
 	free(p);
 }
 
 size_t kd_prober_count(const struct kd_prober *p)
 {
-	return p->n;
+	return p->topo.n;
 }
 
 const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i)
 {
-	return i < p->n ? &p->nodes[i].addr : NULL;
+	return i < p->topo.n ? &p->topo.v[i].addr : NULL;
+}
+
+const struct kd_topo *kd_prober_topo(const struct kd_prober *p)
+{
+	return &p->topo;
 }
 
 int kd_prober_bad_entries(const struct kd_prober *p)
 {
-	return p->bad;
+	return p->topo.bad;
 }
 
 void kd_prober_set_modules(struct kd_prober *p, bool lookup)
@@ -100,56 +69,18 @@ void kd_prober_set_modules(struct kd_prober *p, bool lookup)
 	p->lookup_modules = p->lookup_modules && lookup;
 }
 
-static const struct node *find_node(const struct kd_prober *p,
-				    const struct kd_addr *a)
-{
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = kd_addr_cmp(&p->nodes[mid].addr, a);
-
-		if (c == 0)
-			return &p->nodes[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static bool same_bus(const struct kd_addr *a, const struct kd_addr *b)
-{
-	return a->domain == b->domain && a->bus == b->bus;
-}
-
-/* nodes are sorted, so a bus is one contiguous run */
 static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
 {
-	size_t lo = 0, hi = p->n, end;
+	size_t end, first = kd_topo_bus(&p->topo, &in->addr, &end);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct kd_addr *m = &p->nodes[mid].addr;
-
-		if (m->domain < in->addr.domain ||
-		    (m->domain == in->addr.domain && m->bus < in->addr.bus))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < p->n && same_bus(&p->nodes[end].addr, &in->addr);
-	     end++)
-		;
-	if (end - lo <= 1)
+	if (end - first <= 1)
 		return 0;
-	in->siblings = calloc(end - lo - 1, sizeof(*in->siblings));
+	in->siblings = calloc(end - first - 1, sizeof(*in->siblings));
 	if (!in->siblings)
 		return -ENOMEM;
-	for (size_t i = lo; i < end; i++)
-		if (!kd_addr_eq(&p->nodes[i].addr, &in->addr))
-			in->siblings[in->n_siblings++] = p->nodes[i].addr;
+	for (size_t i = first; i < end; i++)
+		if (!kd_addr_eq(&p->topo.v[i].addr, &in->addr))
+			in->siblings[in->n_siblings++] = p->topo.v[i].addr;
 	return 0;
 }
 
@@ -170,7 +101,7 @@ static void judge_bus_reset(const struct kd_prober *p,
 		in->bus_reset_why_not = "on a root bus";
 		return;
 	}
-	if (!find_node(p, &in->parent)) {
+	if (!kd_topo_find(&p->topo, &in->parent)) {
 		in->bus_reset_why_not = "parent bridge not visible";
 		return;
 	}
@@ -213,8 +144,8 @@ static bool vf_rid_matches(const struct kd_addr *pf, uint16_t offset,
 static void find_pf(const struct kd_prober *p, struct kd_dev *dev,
 		    struct kd_probe_info *in)
 {
-	for (size_t i = 0; i < p->n && !in->is_vf; i++) {
-		const struct kd_addr *a = &p->nodes[i].addr;
+	for (size_t i = 0; i < p->topo.n && !in->is_vf; i++) {
+		const struct kd_addr *a = &p->topo.v[i].addr;
 		struct kd_dev *pf;
 		unsigned cap;
 
@@ -275,11 +206,11 @@ static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 	     struct kd_probe_info *in)
 {
-	const struct node *nd;
+	const struct kd_topo_node *nd;
 	int err;
 
 	kd_probe_decode(dev, in);
-	nd = find_node(p, &in->addr);
+	nd = kd_topo_find(&p->topo, &in->addr);
 	if (nd && nd->has_parent) {
 		in->has_parent = true;
 		in->parent = nd->parent;

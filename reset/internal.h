@@ -125,26 +125,6 @@ bool kd_kernel_has_reset(struct kd_dev *dev);
 void kd_witness_read(struct kd_dev *dev, const struct kd_probe_info *in,
 		     struct kd_witness *w, bool after);
 
-/* topology: every function and its parent */
-struct kd_topo_node {
-	struct kd_addr addr;
-	bool has_parent;
-	struct kd_addr parent;
-};
-
-struct kd_topo {
-	size_t n;
-	struct kd_topo_node *v; /* sorted by address */
-};
-
-int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t);
-void kd_topo_free(struct kd_topo *t);
-const struct kd_topo_node *kd_topo_find(const struct kd_topo *t,
-					const struct kd_addr *a);
-/* true when anc is a (strict) ancestor of a */
-bool kd_topo_below(const struct kd_topo *t, const struct kd_addr *a,
-		   const struct kd_addr *anc);
-
 /* the bus reset of a whole domain below a bridge */
 struct kd_bus_target {
 	struct kd_dev *dev;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Every function and its upstream bridge, for domains and bus resets. */
+/* Every function and its upstream bridge: siblings, domains, bus resets. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "probe.h"
 
 struct loader {
 	struct kd_ctx *ctx;
@@ -16,6 +16,7 @@ static int add(const struct kd_addr *a, void *data)
 {
 	struct loader *l = data;
 	struct kd_topo_node *nd;
+	int err;
 
 	if (l->t->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -29,7 +30,14 @@ static int add(const struct kd_addr *a, void *data)
 	nd = &l->t->v[l->t->n++];
 	memset(nd, 0, sizeof(*nd));
 	nd->addr = *a;
-	nd->has_parent = kd_function_parent(l->ctx, a, &nd->parent) == 0;
+	err = kd_function_parent(l->ctx, a, &nd->parent);
+	nd->has_parent = err == 0;
+	if (err < 0 && err != -ENOENT) {
+		char s[KD_ADDR_STRLEN];
+
+		WARN(l->ctx, "%s: cannot find its parent bridge: %s",
+		     kd_addr_format(a, s), strerror(-err));
+	}
 	return 0;
 }
 
@@ -39,7 +47,7 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = kd_enumerate(ctx, add, &l, NULL); /* address order */
+	err = kd_enumerate(ctx, add, &l, &t->bad); /* address order */
 	if (err < 0)
 		kd_topo_free(t);
 	return err;
@@ -82,4 +90,30 @@ bool kd_topo_below(const struct kd_topo *t, const struct kd_addr *a,
 		nd = kd_topo_find(t, &nd->parent);
 	}
 	return false;
+}
+
+static bool same_bus(const struct kd_addr *a, const struct kd_addr *b)
+{
+	return a->domain == b->domain && a->bus == b->bus;
+}
+
+size_t kd_topo_bus(const struct kd_topo *t, const struct kd_addr *a,
+		   size_t *end)
+{
+	size_t lo = 0, hi = t->n;
+
+	/* sorted by address, so a bus is one contiguous run */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct kd_addr *m = &t->v[mid].addr;
+
+		if (m->domain < a->domain ||
+		    (m->domain == a->domain && m->bus < a->bus))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (*end = lo; *end < t->n && same_bus(&t->v[*end].addr, a); (*end)++)
+		;
+	return lo;
 }
