@@ -164,6 +164,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
 		if (kd_probe(p, dev, &in) == 0 && !in.bound && !in.is_bridge &&
+		    (in.class_code >> 16) != 0x06 &&
 		    in.verdict != KD_VERDICT_CLEAN)
 			rc->addrs[rc->n++] = in.addr;
 		kd_probe_info_clear(&in);
@@ -188,7 +189,7 @@ static void state_words(const struct kd_reset_state *s, char *buf, size_t len)
 	snprintf(buf, len, "%s%s%s%s%s%s%s", kd_verdict_name(s->verdict),
 		 s->bus_master ? ",bme" : "", s->msi ? ",msi" : "",
 		 s->msix ? ",msix" : "", s->trans_pend ? ",transpend" : "",
-		 s->errors ? ",errors" : "",
+		 s->errors && s->verdict != KD_VERDICT_ERRORS ? ",errors" : "",
 		 s->power_state == 3 ? ",D3hot" : s->power_state > 0 ?
 		 ",not-D0" : "");
 }

@@ -508,6 +508,17 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		set_reason(r, "driver %s is bound (use --force)", in.driver);
 		goto out;
 	}
+	/* host, ISA/LPC and other platform bridges (class 06 but PCI-to-PCI):
+	 * firmware owns them and no kernel resets them */
+	if ((in.class_code >> 16) == 0x06 && !in.is_bridge) {
+		r->status = KD_RS_REFUSED;
+		r->err = -EPERM;
+		r->used = o->method;
+		set_reason(r, "a platform bridge (class %04x): kdsafe never "
+			      "touches host or ISA/LPC bridges",
+			   (unsigned)(in.class_code >> 8));
+		goto out;
+	}
 	kd_witness_read(dev, &in, &r->witness, false);
 	start = kd_now_ns(rn->ctx);
 	if (o->method == KD_RM_AUTO)

@@ -5,7 +5,8 @@
 # (stdout, then "--- stderr" and "--- exit N"; the temporary directory shows
 # as @WORK@).  KDSAFE_UPDATE_EXPECTED=1 rewrites the expected files: review
 # them with git diff.  Also: lspci as an oracle (oracle.py), bad input, exit
-# codes, and that probe never writes to the tree.
+# codes, the operation lists of reset --dry-run, and that neither probe nor
+# a dry run writes to the tree.
 set -u
 : "${KDSAFE:?path to the kdsafe test binary}" "${TOOLS:?dir of built tools}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -137,6 +138,10 @@ for dump in "$fixtures"/*.dump; do
 		fail "$name.oracle-lspci" "lspci failed on the tree:" \
 			"$(head -n 3 "$work/lspci.err")"
 	fi
+
+	# the operations a reset of every dirty function would perform, in order
+	run "$name.reset-dry-run" "$KDSAFE" --sysroot "$tree" reset --dry-run --all
+	expect "$name.reset-dry-run"
 
 	check "$name.probe-never-writes" [ "$before" = "$(tree_sum "$tree")" ]
 done

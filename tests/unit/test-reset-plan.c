@@ -316,6 +316,33 @@ static void test_bus_reset_root_bus_refused(void **state)
 	world_free(w);
 }
 
+/* host and LPC bridges are firmware's: never a config write, any method */
+static void test_platform_bridges_refused(void **state)
+{
+	static const enum kd_reset_method methods[] = {
+		KD_RM_AUTO, KD_RM_QUIESCE, KD_RM_PM };
+	struct world *w = world_new();
+	struct kd_sim_fn *host, *lpc;
+
+	(void)state;
+	host = kd_sim_add(w->sim, "00:00.0", NULL, 0x8086, 0x3e30, 0x060000);
+	lpc = kd_sim_add(w->sim, "00:1f.0", NULL, 0x8086, 0xa306, 0x060100);
+	kd_sim_cap_pm(lpc, false);
+	kd_sim_set_live(host);
+	kd_sim_set_live(lpc);
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		struct kd_reset_opts o = { .method = methods[i], .force = true };
+
+		assert_int_equal(run_reset(w, &o, "00:00.0", "00:1f.0", NULL), 0);
+		assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+		assert_int_equal(w->res[1].status, KD_RS_REFUSED);
+		assert_non_null(strstr(w->res[0].reason, "class 0600"));
+		assert_non_null(strstr(w->res[1].reason, "class 0601"));
+	}
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	world_free(w);
+}
+
 static void test_dry_run_writes_nothing(void **state)
 {
 	struct world *w = world_new();
@@ -528,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_bound_device_refused),
 		cmocka_unit_test(test_bus_reset_bound_sibling_refused),
+		cmocka_unit_test(test_platform_bridges_refused),
 		cmocka_unit_test(test_bus_reset_root_bus_refused),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_writes_not_enabled),

@@ -8,7 +8,7 @@ of `kdsafe reset`, or the same machine as an annotated lspci -x dump.
 The machine: root port 00:1c.0 with 01:00.0 (FLR, reset_method "flr pm
 bus", Bus Master on) and 01:00.1 (bound to e1000e); root port 00:1d.0 with
 02:00.0 (reset_method "flr pm", no reset_method write needed); 00:1f.0 on
-the root bus bound to lpc_ich.  Writes to `reset` and `reset_method` land
+the root bus bound to i801_smbus.  Writes to `reset` and `reset_method` land
 in plain files: the tests read them back.
 """
 import os
@@ -60,8 +60,8 @@ MACHINE = [
     # addr, parent, config, driver, reset_method
     ("0000:00:1c.0", None, cfg_root_port(1), "pcieport", None),
     ("0000:00:1d.0", None, cfg_root_port(2), "pcieport", None),
-    ("0000:00:1f.0", None, cfg_endpoint(0x8086, 0x2918, 0x060100, 0x0107,
-                                        flr=False), "lpc_ich", None),
+    ("0000:00:1f.0", None, cfg_endpoint(0x8086, 0xa323, 0x0c0500, 0x0107,
+                                        flr=False), "i801_smbus", None),
     ("0000:01:00.0", "0000:00:1c.0",
      cfg_endpoint(0x1af4, 0x1041, 0x020000, 0x0006), None, "flr pm bus"),
     ("0000:01:00.1", "0000:00:1c.0",
