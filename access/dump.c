@@ -249,6 +249,11 @@ int kd_dump_parse(struct kd_ctx *ctx, const char *path, kd_dump_fn fn,
 		if (p.have_dev)
 			drop_dev(&p);
 	}
+	/* getline() fails alike at the end and on a read error (EISDIR...) */
+	if (ret == 0 && ferror(f)) {
+		ret = errno ? -errno : -EIO;
+		ERR(ctx, "%s: %s", path, strerror(-ret));
+	}
 	if (ret == 0)
 		ret = flush_dev(&p);
 	clear_annot(p.f);

@@ -207,6 +207,8 @@ run sysroot-is-a-file "$KDSAFE" --sysroot "$fixtures/desktop.dump" probe
 expect sysroot-is-a-file 4
 run missing-dump "$KDSAFE" --dump "$work/nonexistent.dump" probe
 expect missing-dump 4
+run dump-is-a-directory "$KDSAFE" --dump "$work/empty" probe
+expect dump-is-a-directory 4
 run empty-dump "$KDSAFE" --dump /dev/null probe
 expect empty-dump 0
 mkdir -p "$work/empty-tree/sys/bus/pci/devices"
