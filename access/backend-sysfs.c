@@ -104,8 +104,11 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 		free(st);
 		return -ENAMETOOLONG;
 	}
-	if (stat(st->bus_path, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		err = S_ISDIR(sb.st_mode) || errno ? -errno : -ENOTDIR;
+	if (stat(st->bus_path, &sb) < 0)
+		err = -errno;
+	else if (!S_ISDIR(sb.st_mode))
+		err = -ENOTDIR;
+	if (err < 0) {
 		ERR(ctx, "%s: %s (is --sysroot right?)", st->bus_path,
 		    strerror(-err));
 		free(st);

@@ -205,6 +205,9 @@ run sysroot-without-sys "$KDSAFE" --sysroot "$work/empty" probe
 expect sysroot-without-sys 4
 run sysroot-is-a-file "$KDSAFE" --sysroot "$fixtures/desktop.dump" probe
 expect sysroot-is-a-file 4
+mkdir -p "$work/pci-file/sys/bus" && : >"$work/pci-file/sys/bus/pci"
+run sysfs-pci-is-a-file "$KDSAFE" --sysroot "$work/pci-file" probe
+expect sysfs-pci-is-a-file 4
 run missing-dump "$KDSAFE" --dump "$work/nonexistent.dump" probe
 expect missing-dump 4
 run dump-is-a-directory "$KDSAFE" --dump "$work/empty" probe
