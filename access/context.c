@@ -19,10 +19,13 @@ static void log_stderr(void *data, int prio, const char *file, int line,
 	(void)file;
 	(void)line;
 	(void)fn;
+	/* reset workers log concurrently: one line must stay one line */
+	flockfile(stderr);
 	fprintf(stderr, "kdsafe: %s", prio <= KD_LOG_ERR ? "error: " :
 		prio == KD_LOG_WARNING ? "warning: " : "");
 	vfprintf(stderr, format, args);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 static uint64_t clock_now_ns(void *data)
