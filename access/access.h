@@ -159,7 +159,6 @@ const struct kd_addr *kd_dev_addr(const struct kd_dev *dev);
 const char *kd_dev_name(const struct kd_dev *dev);
 /* Bytes of config space the device exposed (64, 256 or 4096 usually). */
 size_t kd_dev_config_len(const struct kd_dev *dev);
-const uint8_t *kd_dev_config(const struct kd_dev *dev);
 /* Re-reads config space into the cache: 0 or -errno. */
 int kd_dev_refresh(struct kd_dev *dev);
 

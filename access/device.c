@@ -158,11 +158,6 @@ size_t kd_dev_config_len(const struct kd_dev *dev)
 	return dev->cfg_len;
 }
 
-const uint8_t *kd_dev_config(const struct kd_dev *dev)
-{
-	return dev->cfg;
-}
-
 int kd_dev_refresh(struct kd_dev *dev)
 {
 	return read_config(dev);

@@ -25,7 +25,6 @@ struct kd_topo_node {
 struct kd_topo {
 	size_t n;
 	struct kd_topo_node *v; /* sorted by address */
-	int bad;                /* entries skipped while enumerating */
 };
 
 int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t);
@@ -153,10 +152,6 @@ int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out);
 void kd_prober_free(struct kd_prober *p);
 size_t kd_prober_count(const struct kd_prober *p);
 const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
-/* Every function and its parent, as enumerated. */
-const struct kd_topo *kd_prober_topo(const struct kd_prober *p);
-/* Entries that were skipped while enumerating (bad directory names...). */
-int kd_prober_bad_entries(const struct kd_prober *p);
 /* Turn the libkmod lookup of candidate modules off (faster, smaller);
  * it is always off for dumps. */
 void kd_prober_set_modules(struct kd_prober *p, bool lookup);

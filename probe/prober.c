@@ -54,16 +54,6 @@ const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i)
 	return i < p->topo.n ? &p->topo.v[i].addr : NULL;
 }
 
-const struct kd_topo *kd_prober_topo(const struct kd_prober *p)
-{
-	return &p->topo;
-}
-
-int kd_prober_bad_entries(const struct kd_prober *p)
-{
-	return p->topo.bad;
-}
-
 void kd_prober_set_modules(struct kd_prober *p, bool lookup)
 {
 	p->lookup_modules = p->lookup_modules && lookup;
