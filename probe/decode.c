@@ -84,8 +84,6 @@ static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in)
 	in->af_cap = kd_cap_find(dev, PCI_CAP_ID_AF);
 	in->aer_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_ERR);
 	in->sriov_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_SRIOV);
-	in->pcie_type = -1;
-	in->power_state = -1;
 
 	if ((c = in->pm_cap)) {
 		uint16_t pmcsr = kd_cfg_read16(dev, c + PCI_PM_CTRL);
@@ -121,7 +119,8 @@ static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in)
 			in->reset_caps |= KD_RESET_FLR;
 		in->devctl = kd_cfg_read16(dev, c + PCI_EXP_DEVCTL);
 		in->devsta = kd_cfg_read16(dev, c + PCI_EXP_DEVSTA);
-		/* endpoints and RC endpoints have no link registers */
+		/* RC integrated endpoints and event collectors have no link
+		 * registers (PCIe r5.0 §7.5.3) */
 		if (in->pcie_type != PCI_EXP_TYPE_RC_END &&
 		    in->pcie_type != PCI_EXP_TYPE_RC_EC) {
 			in->has_link = true;
