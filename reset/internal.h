@@ -105,7 +105,7 @@ int kd_clear_errors(struct kd_reset_exec *x, struct kd_dev *dev, unsigned exp);
 /* PMCSR to D0 if needed (pci_set_power_state(D0) before saving). */
 int kd_power_up(struct kd_reset_exec *x, struct kd_dev *dev);
 
-/* methods on one function (bus is in bus.c, kernel in kernel.c) */
+/* methods on one function (methods.c; bus is in bus.c) */
 int kd_method_flr(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_probe_info *in, bool unbound);
 int kd_method_af_flr(struct kd_reset_exec *x, struct kd_dev *dev,
