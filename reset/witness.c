@@ -65,8 +65,7 @@ static bool read_reg(struct kd_dev *dev, int bar, uint64_t off,
 	return *v != all; /* all-ones: decode off or device gone */
 }
 
-static bool read_value(struct kd_dev *dev, const struct kd_probe_info *in,
-		       enum wkind k, uint64_t *val)
+static bool read_value(struct kd_dev *dev, enum wkind k, uint64_t *val)
 {
 	uint64_t a, b;
 	uint32_t off;
@@ -94,7 +93,6 @@ static bool read_value(struct kd_dev *dev, const struct kd_probe_info *in,
 	case W_NONE:
 		break;
 	}
-	(void)in;
 	return false;
 }
 
@@ -114,13 +112,13 @@ void kd_witness_read(struct kd_dev *dev, const struct kd_probe_info *in,
 		w->name = names[k];
 		if (k == W_NONE || in->dead)
 			return;
-		w->have_before = read_value(dev, in, k, &w->before);
+		w->have_before = read_value(dev, k, &w->before);
 		w->verdict = KD_WITNESS_UNKNOWN;
 		return;
 	}
 	if (!w->name)
 		return;
-	w->have_after = !in->dead && read_value(dev, in, k, &w->after);
+	w->have_after = !in->dead && read_value(dev, k, &w->after);
 	if (!w->have_before || !w->have_after || w->before == 0)
 		w->verdict = KD_WITNESS_UNKNOWN;
 	else if (w->after == 0)
