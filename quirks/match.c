@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "probe/regs.h"
 
 void kd_quirk_id_from_probe(const struct kd_probe_info *in,
 			    struct kd_quirk_id *id)
@@ -85,12 +84,11 @@ static int union_into(struct pvec *pv, const struct qstrv *sv)
 	return 0;
 }
 
-static int steps_from(struct kd_quirk_steps *out, const struct qstepv *sv)
+static void steps_from(struct kd_quirk_steps *out, const struct qstepv *sv)
 {
 	/* the entry's own array of step pointers is already contiguous */
 	out->n = sv->n;
 	out->v = (const struct kd_quirk_step *const *)sv->v;
-	return 0;
 }
 
 /* The kernel's reset_method names that are one of our mechanisms. */
