@@ -475,7 +475,8 @@ int kd_quirk_run_steps(struct kd_dev *dev, const struct kd_quirk_steps *steps,
 			return -ENODEV;
 		}
 		if (s->kind <= KD_STEP_POLL_MMIO && s->reg.base != KD_REG_BAR &&
-		    (pos % s->reg.width || pos + s->reg.width > 4096)) {
+		    (pos % s->reg.width ||
+		     pos + s->reg.width > KD_CFG_SPACE_EXP_SIZE)) {
 			ERR(ctx, "%s: quirk %s:%u: bad config offset 0x%x",
 			    kd_dev_name(dev), s->file, s->line, pos);
 			return -EINVAL;
