@@ -692,9 +692,9 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 	if (rc.json)
 		cli->errors = json_object_new_array();
 	for (int i = optind; i < argc; i++) {
-		/* a bad address is reported; the others are still handled */
-		if (kd_addr_parse(argv[i], &rc.addrs[rc.n]) < 0 ||
-		    strchr(argv[i], '.') == NULL) {
+		/* a bad address is reported; the others are still handled
+		 * (kd_addr_parse() wants the ".F": a slot is not a function) */
+		if (kd_addr_parse(argv[i], &rc.addrs[rc.n]) < 0) {
 			kd_cli_error(cli, argv[i], "not a PCI function address "
 				     "([[DDDD:]BB:]DD.F)");
 			rc.bad_args = true;
