@@ -487,8 +487,10 @@ static int run(struct reset_cli *rc)
 		rc->ro.policy_data = db;
 	}
 	res = calloc(rc->n ? rc->n : 1, sizeof(*res));
-	if (!res)
+	if (!res) {
+		ERR(ctx, "reset: %s", strerror(ENOMEM));
 		goto out;
+	}
 	err = kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res);
 	if (err < 0)
 		goto out;
