@@ -164,7 +164,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
 		if (kd_probe(p, dev, &in) == 0 && !in.bound && !in.is_bridge &&
-		    (in.class_code >> 16) != 0x06 &&
+		    !kd_probe_platform_bridge(&in) &&
 		    in.verdict != KD_VERDICT_CLEAN)
 			rc->addrs[rc->n++] = in.addr;
 		kd_probe_info_clear(&in);

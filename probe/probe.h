@@ -165,5 +165,8 @@ void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
 void kd_probe_set_modalias(struct kd_probe_info *info);
 /* Fills verdict and reasons from the decoded state. */
 void kd_probe_judge(struct kd_probe_info *info);
+/* A bridge-class (06) function that is no PCI-to-PCI bridge: host,
+ * ISA/LPC... bridges, platform plumbing firmware owns and no kernel resets. */
+bool kd_probe_platform_bridge(const struct kd_probe_info *info);
 
 #endif

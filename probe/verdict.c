@@ -69,18 +69,20 @@ const char *kd_reason_word(enum kd_reason r)
 	return "?";
 }
 
+bool kd_probe_platform_bridge(const struct kd_probe_info *in)
+{
+	return !in->dead && !in->is_bridge &&
+	       in->class_code >> 16 == PCI_BASE_CLASS_BRIDGE;
+}
+
 static unsigned find_reasons(const struct kd_probe_info *in)
 {
 	unsigned r = 0;
 
 	if (in->dead)
 		return KD_REASON_ALL_ONES;
-	/*
-	 * A PCI-to-PCI bridge's BME only forwards its children's DMA; host,
-	 * ISA/LPC and other bridge-class functions (class 06) are platform
-	 * plumbing firmware sets up, which no kernel resets.
-	 */
-	if (!in->bound && !in->is_bridge && (in->class_code >> 16) != 0x06 &&
+	/* a PCI-to-PCI bridge's BME only forwards its children's DMA */
+	if (!in->bound && !in->is_bridge && !kd_probe_platform_bridge(in) &&
 	    (in->command & PCI_COMMAND_MASTER))
 		r |= KD_REASON_BME_UNBOUND;
 	if (in->exp_cap && (in->devsta & PCI_EXP_DEVSTA_TRPND))

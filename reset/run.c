@@ -508,9 +508,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		set_reason(r, "driver %s is bound (use --force)", in.driver);
 		goto out;
 	}
-	/* host, ISA/LPC and other platform bridges (class 06 but PCI-to-PCI):
-	 * firmware owns them and no kernel resets them */
-	if ((in.class_code >> 16) == 0x06 && !in.is_bridge) {
+	if (kd_probe_platform_bridge(&in)) {
 		r->status = KD_RS_REFUSED;
 		r->err = -EPERM;
 		r->used = o->method;
