@@ -57,6 +57,7 @@ struct kd_ctx_options {
 	const char *sysroot;   /* NULL or "" means "/" */
 	const char *dump_path; /* read config space from an lspci -x dump */
 	const struct kd_backend *backend; /* overrides both (test simulator) */
+	bool no_devices;       /* no PCI tree at all: sysroot and log only */
 	void *backend_data;    /* handed to backend->init */
 	const char *kernel_release; /* for lib/modules; NULL: sysroot's osrelease */
 	kd_log_fn log_fn;      /* NULL: stderr */

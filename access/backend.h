@@ -49,5 +49,6 @@ struct kd_backend {
 
 extern const struct kd_backend kd_backend_sysfs;
 extern const struct kd_backend kd_backend_dump;
+extern const struct kd_backend kd_backend_none;
 
 #endif

@@ -139,6 +139,8 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 
 	if (opts->backend)
 		ctx->backend = opts->backend;
+	else if (opts->no_devices)
+		ctx->backend = &kd_backend_none;
 	else if (opts->dump_path)
 		ctx->backend = &kd_backend_dump;
 	else

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access/backend.h"
 #include "cli.h"
 #include "quirks/quirks.h"
 
@@ -52,44 +51,6 @@ struct qopts {
 	bool no_default, insecure;
 };
 
-/* ---- a context that reads no devices (check, list) --------------------- */
-
-static int null_init(struct kd_ctx *ctx, void *data, void **state)
-{
-	(void)ctx, (void)data;
-	*state = NULL;
-	return 0;
-}
-
-static int null_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
-			  void *data, int *bad)
-{
-	(void)ctx, (void)state, (void)fn, (void)data, (void)bad;
-	return 0;
-}
-
-static ssize_t null_config_read(struct kd_ctx *ctx, void *state,
-				const struct kd_addr *a, unsigned pos,
-				void *buf, size_t len)
-{
-	(void)ctx, (void)state, (void)a, (void)pos, (void)buf, (void)len;
-	return -ENODEV;
-}
-
-static int null_parent(struct kd_ctx *ctx, void *state,
-		       const struct kd_addr *a, struct kd_addr *parent)
-{
-	(void)ctx, (void)state, (void)a, (void)parent;
-	return -ENOENT;
-}
-
-static const struct kd_backend null_backend = {
-	.name = "none",
-	.init = null_init,
-	.enumerate = null_enumerate,
-	.config_read = null_config_read,
-	.parent = null_parent,
-};
 
 /* Diagnostics are printed from the database, gcc style; the log shows
  * only -v detail. */
@@ -110,7 +71,7 @@ static int offline_ctx(struct kd_cli *cli, struct kd_ctx **out)
 {
 	struct kd_ctx_options o = {
 		.sysroot = cli->sysroot,
-		.backend = &null_backend,
+		.no_devices = true,
 		.log_fn = quiet_log,
 		.log_data = cli,
 		.log_priority = cli->verbosity > 0 ? KD_LOG_DEBUG :
