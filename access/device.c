@@ -278,9 +278,7 @@ ssize_t kd_dev_link_read(struct kd_dev *dev, const char *name, char *buf,
 
 int kd_dev_parent(struct kd_dev *dev, struct kd_addr *parent)
 {
-	struct kd_ctx *ctx = dev->ctx;
-
-	return ctx->backend->parent(ctx, ctx->state, &dev->addr, parent);
+	return kd_function_parent(dev->ctx, &dev->addr, parent);
 }
 
 int kd_dev_driver(struct kd_dev *dev, char *name, size_t len, bool *builtin)

@@ -57,6 +57,23 @@ static void print_json_function(struct json_object *fn, bool *first)
 	*first = false;
 }
 
+/* The document is streamed: header, one function per line, then errors. */
+static void json_open(struct kd_ctx *ctx)
+{
+	printf("{\n  \"version\": 1,\n  \"tool\": \"kdsafe %s\",\n"
+	       "  \"source\": %s%s%s,\n  \"functions\": [", KDSAFE_VERSION,
+	       ctx ? "\"" : "", ctx ? kd_ctx_backend_name(ctx) : "null",
+	       ctx ? "\"" : "");
+}
+
+static void json_close(struct kd_cli *cli)
+{
+	printf("\n  ],\n  \"errors\": %s\n}\n",
+	       json_object_to_json_string_ext(cli->errors,
+					      JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 static int run(struct kd_cli *cli, struct probe_opts *o)
 {
 	struct kd_prober *prober = NULL;
@@ -68,18 +85,22 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 	if (o->json)
 		cli->errors = json_object_new_array();
 	err = kd_cli_ctx(cli, &ctx);
-	if (err < 0)
-		return KD_EXIT_FATAL;
-	err = kd_prober_new(ctx, &prober);
+	if (err == 0) {
+		err = kd_prober_new(ctx, &prober);
+		if (err < 0)
+			kd_ctx_unref(ctx);
+	}
 	if (err < 0) {
-		kd_ctx_unref(ctx);
+		/* a consumer of --json still gets a document, with the why */
+		if (o->json) {
+			json_open(NULL);
+			json_close(cli);
+		}
 		return KD_EXIT_FATAL;
 	}
 	kd_prober_set_modules(prober, o->modules);
 	if (o->json)
-		printf("{\n  \"version\": 1,\n  \"tool\": \"kdsafe %s\",\n"
-		       "  \"source\": \"%s\",\n  \"functions\": [",
-		       KDSAFE_VERSION, kd_ctx_backend_name(ctx));
+		json_open(ctx);
 	else if (!o->verbose)
 		kd_probe_print_header(stdout);
 
@@ -121,14 +142,10 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 		}
 		kd_probe_info_clear(&in);
 	}
-	if (o->json) {
-		printf("\n  ],\n  \"errors\": %s\n}\n",
-		       json_object_to_json_string_ext(cli->errors,
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	}
 	if (o->n_filters && listed == 0)
 		kd_cli_error(cli, NULL, "no function matches the devices given");
+	if (o->json)
+		json_close(cli);
 	kd_prober_free(prober);
 	kd_ctx_unref(ctx);
 	if (cli->n_errors)

@@ -51,7 +51,6 @@ struct qopts {
 	bool no_default, insecure;
 };
 
-
 /* Diagnostics are printed from the database, gcc style; the log shows
  * only -v detail. */
 static void quiet_log(void *data, int prio, const char *file, int line,

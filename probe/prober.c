@@ -193,6 +193,26 @@ static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
 	kd_probe_set_modalias(in);
 }
 
+/* The module index is opened on first use; if it cannot be, lookups stop
+ * for this prober rather than failing again for every function. */
+static void lookup_modules(struct kd_prober *p, struct kd_probe_info *in)
+{
+	char s[KD_ADDR_STRLEN];
+	int err;
+
+	if (!p->modules && kd_modules_new(p->ctx, &p->modules) < 0) {
+		WARN(p->ctx, "module lookup off: out of memory");
+		p->lookup_modules = false;
+		return;
+	}
+	err = kd_modules_lookup(p->modules, in->modalias, &in->modules,
+				&in->n_modules);
+	if (err < 0)
+		WARN(p->ctx, "%s: module lookup for %s failed: %s",
+		     kd_addr_format(&in->addr, s), in->modalias,
+		     strerror(-err));
+}
+
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 	     struct kd_probe_info *in)
 {
@@ -211,14 +231,8 @@ int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 	if (!in->dead) {
 		read_sysfs_facts(p, dev, in);
 		judge_bus_reset(p, in);
-		if (p->lookup_modules) {
-			if (!p->modules)
-				kd_modules_new(p->ctx, &p->modules);
-			if (p->modules)
-				kd_modules_lookup(p->modules, in->modalias,
-						  &in->modules,
-						  &in->n_modules);
-		}
+		if (p->lookup_modules)
+			lookup_modules(p, in);
 	}
 	kd_probe_judge(in);
 	return 0;

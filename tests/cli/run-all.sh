@@ -200,6 +200,8 @@ expect malformed-annotations-tree 0
 
 run missing-sysroot "$KDSAFE" --sysroot "$work/nonexistent" probe
 expect missing-sysroot 4
+run missing-sysroot-json "$KDSAFE" --sysroot "$work/nonexistent" probe --json
+expect missing-sysroot-json 4
 mkdir "$work/empty"
 run sysroot-without-sys "$KDSAFE" --sysroot "$work/empty" probe
 expect sysroot-without-sys 4
