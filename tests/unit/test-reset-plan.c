@@ -530,14 +530,22 @@ static void test_independent_domains_in_parallel(void **state)
 		snprintf(ep, sizeof(ep), "%02x:00.0", 0x10 + i);
 		flr_endpoint(w, rp, ep);
 	}
+	/* all eight domains must be asleep in their FLR wait at once */
+	kd_sim_sleep_rendezvous(w->sim, 8, 5000);
 	assert_int_equal(run_reset(w, &o, "10:00.0", "11:00.0", "12:00.0",
 				   "13:00.0", "14:00.0", "15:00.0", "16:00.0",
 				   "17:00.0", NULL), 0);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(w->res[i].status, KD_RS_OK);
+	assert_int_equal(kd_sim_peak_sleepers(w->sim), 8);
 	/* each did its own 100 ms, whatever the interleaving */
 	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_RESET, NULL), 8);
 	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(800));
+	/* --jobs 1: one domain at a time, never two asleep together */
+	o.jobs = 1;
+	kd_sim_sleep_rendezvous(w->sim, 2, 20);
+	assert_int_equal(run_reset(w, &o, "10:00.0", "11:00.0", NULL), 0);
+	assert_int_equal(kd_sim_peak_sleepers(w->sim), 1);
 	world_free(w);
 }
 

@@ -2,6 +2,7 @@
 /* The simulated PCI topology: see sim.h for the model. */
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,10 @@ struct kd_sim {
 	size_t n_ev, cap_ev;
 	char *log;
 	size_t log_len;
+	/* concurrency probe: how many callers sleep at once */
+	pthread_cond_t sleepers_cond;
+	unsigned sleeping, peak_sleeping, rendezvous;
+	uint64_t rendezvous_timeout_ms;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -126,6 +131,7 @@ struct kd_sim *kd_sim_new(void)
 	if (!sim)
 		die("out of memory", "sim");
 	pthread_mutex_init(&sim->lock, NULL);
+	pthread_cond_init(&sim->sleepers_cond, NULL);
 	sim->now = MS(1000); /* not 0: catches "elapsed since 0" bugs */
 	return sim;
 }
@@ -140,6 +146,7 @@ void kd_sim_free(struct kd_sim *sim)
 	free(sim->ev);
 	free(sim->log);
 	pthread_mutex_destroy(&sim->lock);
+	pthread_cond_destroy(&sim->sleepers_cond);
 	free(sim);
 }
 
@@ -1030,7 +1037,49 @@ static void fake_sleep(void *data, uint64_t ns)
 	e = add_event(sim, KD_SIM_EV_SLEEP, NULL);
 	e->ns = ns;
 	sim->now += ns;
+	if (++sim->sleeping > sim->peak_sleeping)
+		sim->peak_sleeping = sim->sleeping;
+	if (sim->rendezvous) {
+		struct timespec until;
+
+		/* hold this sleeper until enough others sleep at the same
+		 * time, or a real timeout: a serial caller never gets there */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(sim->rendezvous_timeout_ms / 1000);
+		until.tv_nsec += (long)(sim->rendezvous_timeout_ms % 1000) *
+				 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_broadcast(&sim->sleepers_cond);
+		while (sim->peak_sleeping < sim->rendezvous &&
+		       pthread_cond_timedwait(&sim->sleepers_cond, &sim->lock,
+					      &until) == 0)
+			;
+	}
+	sim->sleeping--;
 	pthread_mutex_unlock(&sim->lock);
+}
+
+void kd_sim_sleep_rendezvous(struct kd_sim *sim, unsigned n,
+			     uint64_t timeout_ms)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->rendezvous = n;
+	sim->rendezvous_timeout_ms = timeout_ms;
+	sim->peak_sleeping = 0;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+unsigned kd_sim_peak_sleepers(struct kd_sim *sim)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&sim->lock);
+	n = sim->peak_sleeping;
+	pthread_mutex_unlock(&sim->lock);
+	return n;
 }
 
 struct kd_clock kd_sim_clock(struct kd_sim *sim)

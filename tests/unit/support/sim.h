@@ -187,6 +187,12 @@ const struct kd_sim_event *kd_sim_find_write(const struct kd_sim *sim,
 /* Sleep lengths in order into out (at most max); returns the count. */
 size_t kd_sim_sleeps(const struct kd_sim *sim, uint64_t *out, size_t max);
 uint64_t kd_sim_total_sleep(const struct kd_sim *sim);
+/* Concurrency probe: each fake sleep waits (real time, up to timeout_ms)
+ * until n callers have been asleep at once; kd_sim_peak_sleepers() tells
+ * the most that were.  Serial code reaches 1, parallel code n. */
+void kd_sim_sleep_rendezvous(struct kd_sim *sim, unsigned n,
+			     uint64_t timeout_ms);
+unsigned kd_sim_peak_sleepers(struct kd_sim *sim);
 void kd_sim_clear_log(struct kd_sim *sim);
 
 #endif
