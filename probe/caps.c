@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdbool.h>
+
 #include "probe.h"
 #include "regs.h"
 
 /* Bounds the walk on looping lists, as the kernel's PCI_FIND_CAP_TTL. */
 #define CAP_TTL 48
 
-unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id)
+unsigned kd_cap_find_next(const struct kd_dev *dev, uint8_t id,
+			  unsigned after)
 {
 	unsigned pos, ttl = CAP_TTL;
+	bool past = after == 0;
 
 	if (!(kd_cfg_read16(dev, PCI_STATUS) & PCI_STATUS_CAP_LIST) ||
 	    kd_cfg_read16(dev, PCI_STATUS) == 0xffff)
@@ -17,11 +21,18 @@ unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id)
 		pos &= ~3u;
 		if (kd_cfg_read8(dev, pos) == 0xff)
 			break;
-		if (kd_cfg_read8(dev, pos) == id)
+		if (past && kd_cfg_read8(dev, pos) == id)
 			return pos;
+		if (pos == after)
+			past = true;
 		pos = kd_cfg_read8(dev, pos + 1);
 	}
 	return 0;
+}
+
+unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id)
+{
+	return kd_cap_find_next(dev, id, 0);
 }
 
 /* PCIe §7.6.3: header = ID[15:0] | version[19:16] | next[31:20] */

@@ -12,6 +12,10 @@
 
 /* Offset of the capability, or 0.  Loops and bad pointers end the walk. */
 unsigned kd_cap_find(const struct kd_dev *dev, uint8_t id);
+/* The next capability id after offset after (0: the first), or 0; for
+ * capabilities that repeat, such as vendor-specific ones. */
+unsigned kd_cap_find_next(const struct kd_dev *dev, uint8_t id,
+			  unsigned after);
 unsigned kd_ecap_find(const struct kd_dev *dev, uint16_t id);
 
 /* ---- topology: every function and its upstream bridge ---------------- */

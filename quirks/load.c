@@ -178,8 +178,14 @@ static int scan_dir(struct kd_quirks *db, const char *dir,
 		    strcmp(de->d_name + len - 5, ".conf") != 0)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-				     de->d_name) >= sizeof(path))
+				     de->d_name) >= sizeof(path)) {
+			dname = quirks_intern_file(db, dir);
+			if (dname)
+				quirks_diag(db, KD_QDIAG_ERROR, dname, 0, 0,
+					    "%s: path too long, skipped",
+					    de->d_name);
 			continue;
+		}
 		p = qpool_strndup(&l->pool, path, sizeof(path));
 		if (!p) {
 			err = -ENOMEM;

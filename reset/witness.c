@@ -34,23 +34,18 @@ static enum wkind kind_of(const struct kd_probe_info *in)
 	return W_NONE;
 }
 
-/* virtio 1.x §4.1.4.3: the common configuration capability */
+/* virtio 1.x §4.1.4.3: the common configuration capability, one of
+ * several vendor-specific ones (cfg_type at +3, bar at +4, offset at +8) */
 static bool virtio_common(struct kd_dev *dev, int *bar, uint32_t *off)
 {
-	unsigned pos, ttl = 48;
+	unsigned pos = 0;
 
-	if (!(kd_cfg_read16(dev, PCI_STATUS) & PCI_STATUS_CAP_LIST))
-		return false;
-	pos = kd_cfg_read8(dev, PCI_CAPABILITY_LIST);
-	while (ttl-- && pos >= 0x40 && pos < 0xff) {
-		pos &= ~3u;
-		if (kd_cfg_read8(dev, pos) == KD_CAP_ID_VNDR &&
-		    kd_cfg_read8(dev, pos + 3) == 1 /* COMMON_CFG */) {
+	while ((pos = kd_cap_find_next(dev, KD_CAP_ID_VNDR, pos))) {
+		if (kd_cfg_read8(dev, pos + 3) == 1 /* COMMON_CFG */) {
 			*bar = kd_cfg_read8(dev, pos + 4);
 			*off = kd_cfg_read32(dev, pos + 8);
 			return *bar <= 5;
 		}
-		pos = kd_cfg_read8(dev, pos + 1);
 	}
 	return false;
 }

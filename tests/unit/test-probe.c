@@ -268,6 +268,25 @@ static void looping_capability_list_ends(void **state)
 	probed_free(&p);
 }
 
+/* virtio has several vendor-specific capabilities: walk them in turn */
+static void repeated_capabilities_found_in_turn(void **state)
+{
+	uint8_t c[4096];
+	struct probed p;
+
+	(void)state;
+	endpoint(c);
+	c[AF + 1] = 0xc0;
+	c[0xc0] = 0x09, c[0xc1] = 0xd0;
+	c[0xd0] = 0x09, c[0xd1] = 0x00;
+	probe_image(&p, c, sizeof(c), "");
+	assert_int_equal(kd_cap_find(p.dev, 0x09), 0xc0);
+	assert_int_equal(kd_cap_find_next(p.dev, 0x09, 0), 0xc0);
+	assert_int_equal(kd_cap_find_next(p.dev, 0x09, 0xc0), 0xd0);
+	assert_int_equal(kd_cap_find_next(p.dev, 0x09, 0xd0), 0);
+	probed_free(&p);
+}
+
 static void bridge_bme_is_not_dma(void **state)
 {
 	uint8_t c[256];
@@ -390,6 +409,7 @@ int main(void)
 		cmocka_unit_test(dead_device_reads_all_ones),
 		cmocka_unit_test(truncated_config_decodes_no_capabilities),
 		cmocka_unit_test(looping_capability_list_ends),
+		cmocka_unit_test(repeated_capabilities_found_in_turn),
 		cmocka_unit_test(bridge_bme_is_not_dma),
 		cmocka_unit_test(bridge_subsystem_from_ssvid),
 		cmocka_unit_test(vf_ids_all_ones_is_not_dead),
