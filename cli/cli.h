@@ -4,6 +4,7 @@
 #define KDSAFE_CLI_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "access/access.h"
@@ -23,10 +24,17 @@ struct kd_cli {
 	int verbosity;          /* -q: -1, default 0, -v...: more */
 	struct json_object *errors; /* every ERR logged, for --json */
 	int n_errors;
+	int kmsg_fd;            /* -1, or also log to /dev/kmsg */
+	pthread_mutex_t log_lock; /* reset logs from worker threads */
 };
 
 /* Creates the context from the global options, logging into cli. */
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out);
+/* Also log to SYSROOT/dev/kmsg (a capture kernel's console); a failure
+ * to open it is a warning. */
+void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx);
+/* One line to /dev/kmsg when it is open. */
+void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg);
 /* Records an error for the JSON "errors" array (and prints it). */
 void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));

@@ -6,16 +6,13 @@
  * function is clean now.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "probe/probe.h"
@@ -68,57 +65,7 @@ struct reset_cli {
 	size_t n_qdirs;
 	struct kd_addr *addrs;
 	size_t n;
-	pthread_mutex_t log_lock;
-	int kmsg_fd;
 };
-
-/* ---- logging: thread-safe, optionally to /dev/kmsg ----------------------- */
-
-static void kmsg_write(struct reset_cli *rc, int prio, const char *msg)
-{
-	char line[1100];
-	int n;
-
-	if (rc->kmsg_fd < 0)
-		return;
-	n = snprintf(line, sizeof(line), "<%d>kdsafe: %s\n", prio, msg);
-	if (n > 0 && write(rc->kmsg_fd, line, (size_t)n) < 0)
-		rc->kmsg_fd = -1; /* stop trying; stderr still has it */
-}
-
-static void reset_log(void *data, int prio, const char *file, int line,
-		      const char *fn, const char *format, va_list args)
-{
-	struct reset_cli *rc = data;
-	char msg[1024];
-
-	vsnprintf(msg, sizeof(msg), format, args);
-	pthread_mutex_lock(&rc->log_lock);
-	if (prio <= KD_LOG_ERR)
-		kd_cli_error(rc->cli, NULL, "%s", msg);
-	else if (rc->cli->verbosity >= 2)
-		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn, msg);
-	else
-		fprintf(stderr, "kdsafe: %s%s\n",
-			prio == KD_LOG_WARNING ? "warning: " : "", msg);
-	kmsg_write(rc, prio, msg);
-	pthread_mutex_unlock(&rc->log_lock);
-}
-
-static void open_kmsg(struct reset_cli *rc, struct kd_ctx *ctx)
-{
-	char path[PATH_MAX];
-
-	rc->kmsg_fd = -1;
-	if (!rc->kmsg)
-		return;
-	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") < 0)
-		return;
-	rc->kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (rc->kmsg_fd < 0)
-		WARN(ctx, "%s: %s; logging to stderr only", path,
-		     strerror(errno));
-}
 
 /* ---- parsing ----------------------------------------------------------- */
 
@@ -467,8 +414,8 @@ static int run(struct reset_cli *rc)
 	err = kd_cli_ctx(cli, &ctx);
 	if (err < 0)
 		goto out;
-	kd_ctx_set_log_fn(ctx, reset_log, rc);
-	open_kmsg(rc, ctx);
+	if (rc->kmsg)
+		kd_cli_open_kmsg(cli, ctx);
 	if (!rc->ro.dry_run) {
 		err = kd_ctx_enable_writes(ctx, rc->allow_real);
 		if (err < 0)
@@ -524,7 +471,7 @@ static int run(struct reset_cli *rc)
 			snprintf(m, sizeof(m), "%s: %s via %s", r->name,
 				 kd_reset_status_name(r->status),
 				 kd_reset_method_name(r->used));
-			kmsg_write(rc, KD_LOG_NOTICE, m);
+			kd_cli_kmsg(cli, KD_LOG_NOTICE, m);
 		}
 		if (rc->json)
 			json_object_array_add(arr, result_json(r));
@@ -587,8 +534,6 @@ out:
 		kd_reset_result_clear(&res[i]);
 	free(res);
 	kd_quirks_free(db);
-	if (rc->kmsg_fd >= 0)
-		close(rc->kmsg_fd);
 	kd_ctx_unref(ctx);
 	return ret;
 }
@@ -612,8 +557,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct reset_cli rc = { .cli = cli, .kmsg_fd = -1,
-				.ro = { .method = KD_RM_AUTO } };
+	struct reset_cli rc = { .cli = cli, .ro = { .method = KD_RM_AUTO } };
 	char *end;
 	long v;
 	int c, ret;
@@ -709,9 +653,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		free(rc.qdirs);
 		return KD_EXIT_USAGE;
 	}
-	pthread_mutex_init(&rc.log_lock, NULL);
 	ret = run(&rc);
-	pthread_mutex_destroy(&rc.log_lock);
 	free(rc.addrs);
 	free(rc.qdirs);
 	return ret;

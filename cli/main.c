@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -32,34 +36,24 @@ static void usage(FILE *f)
 		"See kdsafe(8).\n");
 }
 
-static void cli_log(void *data, int prio, const char *file, int line,
-		    const char *fn, const char *format, va_list args)
+/* callers hold cli->log_lock */
+static void kmsg_locked(struct kd_cli *cli, int prio, const char *msg)
 {
-	struct kd_cli *cli = data;
-	char msg[1024];
+	char line[1100];
+	int n;
 
-	vsnprintf(msg, sizeof(msg), format, args);
-	if (prio <= KD_LOG_ERR) {
-		kd_cli_error(cli, NULL, "%s", msg);
+	if (cli->kmsg_fd < 0)
 		return;
-	}
-	if (cli->verbosity >= 2)
-		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn, msg);
-	else
-		fprintf(stderr, "kdsafe: %s%s\n",
-			prio == KD_LOG_WARNING ? "warning: " : "", msg);
+	n = snprintf(line, sizeof(line), "<%d>kdsafe: %s\n", prio, msg);
+	if (n > 0 && write(cli->kmsg_fd, line, (size_t)n) < 0)
+		cli->kmsg_fd = -1; /* stop trying; stderr still has it */
 }
 
-void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
-		  ...)
+static void error_locked(struct kd_cli *cli, const char *address,
+			 const char *msg)
 {
 	struct json_object *e;
-	char msg[1024];
-	va_list args;
 
-	va_start(args, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
 	fprintf(stderr, "kdsafe: error: %s%s%s\n", address ? address : "",
 		address ? ": " : "", msg);
 	cli->n_errors++;
@@ -71,6 +65,59 @@ void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
 					 NULL);
 	json_object_object_add(e, "message", json_object_new_string(msg));
 	json_object_array_add(cli->errors, e);
+}
+
+/* Every command logs through here; reset calls it from worker threads. */
+static void cli_log(void *data, int prio, const char *file, int line,
+		    const char *fn, const char *format, va_list args)
+{
+	struct kd_cli *cli = data;
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), format, args);
+	pthread_mutex_lock(&cli->log_lock);
+	if (prio <= KD_LOG_ERR)
+		error_locked(cli, NULL, msg);
+	else if (cli->verbosity >= 2)
+		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn, msg);
+	else
+		fprintf(stderr, "kdsafe: %s%s\n",
+			prio == KD_LOG_WARNING ? "warning: " : "", msg);
+	kmsg_locked(cli, prio, msg);
+	pthread_mutex_unlock(&cli->log_lock);
+}
+
+void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
+		  ...)
+{
+	char msg[1024];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	pthread_mutex_lock(&cli->log_lock);
+	error_locked(cli, address, msg);
+	pthread_mutex_unlock(&cli->log_lock);
+}
+
+void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg)
+{
+	pthread_mutex_lock(&cli->log_lock);
+	kmsg_locked(cli, prio, msg);
+	pthread_mutex_unlock(&cli->log_lock);
+}
+
+void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx)
+{
+	char path[PATH_MAX];
+
+	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") < 0)
+		return;
+	cli->kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (cli->kmsg_fd < 0)
+		WARN(ctx, "%s: %s; logging to stderr only", path,
+		     strerror(errno));
 }
 
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)
@@ -100,7 +147,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kd_cli cli = { 0 };
+	struct kd_cli cli = { .kmsg_fd = -1,
+			      .log_lock = PTHREAD_MUTEX_INITIALIZER };
 	int c, ret;
 
 	/* '+': stop at the command name; its options are its own */
@@ -132,6 +180,8 @@ int main(int argc, char **argv)
 			optind = 0; /* re-initialise getopt for the command */
 			ret = cmd->run(&cli, argc, argv);
 			json_object_put(cli.errors);
+			if (cli.kmsg_fd >= 0)
+				close(cli.kmsg_fd);
 			return ret;
 		}
 	}
