@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		"--sysroot)\n"
 		"      --quirks-dir D   read quirks from D too (repeatable)\n"
 		"      --no-quirks      ignore the quirk database\n"
+		"      --allow-insecure-quirks  accept quirk files and scripts "
+		"not owned\n"
+		"                       by root or writable by others (tests)\n"
 		"      --allow-real-sysfs  write to this machine's /sys "
 		"(root; capture kernel)\n"
 		"  -h, --help           this text\n\n"
@@ -60,7 +63,8 @@ static void usage(FILE *f)
 struct reset_cli {
 	struct kd_cli *cli;
 	struct kd_reset_opts ro;
-	bool json, verbose, all, kmsg, allow_real, no_quirks, bad_args;
+	bool json, verbose, all, kmsg, allow_real, no_quirks, insecure_quirks,
+	     bad_args;
 	const char **qdirs;
 	size_t n_qdirs;
 	struct kd_addr *addrs;
@@ -386,7 +390,8 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 {
 	struct kd_quirks_load_opts qo = { .default_dirs = true,
 					  .dirs = rc->qdirs,
-					  .n_dirs = rc->n_qdirs };
+					  .n_dirs = rc->n_qdirs,
+					  .allow_insecure = rc->insecure_quirks };
 	struct kd_quirks *db = NULL;
 	int err;
 
@@ -540,7 +545,7 @@ out:
 
 int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_KMSG, O_QDIR, O_NOQ, O_REAL };
+	enum { O_JSON = 256, O_KMSG, O_QDIR, O_NOQ, O_REAL, O_INSECURE };
 	static const struct option opts[] = {
 		{ "method", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -553,6 +558,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		{ "kmsg", no_argument, NULL, O_KMSG },
 		{ "quirks-dir", required_argument, NULL, O_QDIR },
 		{ "no-quirks", no_argument, NULL, O_NOQ },
+		{ "allow-insecure-quirks", no_argument, NULL, O_INSECURE },
 		{ "allow-real-sysfs", no_argument, NULL, O_REAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -604,6 +610,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		case O_KMSG: rc.kmsg = true; break;
 		case O_QDIR: rc.qdirs[rc.n_qdirs++] = optarg; break;
 		case O_NOQ: rc.no_quirks = true; break;
+		case O_INSECURE: rc.insecure_quirks = true; break;
 		case O_REAL: rc.allow_real = true; break;
 		case 'h': usage(stdout); free(rc.qdirs); return KD_EXIT_OK;
 		default: usage(stderr); free(rc.qdirs); return KD_EXIT_USAGE;

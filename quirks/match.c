@@ -131,6 +131,7 @@ int kd_quirks_match(const struct kd_quirks *db, const struct kd_quirk_id *id,
 	size_t n = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->allow_insecure = db->allow_insecure;
 	for (size_t i = 0; i < db->n_entries; i++)
 		if (qmatch(&db->entries[i]->m, id) &&
 		    pvec_push(&applied, db->entries[i]) < 0)

@@ -174,6 +174,8 @@ struct kd_quirk_plan {
 	/* The entry that supplied each replace field, or NULL. */
 	const struct kd_quirk_entry *methods_from, *delay_from, *timeout_from,
 		*pre_from, *post_from;
+	/* the database was loaded with allow_insecure: so may its scripts run */
+	bool allow_insecure;
 };
 
 /* Fills *out (zeroed first): 0 or -ENOMEM.  No match: an empty plan. */

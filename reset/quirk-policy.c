@@ -9,10 +9,14 @@
 #include "quirks/quirks.h"
 
 static int run_phase(struct kd_reset_exec *x, struct kd_dev *dev,
-		     const struct kd_quirk_steps *steps,
-		     enum kd_quirk_phase phase)
+		     const struct kd_quirk_plan *plan, enum kd_quirk_phase phase)
 {
-	struct kd_quirk_exec_opts o = { .dry_run = kd_reset_exec_dry_run(x) };
+	const struct kd_quirk_steps *steps = phase == KD_QUIRK_PRE ?
+					     &plan->pre : &plan->post;
+	struct kd_quirk_exec_opts o = {
+		.dry_run = kd_reset_exec_dry_run(x),
+		.allow_insecure = plan->allow_insecure,
+	};
 	char text[256];
 
 	for (size_t i = 0; i < steps->n; i++) {
@@ -27,14 +31,12 @@ static int run_phase(struct kd_reset_exec *x, struct kd_dev *dev,
 
 static int pre(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
 {
-	return run_phase(x, dev, &((struct kd_quirk_plan *)data)->pre,
-			 KD_QUIRK_PRE);
+	return run_phase(x, dev, data, KD_QUIRK_PRE);
 }
 
 static int post(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
 {
-	return run_phase(x, dev, &((struct kd_quirk_plan *)data)->post,
-			 KD_QUIRK_POST);
+	return run_phase(x, dev, data, KD_QUIRK_POST);
 }
 
 static void release(void *data)

@@ -178,5 +178,17 @@ kd reset --all --kmsg
 	grep -q "<5>kdsafe: 0000:01:00.0: ok via kernel" "$work/root/dev/kmsg"
 expect all-dirty-unbound-and-kmsg $? "rc=$rc $out $err"
 
+# --- quirks from a directory not owned as root wants -----------------------
+fresh
+mkdir -p "$work/q"
+printf '[1af4:1041]\nmethods = flr\npre = wait 7ms\n' >"$work/q/50-test.conf"
+chmod 0666 "$work/q/50-test.conf"
+kd reset --dry-run --quirks-dir "$work/q" 01:00.0
+[[ $err == *"50-test.conf"* ]] && [[ $out != *"wait 7ms"* ]]
+expect insecure-quirks-refused $? "rc=$rc $out $err"
+kd reset --dry-run --quirks-dir "$work/q" --allow-insecure-quirks 01:00.0
+[ $rc = 0 ] && [[ $out == *"wait 7ms"* ]] && [[ $out == *"planned  flr"* ]]
+expect insecure-quirks-allowed $? "rc=$rc $out $err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
