@@ -71,7 +71,7 @@ scn_crash_capture() {
 	state_log "crash capture: done"
 }
 
-# e1000e under traffic: the host sends UDP to the NIC (hostfwd on 127.0.0.1) from "@@ traffic"
+# e1000e under traffic: the host sends UDP bursts to the NIC (hostfwd 127.0.0.1) from "@@ traffic"
 # until QEMU exits.  kdsafe.mode = none | kernel-bus | kdsafe decides the reset before the driver.
 E1000E() { for a in $(targets); do [ "$(kind $a)" = e1000e ] && echo $a && return; done; }
 scn_traffic_first() {
