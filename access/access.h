@@ -15,6 +15,9 @@
 #include <sys/types.h>
 
 #define KD_CFG_SPACE_SIZE 256      /* conventional config space */
+/* Where the kernel lists PCI functions; only ever used below the sysroot
+ * (kd_ctx_path()). */
+#define KD_SYSFS_PCI "/sys/bus/pci"
 #define KD_CFG_SPACE_EXP_SIZE 4096 /* PCIe extended config space */
 
 /* ---- addresses --------------------------------------------------------- */
@@ -162,6 +165,10 @@ const char *kd_dev_name(const struct kd_dev *dev);
 size_t kd_dev_config_len(const struct kd_dev *dev);
 /* Re-reads config space into the cache: 0 or -errno. */
 int kd_dev_refresh(struct kd_dev *dev);
+
+/* The function's sysfs directory under the sysroot (for scripts and
+ * messages; it exists only with the sysfs backend): 0 or -ENAMETOOLONG. */
+int kd_dev_sysfs_path(const struct kd_dev *dev, char *buf, size_t len);
 
 /* Cached reads: all-ones beyond what the device exposed. */
 uint8_t kd_cfg_read8(const struct kd_dev *dev, unsigned pos);

@@ -100,7 +100,7 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 	snprintf(st->sysroot, sizeof(st->sysroot), "%s", kd_ctx_sysroot(ctx));
 	st->real = st->sysroot[0] == '\0';
 	if (kd_ctx_path(ctx, st->bus_path, sizeof(st->bus_path),
-			"/sys/bus/pci") < 0) {
+			KD_SYSFS_PCI) < 0) {
 		free(st);
 		return -ENAMETOOLONG;
 	}

@@ -138,6 +138,12 @@ void kd_dev_free(struct kd_dev *dev)
 	free(dev);
 }
 
+int kd_dev_sysfs_path(const struct kd_dev *dev, char *buf, size_t len)
+{
+	return kd_ctx_path(dev->ctx, buf, len, KD_SYSFS_PCI "/devices/%s",
+			   dev->name);
+}
+
 struct kd_ctx *kd_dev_ctx(const struct kd_dev *dev)
 {
 	return dev->ctx;

@@ -270,8 +270,7 @@ static int build_env(struct kd_dev *dev, enum kd_quirk_phase phase,
 	int err = 0;
 
 	if (!sysfs) {
-		if (kd_ctx_path(ctx, path, sizeof(path),
-				"/sys/bus/pci/devices/%s", kd_dev_name(dev)) < 0)
+		if (kd_dev_sysfs_path(dev, path, sizeof(path)) < 0)
 			path[0] = '\0';
 		sysfs = path;
 	}
