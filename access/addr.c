@@ -70,10 +70,35 @@ int kd_addr_parse(const char *s, struct kd_addr *out)
 	return 0;
 }
 
+static char *put_hex(char *p, unsigned long v, int min_digits)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[8];
+	int n = 0;
+
+	do {
+		tmp[n++] = digits[v & 0xf];
+		v >>= 4;
+	} while (v && n < 8);
+	while (n < min_digits)
+		tmp[n++] = '0';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* By hand, not snprintf: probe prints every sibling of every function. */
 const char *kd_addr_format(const struct kd_addr *a, char buf[KD_ADDR_STRLEN])
 {
-	snprintf(buf, KD_ADDR_STRLEN, "%04x:%02x:%02x.%u", a->domain, a->bus,
-		 a->dev, a->fn);
+	char *p = put_hex(buf, a->domain, 4);
+
+	*p++ = ':';
+	p = put_hex(p, a->bus, 2);
+	*p++ = ':';
+	p = put_hex(p, a->dev, 2);
+	*p++ = '.';
+	*p++ = (char)('0' + (a->fn & 7));
+	*p = '\0';
 	return buf;
 }
 

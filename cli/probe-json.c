@@ -6,7 +6,10 @@
 #include "probe-output.h"
 #include "probe/regs.h"
 
-#define ADD(o, k, v) json_object_object_add(o, k, v)
+/* keys are literals, each added once: no copy, no lookup */
+#define ADD(o, k, v)                                                        \
+	json_object_object_add_ex(o, k, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |     \
+				  JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 static struct json_object *hex(unsigned v, int digits)
 {
