@@ -31,7 +31,11 @@ static void usage(FILE *f)
 		"  -m, --method M       auto (default), kernel, kernel:flr, "
 		"kernel:pm,\n"
 		"                       kernel:bus, flr, af-flr, pm, bus, "
-		"quiesce\n"
+		"virtio,\n"
+		"                       quiesce (auto: the quirk's, then "
+		"kernel, flr,\n"
+		"                       af-flr, pm, bus, virtio; quiesce when "
+		"none works)\n"
 		"  -n, --dry-run        print the exact operations; touch "
 		"nothing\n"
 		"  -f, --force          also functions with a driver bound, and "
@@ -578,7 +582,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 				fprintf(stderr, "kdsafe reset: unknown method "
 					"'%s' (auto, kernel, kernel:flr, "
 					"kernel:pm, kernel:bus, flr, af-flr, "
-					"pm, bus, quiesce)\n", optarg);
+					"pm, bus, virtio, quiesce)\n", optarg);
 				free(rc.qdirs);
 				return KD_EXIT_USAGE;
 			}

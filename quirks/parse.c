@@ -354,7 +354,7 @@ static const char *const kernel_methods[] = {
 };
 
 static const char *const our_methods[] = {
-	"flr", "af-flr", "pm", "bus", "kernel", "quiesce",
+	"flr", "af-flr", "pm", "bus", "virtio", "kernel", "quiesce",
 };
 
 bool kd_quirk_method_valid(const char *name)
@@ -393,7 +393,8 @@ static void parse_words(struct parser *p, const char *value,
 			if (len > 63 || !kd_quirk_method_valid(word)) {
 				perr(p, p->val_col + (unsigned)pos,
 				     "unknown reset method '%s' (flr, af-flr, "
-				     "pm, bus, quiesce, kernel, kernel:NAME)",
+				     "pm, bus, virtio, quiesce, kernel, "
+				     "kernel:NAME)",
 				     word);
 				pos += len;
 				continue;

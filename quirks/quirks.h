@@ -7,7 +7,8 @@
  *   kd_quirk_run_steps()  performs (or, dry-run, describes) a plan's steps
  *
  * Method names are plain strings in their canonical spelling: "flr",
- * "af-flr", "pm", "bus", "quiesce", "kernel" (any method the kernel offers)
+ * "af-flr", "pm", "bus", "virtio", "quiesce", "kernel" (any method the
+ * kernel offers)
  * and "kernel:<m>" with <m> as the kernel spells it in reset_method
  * ("kernel:flr", "kernel:device_specific", ...).
  *

@@ -22,6 +22,7 @@ static const char *const method_names[KD_RM_COUNT] = {
 	[KD_RM_AF_FLR] = "af-flr",
 	[KD_RM_PM] = "pm",
 	[KD_RM_BUS] = "bus",
+	[KD_RM_VIRTIO] = "virtio",
 	[KD_RM_QUIESCE] = "quiesce",
 };
 

@@ -50,6 +50,34 @@
 #define KD_PM_D3HOT 3
 #define KD_CAP_ID_VNDR 0x09
 #define KD_RRS_VENDOR_ID 0x0001         /* RRS SV special value, §2.3.2 */
+/* Base Address Register bits, PCI LB 3.0 §6.2.5.1 */
+#define KD_BAR_SPACE_IO 0x1u
+#define KD_BAR_MEM_TYPE_MASK 0x6u
+#define KD_BAR_MEM_TYPE_64 0x4u
+#define KD_BAR_MEM_MASK (~0xfu)
+
+/*
+ * virtio 1.x (OASIS virtio v1.1): a modern virtio-pci function has
+ * vendor 0x1af4 and device 0x1000-0x107f (§4.1.2.1: 0x1000-0x103f
+ * transitional, 0x1040 + device type modern).  Its registers are found
+ * through vendor-specific capabilities (§4.1.4): cfg_type at +3, bar at
+ * +4, offset at +8; cfg_type 1 is the common configuration (§4.1.4.3),
+ * whose device_status byte is at 0x14.  Writing 0 there resets the
+ * device (§2.1.2, §4.1.4.3.2); the driver then waits until it reads 0
+ * (§4.1.4.3.2; Linux vp_reset(): vp_modern_set_status(0), then
+ * msleep(1) while vp_modern_get_status() != 0).  kdsafe bounds that wait
+ * by the readiness timeout and backs off 1, 2, 4 ... ms as pci_dev_wait()
+ * does.
+ */
+#define KD_VIRTIO_VENDOR 0x1af4
+#define KD_VIRTIO_DEV_FIRST 0x1000
+#define KD_VIRTIO_DEV_LAST 0x107f
+#define KD_VIRTIO_CAP_CFG_TYPE 3
+#define KD_VIRTIO_CAP_BAR 4
+#define KD_VIRTIO_CAP_OFFSET 8
+#define KD_VIRTIO_PCI_CAP_COMMON_CFG 1
+#define KD_VIRTIO_COMMON_STATUS 0x14
+#define KD_VIRTIO_POLL_FIRST_NS MS(1)
 
 struct kd_reset_exec {
 	struct kd_ctx *ctx;
@@ -116,10 +144,19 @@ int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 		      const struct kd_probe_info *in);
 int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 		     enum kd_reset_method m, bool unbound);
+/* virtio 1.x device reset through the common configuration (methods.c) */
+int kd_method_virtio(struct kd_reset_exec *x, struct kd_dev *dev,
+		     const struct kd_probe_info *in, bool unbound);
 /* Whether the method can run on this function: 0 or -ENOTTY with why. */
 int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 		    enum kd_reset_method m, char *why, size_t len);
 bool kd_kernel_has_reset(struct kd_dev *dev);
+
+/* virtio 1.x §4.1.4.3: the common configuration's BAR and offset from
+ * the first COMMON_CFG vendor capability; false when there is none or
+ * its BAR is out of range (witness.c) */
+bool kd_virtio_common(struct kd_dev *dev, int *bar, uint32_t *off);
+bool kd_is_virtio(const struct kd_probe_info *in);
 
 /* witnesses read through the BAR */
 void kd_witness_read(struct kd_dev *dev, const struct kd_probe_info *in,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Function-scope methods through config space (flr, af-flr, pm), the
- * kernel's sysfs reset, and quiesce.  Each follows the kernel function
- * named beside it (drivers/pci/pci.c).
+ * virtio device reset through the BAR, the kernel's sysfs reset, and
+ * quiesce.  Each follows the kernel function named beside it
+ * (drivers/pci/pci.c, drivers/virtio/virtio_pci_modern*.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +41,62 @@ static bool word_in(const char *list, const char *word)
 						    p[n] == ' '))
 			return true;
 	return false;
+}
+
+/*
+ * The memory BAR the common configuration lives in, as the function
+ * decodes it: 0 when it is an I/O BAR or its address is unassigned (all
+ * address bits zero: nothing was programmed, or a reset cleared it), so
+ * a write through sysfs resourceN would not reach the device.
+ */
+static uint64_t bar_address(struct kd_dev *dev, int bar)
+{
+	uint32_t lo = kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 * (unsigned)bar);
+	uint64_t a;
+
+	if (lo & KD_BAR_SPACE_IO)
+		return 0;
+	a = lo & KD_BAR_MEM_MASK;
+	if ((lo & KD_BAR_MEM_TYPE_MASK) ==
+	    KD_BAR_MEM_TYPE_64 && bar < 5)
+		a |= (uint64_t)kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 *
+					     (unsigned)bar + 4) << 32;
+	return a;
+}
+
+static int virtio_check(struct kd_dev *dev, const struct kd_probe_info *in,
+			char *why, size_t len)
+{
+	uint32_t off;
+	int bar;
+
+	if (!kd_is_virtio(in)) {
+		snprintf(why, len, "not a virtio-pci function (vendor 1af4, "
+				   "device 1000-107f, virtio 1.x §4.1.2.1)");
+		return -ENOTTY;
+	}
+	if (in->is_bridge) {
+		snprintf(why, len, "a bridge header: no virtio BARs");
+		return -ENOTTY;
+	}
+	if (!kd_virtio_common(dev, &bar, &off)) {
+		snprintf(why, len, "no virtio common configuration capability "
+				   "(cfg_type 1, virtio 1.x §4.1.4.3): a "
+				   "legacy-only device");
+		return -ENOTTY;
+	}
+	if (in->power_state > 0) {
+		snprintf(why, len, "in D%d: only config space answers there "
+				   "(PCI PM 1.2), the BAR does not decode",
+			 in->power_state);
+		return -ENOTTY;
+	}
+	if (!bar_address(dev, bar)) {
+		snprintf(why, len, "BAR%d of the common configuration is an "
+				   "I/O BAR or unassigned (address 0)", bar);
+		return -ENOTTY;
+	}
+	return 0;
 }
 
 int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
@@ -104,6 +162,8 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 			return -ENOTTY;
 		}
 		return 0;
+	case KD_RM_VIRTIO:
+		return virtio_check(dev, in, why, len);
 	case KD_RM_BUS:
 	case KD_RM_QUIESCE:
 		return 0;
@@ -302,6 +362,41 @@ int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 	return err;
 }
 
+/* MSI and MSI-X Enable off, as pci_msi_shutdown() would; MSI-X with its
+ * Function Mask set first */
+static int msi_off(struct kd_reset_exec *x, struct kd_dev *dev,
+		   const struct kd_probe_info *in, const char *why_msi,
+		   const char *why_msix)
+{
+	uint16_t v;
+	int err;
+
+	if (in->msi_cap) {
+		v = kd_cfg_read16(dev, in->msi_cap + PCI_MSI_FLAGS);
+		if (v & PCI_MSI_FLAGS_ENABLE) {
+			err = kd_reset_cfg_write(x, dev,
+						 in->msi_cap + PCI_MSI_FLAGS,
+						 2, v & ~PCI_MSI_FLAGS_ENABLE,
+						 why_msi);
+			if (err < 0)
+				return err;
+		}
+	}
+	if (in->msix_cap) {
+		v = kd_cfg_read16(dev, in->msix_cap + PCI_MSIX_FLAGS);
+		if (v & PCI_MSIX_FLAGS_ENABLE) {
+			v = (uint16_t)((v | PCI_MSIX_FLAGS_MASKALL) &
+				       ~PCI_MSIX_FLAGS_ENABLE);
+			err = kd_reset_cfg_write(x, dev,
+						 in->msix_cap + PCI_MSIX_FLAGS,
+						 2, v, why_msix);
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
 int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 		      const struct kd_probe_info *in)
 {
@@ -318,30 +413,128 @@ int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 		if (err < 0)
 			return err;
 	}
-	if (in->msi_cap) {
-		v = kd_cfg_read16(dev, in->msi_cap + PCI_MSI_FLAGS);
-		if (v & PCI_MSI_FLAGS_ENABLE) {
-			err = kd_reset_cfg_write(x, dev,
-						 in->msi_cap + PCI_MSI_FLAGS,
-						 2, v & ~PCI_MSI_FLAGS_ENABLE,
-						 "quiesce: MSI Enable off");
-			if (err < 0)
-				return err;
-		}
-	}
-	if (in->msix_cap) {
-		v = kd_cfg_read16(dev, in->msix_cap + PCI_MSIX_FLAGS);
-		if (v & PCI_MSIX_FLAGS_ENABLE) {
-			v = (uint16_t)((v | PCI_MSIX_FLAGS_MASKALL) &
-				       ~PCI_MSIX_FLAGS_ENABLE);
-			err = kd_reset_cfg_write(x, dev,
-						 in->msix_cap + PCI_MSIX_FLAGS,
-						 2, v, "quiesce: MSI-X "
-						 "Function Mask on, Enable off");
-			if (err < 0)
-				return err;
-		}
-	}
+	err = msi_off(x, dev, in, "quiesce: MSI Enable off",
+		      "quiesce: MSI-X Function Mask on, Enable off");
+	if (err < 0)
+		return err;
 	/* what the crashed kernel left in the RW1C status registers */
+	return kd_clear_errors(x, dev, in->exp_cap);
+}
+
+/*
+ * virtio 1.x §4.1.4.3.2: after device_status = 0 the driver waits until
+ * it reads 0.  Linux vp_reset() polls every 1 ms with no bound; here the
+ * readiness timeout bounds it and the sleeps double (1, 2, 4 ... ms) as
+ * pci_dev_wait()'s do.  All-ones (decode off, device gone) is not 0.
+ */
+static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
+			     int bar, uint64_t pos)
+{
+	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
+						kd_dev_addr(dev),
+						"device_status reads 0 once "
+						"the reset is done, virtio "
+						"1.x §4.1.4.3.2 (vp_reset)");
+	uint64_t delay = KD_VIRTIO_POLL_FIRST_NS, waited = 0, v = 0xff;
+	int err;
+
+	snprintf(op->text, sizeof(op->text), "BAR%d+0x%" PRIx64
+		 " device_status until 0", bar, pos);
+	op->ns = x->timeout_ns;
+	if (x->dry_run)
+		return 0;
+	for (;;) {
+		err = kd_bar_read(dev, bar, pos, 1, &v);
+		if (err == -ENODEV || err == -ENOENT) {
+			ERR(x->ctx, "%s: device disappeared during the virtio "
+				    "reset", kd_dev_name(dev));
+			err = -ENODEV;
+			break;
+		}
+		if (err < 0 || v == 0)
+			break;
+		if (waited >= x->timeout_ns) {
+			if (!x->quiet)
+				ERR(x->ctx, "%s: virtio device_status still "
+					    "0x%02" PRIx64 " %" PRIu64 " ms after "
+					    "the reset; giving up",
+				    kd_dev_name(dev), v, waited / 1000000u);
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (delay > x->timeout_ns - waited)
+			delay = x->timeout_ns - waited;
+		kd_sleep_ns(x->ctx, delay);
+		waited += delay;
+		delay *= 2;
+	}
+	op->waited_ns = waited;
+	op->result = err;
+	return err;
+}
+
+/*
+ * The virtio device reset (Linux vp_reset()): device_status = 0 through
+ * the common configuration in a memory BAR, then wait for it to read 0.
+ * It resets the virtio device, not the PCI function: config space keeps
+ * its BARs, so nothing is saved but Command.  Memory Space is turned on
+ * for the write when it is off and Command put back afterwards; Bus
+ * Master goes off for an unbound function, and the MSI/MSI-X enables and
+ * error status end as a PCI reset leaves them (off, clear).
+ */
+int kd_method_virtio(struct kd_reset_exec *x, struct kd_dev *dev,
+		     const struct kd_probe_info *in, bool unbound)
+{
+	uint32_t cmd = kd_cfg_read16(dev, PCI_COMMAND), now, fin, off;
+	int bar, err, rerr;
+
+	if (!kd_virtio_common(dev, &bar, &off))
+		return -ENOTTY;
+	if (!x->dry_run) {
+		err = kd_cfg_read_live(dev, PCI_COMMAND, 2, &cmd);
+		if (err < 0)
+			return err;
+		if (cmd == 0xffff)
+			return -ENODEV;
+	}
+	now = cmd;
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
+		now = cmd | PCI_COMMAND_MEMORY;
+		err = kd_reset_cfg_write(x, dev, PCI_COMMAND, 2, now,
+					 "Memory Space on so the BAR decodes "
+					 "the device_status write (Command "
+					 "put back after)");
+		if (err < 0)
+			return err;
+	}
+	err = kd_reset_bar_write(x, dev, bar, (uint64_t)off +
+				 KD_VIRTIO_COMMON_STATUS, 1, 0,
+				 "device_status = 0: virtio device reset, "
+				 "virtio 1.x §4.1.4.3.2 (vp_modern_set_status)");
+	if (err == 0)
+		err = virtio_wait_reset(x, dev, bar, (uint64_t)off +
+					KD_VIRTIO_COMMON_STATUS);
+	fin = unbound ? cmd & ~(uint32_t)PCI_COMMAND_MASTER : cmd;
+	if (fin != now && err != -ENODEV) {
+		rerr = kd_reset_cfg_write(x, dev, PCI_COMMAND, 2, fin,
+					  (cmd & PCI_COMMAND_MEMORY) ?
+					  "clear Bus Master Enable (unbound "
+					  "function): a virtio reset leaves "
+					  "PCI config alone" :
+					  "restore Command (Memory Space off "
+					  "again), Bus Master off if unbound");
+		if (err == 0)
+			err = rerr;
+	}
+	if (err < 0)
+		return err;
+	if (unbound) {
+		err = msi_off(x, dev, in, "MSI Enable off, as a PCI reset "
+			      "leaves it (unbound function)",
+			      "MSI-X Function Mask on, Enable off, as a PCI "
+			      "reset leaves it (unbound function)");
+		if (err < 0)
+			return err;
+	}
 	return kd_clear_errors(x, dev, in->exp_cap);
 }

@@ -23,7 +23,8 @@
 
 enum kd_reset_method {
 	KD_RM_NONE = 0,
-	KD_RM_AUTO,       /* policy preference, kernel, flr, af-flr, pm, bus */
+	KD_RM_AUTO,       /* policy preference, kernel, flr, af-flr, pm, bus,
+			   * virtio */
 	KD_RM_KERNEL,     /* sysfs "reset", the kernel's own order */
 	KD_RM_KERNEL_FLR, /* sysfs "reset_method"=flr, then "reset" */
 	KD_RM_KERNEL_PM,
@@ -32,6 +33,7 @@ enum kd_reset_method {
 	KD_RM_AF_FLR,     /* Advanced Features FLR */
 	KD_RM_PM,         /* D0 -> D3hot -> D0 */
 	KD_RM_BUS,        /* Secondary Bus Reset of the parent bridge */
+	KD_RM_VIRTIO,     /* virtio 1.x device reset: device_status = 0 */
 	KD_RM_QUIESCE,    /* no reset: BME off, MSI/MSI-X off, INTx off */
 	KD_RM_COUNT,
 };

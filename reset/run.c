@@ -3,7 +3,8 @@
  * The planner and runner: groups the requested functions into reset
  * domains, runs domains concurrently (one thread each, at most jobs),
  * the functions of a domain serially, and for each function chooses the
- * method (auto: policy, kernel, flr, af-flr, pm, bus, then quiesce),
+ * method (auto: policy, kernel, flr, af-flr, pm, bus, virtio, then
+ * quiesce),
  * runs it and verifies the result.
  */
 #include <errno.h>
@@ -183,6 +184,9 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 	case KD_RM_BUS:
 		err = kd_method_bus(x, dev, &rn->topo, rn->o->force);
 		break;
+	case KD_RM_VIRTIO:
+		err = kd_method_virtio(x, dev, in, unbound);
+		break;
 	case KD_RM_KERNEL:
 	case KD_RM_KERNEL_FLR:
 	case KD_RM_KERNEL_PM:
@@ -298,6 +302,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 {
 	static const enum kd_reset_method order[] = {
 		KD_RM_KERNEL, KD_RM_FLR, KD_RM_AF_FLR, KD_RM_PM, KD_RM_BUS,
+		KD_RM_VIRTIO,
 	};
 	struct kd_reset_result *r = x->res;
 	enum kd_reset_method cand[KD_RM_COUNT * 2];

@@ -23,8 +23,7 @@ static enum wkind kind_of(const struct kd_probe_info *in)
 {
 	if (in->class_code == 0x010802) /* NVM Express */
 		return W_NVME;
-	if (in->vendor == 0x1af4 && in->device >= 0x1000 &&
-	    in->device <= 0x107f)
+	if (kd_is_virtio(in))
 		return W_VIRTIO;
 	if (in->vendor == 0x8086 && (in->class_code >> 8) == 0x0200)
 		for (size_t i = 0; i < sizeof(e1000e_ids) / sizeof(e1000e_ids[0]);
@@ -34,16 +33,24 @@ static enum wkind kind_of(const struct kd_probe_info *in)
 	return W_NONE;
 }
 
+bool kd_is_virtio(const struct kd_probe_info *in)
+{
+	return in->vendor == KD_VIRTIO_VENDOR &&
+	       in->device >= KD_VIRTIO_DEV_FIRST &&
+	       in->device <= KD_VIRTIO_DEV_LAST;
+}
+
 /* virtio 1.x §4.1.4.3: the common configuration capability, one of
  * several vendor-specific ones (cfg_type at +3, bar at +4, offset at +8) */
-static bool virtio_common(struct kd_dev *dev, int *bar, uint32_t *off)
+bool kd_virtio_common(struct kd_dev *dev, int *bar, uint32_t *off)
 {
 	unsigned pos = 0;
 
 	while ((pos = kd_cap_find_next(dev, KD_CAP_ID_VNDR, pos))) {
-		if (kd_cfg_read8(dev, pos + 3) == 1 /* COMMON_CFG */) {
-			*bar = kd_cfg_read8(dev, pos + 4);
-			*off = kd_cfg_read32(dev, pos + 8);
+		if (kd_cfg_read8(dev, pos + KD_VIRTIO_CAP_CFG_TYPE) ==
+		    KD_VIRTIO_PCI_CAP_COMMON_CFG) {
+			*bar = kd_cfg_read8(dev, pos + KD_VIRTIO_CAP_BAR);
+			*off = kd_cfg_read32(dev, pos + KD_VIRTIO_CAP_OFFSET);
 			return *bar <= 5;
 		}
 	}
@@ -74,8 +81,9 @@ static bool read_value(struct kd_dev *dev, enum wkind k, uint64_t *val)
 		*val = (a & 1) | (b & 1) << 1;
 		return true;
 	case W_VIRTIO: /* virtio 1.x §4.1.4.3 device_status at 0x14 */
-		if (!virtio_common(dev, &bar, &off) ||
-		    !read_reg(dev, bar, (uint64_t)off + 0x14, 1, &a))
+		if (!kd_virtio_common(dev, &bar, &off) ||
+		    !read_reg(dev, bar, (uint64_t)off +
+			      KD_VIRTIO_COMMON_STATUS, 1, &a))
 			return false;
 		*val = a;
 		return true;

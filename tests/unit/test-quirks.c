@@ -530,6 +530,7 @@ static void test_method_names(void **state)
 	assert_true(kd_quirk_method_valid("af-flr"));
 	assert_true(kd_quirk_method_valid("pm"));
 	assert_true(kd_quirk_method_valid("bus"));
+	assert_true(kd_quirk_method_valid("virtio"));
 	assert_true(kd_quirk_method_valid("quiesce"));
 	assert_true(kd_quirk_method_valid("kernel"));
 	assert_true(kd_quirk_method_valid("kernel:device_specific"));

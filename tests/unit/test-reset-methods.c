@@ -632,6 +632,221 @@ static void test_virtio_witness(void **state)
 	world_free(w);
 }
 
+/* ---- virtio: device_status = 0 (virtio 1.x §4.1.4.3.2) ------------------ */
+
+/* QEMU's virtio-net on pcie.0 (lab notes): root bus, no FLR, PM with
+ * NoSoftRst, MSI-X; common configuration in BAR4 at 0, device_status 0xf */
+static struct kd_sim_fn *virtio_root(struct world *w, const char *bdf)
+{
+	struct kd_sim_fn *f = kd_sim_add(w->sim, bdf, NULL, 0x1af4, 0x1041,
+					 0x020000);
+
+	kd_sim_cap_pm(f, true);
+	kd_sim_cap_msix(f, 4);
+	kd_sim_make_virtio(f);
+	kd_sim_set_live(f);
+	return f;
+}
+
+static void test_virtio_reset_exact_sequence(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+	const struct kd_reset_result *r = &w->res[0];
+	const struct kd_sim_event *e;
+	uint32_t bar4 = kd_sim_cfg_get(f, 0x20, 4);
+	char line[128];
+
+	(void)state;
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_VIRTIO);
+	/* first: device_status (common cfg 0x14) = 0 in BAR4, one byte */
+	e = kd_sim_event(w->sim, 0);
+	assert_int_equal(e->kind, KD_SIM_EV_BAR_WRITE);
+	assert_int_equal(e->bar, 4);
+	assert_int_equal(e->pos, 0x14);
+	assert_int_equal(e->width, 1);
+	assert_int_equal(e->value, 0);
+	assert_int_equal(kd_sim_virtio_resets(f), 1);
+	assert_int_equal(kd_sim_resets(f), 0); /* not a PCI reset */
+	/* read back 0 at once: no sleep */
+	assert_int_equal(kd_sim_total_sleep(w->sim), 0);
+	/* Bus Master off, Memory kept; MSI-X masked and off */
+	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 0);
+	assert_non_null(e);
+	assert_int_equal(e->value, PCI_COMMAND_MEMORY);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_false(r->after.msix);
+	assert_int_equal(kd_sim_cfg_get(f, 0x20, 4), bar4); /* config intact */
+	assert_int_equal(r->after.verdict, KD_VERDICT_CLEAN);
+	assert_int_equal(r->witness.before, 0x0f);
+	assert_int_equal(r->witness.after, 0);
+	assert_int_equal(r->witness.verdict, KD_WITNESS_EFFECTIVE);
+	/* the op log: write, poll, Command, MSI-X */
+	assert_true(r->n_ops >= 4);
+	assert_int_equal(r->ops[0].kind, KD_OP_BAR_WRITE);
+	kd_reset_op_format(&r->ops[0], line, sizeof(line));
+	assert_string_equal(line, "bar-write BAR4+0x14 w1 0x00");
+	assert_non_null(strstr(r->ops[0].why, "§4.1.4.3"));
+	assert_int_equal(r->ops[1].kind, KD_OP_POLL);
+	assert_int_equal(r->ops[1].ns, KD_RESET_DEFAULT_TIMEOUT_NS);
+	assert_int_equal(r->ops[1].waited_ns, 0);
+	assert_int_equal(r->ops[2].kind, KD_OP_CFG_WRITE);
+	assert_int_equal(r->ops[2].pos, PCI_COMMAND);
+	world_free(w);
+}
+
+/* device_status reads its old value for 10 ms: polled after 1, 2, 4, 8 ms */
+static void test_virtio_reset_busy_backoff(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+	static const uint64_t want[] = { 1, 2, 4, 8 };
+	uint64_t sleeps[16];
+
+	(void)state;
+	kd_sim_set_virtio_busy_ms(f, 10);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 16), 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sleeps[i], MSN(want[i]));
+	assert_int_equal(w->res[0].ops[1].kind, KD_OP_POLL);
+	assert_int_equal(w->res[0].ops[1].waited_ns, MSN(15));
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_EFFECTIVE);
+	world_free(w);
+}
+
+/* device_status never reads 0: the poll ends at exactly the timeout,
+ * the result is a failure, and Bus Master is off all the same */
+static void test_virtio_reset_timeout(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO,
+				   .timeout_ns = MSN(100) };
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_VIRTIO_STUCK);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ETIMEDOUT);
+	assert_non_null(strstr(w->res[0].reason, "virtio"));
+	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(100));
+	assert_int_equal(w->res[0].ops[1].result, -ETIMEDOUT);
+	assert_int_equal(w->res[0].ops[1].waited_ns, MSN(100));
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_MASTER,
+			 0);
+	assert_non_null(strstr(kd_sim_log_text(w->sim), "device_status"));
+	world_free(w);
+}
+
+/* Memory Space off: turned on for the write, Command put back (without
+ * Bus Master) afterwards; the write would be dropped otherwise */
+static void test_virtio_reset_memory_space_off(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+	const struct kd_sim_event *e;
+
+	(void)state;
+	kd_sim_cfg_set(f, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	e = kd_sim_event(w->sim, 0);
+	assert_int_equal(e->kind, KD_SIM_EV_CFG_WRITE);
+	assert_int_equal(e->pos, PCI_COMMAND);
+	assert_int_equal(e->value, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+	e = kd_sim_event(w->sim, 1);
+	assert_int_equal(e->kind, KD_SIM_EV_BAR_WRITE);
+	assert_string_equal(e->text, "");  /* decoded, not dropped */
+	assert_int_equal(kd_sim_virtio_resets(f), 1);
+	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 1);
+	assert_non_null(e);
+	assert_int_equal(e->value, 0);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2), 0);
+	/* device_status is 0 behind the disabled decode */
+	assert_int_equal(kd_sim_bar_get(f, 4, 0x14), 0);
+	world_free(w);
+}
+
+static void test_virtio_refused_not_virtio(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_int_equal(w->res[0].err, -ENOTTY);
+	assert_non_null(strstr(w->res[0].reason, "not a virtio-pci"));
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	world_free(w);
+}
+
+/* a legacy-only (transitional, no vendor capability) virtio device */
+static void test_virtio_refused_without_common_cfg(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:03.0", NULL, 0x1af4, 0x1000, 0x020000);
+	kd_sim_cap_msix(f, 4);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "common configuration"));
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	world_free(w);
+}
+
+/* the common configuration's BAR holds no address: a write through
+ * resourceN would not reach the device */
+static void test_virtio_refused_bar_unassigned(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO };
+
+	(void)state;
+	kd_sim_cfg_set(f, 0x20, 4, 0xc); /* 64-bit prefetchable, address 0 */
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "unassigned"));
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	assert_int_equal(kd_sim_bar_get(f, 4, 0x14), 0x0f);
+	world_free(w);
+}
+
+static void test_virtio_dry_run_records(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = virtio_root(w, "00:03.0");
+	struct kd_reset_opts o = { .method = KD_RM_VIRTIO, .dry_run = true };
+	const struct kd_reset_result *r = &w->res[0];
+
+	(void)state;
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_PLANNED);
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	assert_int_equal(kd_sim_virtio_resets(f), 0);
+	assert_true(r->n_ops >= 4);
+	assert_int_equal(r->ops[0].kind, KD_OP_BAR_WRITE);
+	assert_int_equal(r->ops[0].bar, 4);
+	assert_int_equal(r->ops[0].pos, 0x14);
+	assert_int_equal(r->ops[1].kind, KD_OP_POLL);
+	assert_int_equal(r->ops[2].kind, KD_OP_CFG_WRITE);
+	assert_int_equal(r->ops[2].value, PCI_COMMAND_MEMORY);
+	world_free(w);
+}
+
 static void test_errors_cleared_by_restore(void **state)
 {
 	struct world *w = world_new();
@@ -677,6 +892,14 @@ int main(void)
 		cmocka_unit_test(test_quiesce_clears_errors),
 		cmocka_unit_test(test_nvme_witness_effective),
 		cmocka_unit_test(test_virtio_witness),
+		cmocka_unit_test(test_virtio_reset_exact_sequence),
+		cmocka_unit_test(test_virtio_reset_busy_backoff),
+		cmocka_unit_test(test_virtio_reset_timeout),
+		cmocka_unit_test(test_virtio_reset_memory_space_off),
+		cmocka_unit_test(test_virtio_refused_not_virtio),
+		cmocka_unit_test(test_virtio_refused_without_common_cfg),
+		cmocka_unit_test(test_virtio_refused_bar_unassigned),
+		cmocka_unit_test(test_virtio_dry_run_records),
 		cmocka_unit_test(test_errors_cleared_by_restore),
 	};
 

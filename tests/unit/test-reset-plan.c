@@ -54,9 +54,77 @@ static void test_auto_quiesce_when_nothing_resets(void **state)
 	assert_non_null(strstr(w->res[0].reason, "quiesced only"));
 	assert_int_equal(kd_sim_cfg_get(f, 4, 2) & PCI_COMMAND_MASTER, 0);
 	assert_false(w->res[0].after.msi);
-	/* bus was considered and refused: root bus */
-	assert_int_equal(w->res[0].attempts[w->res[0].n_attempts - 1].method,
+	/* bus was considered and refused (root bus), then virtio (not one) */
+	assert_int_equal(w->res[0].attempts[w->res[0].n_attempts - 2].method,
 			 KD_RM_BUS);
+	assert_int_equal(w->res[0].attempts[w->res[0].n_attempts - 1].method,
+			 KD_RM_VIRTIO);
+	assert_int_equal(w->res[0].attempts[w->res[0].n_attempts - 1].err,
+			 -ENOTTY);
+	world_free(w);
+}
+
+/* QEMU's virtio-net on pcie.0 (lab notes): no kernel reset, no FLR, a PM
+ * reset that resets nothing, no bridge for a bus reset: auto ends at the
+ * virtio device reset, which the witness shows worked. */
+static void test_auto_virtio_on_root_bus(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	const struct kd_reset_result *r = &w->res[0];
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:03.0", NULL, 0x1af4, 0x1041, 0x020000);
+	kd_sim_cap_pm(f, false);
+	kd_sim_cap_msix(f, 4);
+	kd_sim_make_virtio(f);
+	kd_sim_set_flags(f, KD_SIM_PM_NOOP);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "00:03.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_VIRTIO);
+	assert_int_equal(r->witness.verdict, KD_WITNESS_EFFECTIVE);
+	assert_int_equal(r->witness.after, 0);
+	assert_int_equal(kd_sim_virtio_resets(f), 1);
+	/* kernel, flr, af-flr refused; pm ran and was a no-op; bus refused */
+	assert_int_equal(r->n_attempts, 5);
+	assert_int_equal(r->attempts[3].method, KD_RM_PM);
+	assert_int_equal(r->attempts[3].err, 0);
+	assert_non_null(strstr(r->attempts[3].why, "no-op"));
+	assert_int_equal(r->attempts[4].method, KD_RM_BUS);
+	assert_int_not_equal(r->attempts[4].err, 0);
+	assert_false(r->after.bus_master);
+	assert_false(r->after.msix);
+	assert_null(strstr(r->reason, "quiesced"));
+	world_free(w);
+}
+
+/* A virtio device whose FLR works is done after the FLR: no virtio reset */
+static void test_auto_flr_before_virtio(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1041,
+		       0x020000);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_make_virtio(f);
+	kd_sim_set_live(f);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_EFFECTIVE);
+	assert_int_equal(kd_sim_virtio_resets(f), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_BAR_WRITE, NULL), 0);
+	/* in a dry run virtio is listed after bus, before quiesce */
+	o.dry_run = true;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	assert_non_null(strstr(w->res[0].reason, "bus virtio quiesce"));
 	world_free(w);
 }
 
@@ -554,6 +622,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
 		cmocka_unit_test(test_auto_quiesce_when_nothing_resets),
+		cmocka_unit_test(test_auto_virtio_on_root_bus),
+		cmocka_unit_test(test_auto_flr_before_virtio),
 		cmocka_unit_test(test_auto_policy_prefers_and_avoids),
 		cmocka_unit_test(test_explicit_method_forbidden_by_policy),
 		cmocka_unit_test(test_policy_pre_hook_runs_and_dry_runs),

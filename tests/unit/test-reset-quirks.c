@@ -99,10 +99,42 @@ static void test_no_match_no_policy(void **state)
 	world_free(w);
 }
 
+/* "methods = virtio" puts the virtio reset ahead of a working FLR */
+static void test_quirk_prefers_virtio(void **state)
+{
+	static const char vconf[] = "[1af4:1041]\nmethods = virtio\n";
+	struct world *w = world_new();
+	struct kd_sim_fn *f;
+	struct kd_quirks *db;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = kd_reset_quirk_policy };
+
+	(void)state;
+	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1041,
+		       0x020000);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_make_virtio(f);
+	kd_sim_set_live(f);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	assert_int_equal(kd_quirks_new(w->ctx, &db), 0);
+	assert_int_equal(kd_quirks_add_buffer(db, "v.conf", vconf,
+					      sizeof(vconf) - 1), 0);
+	o.policy_data = db;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_VIRTIO);
+	assert_int_equal(kd_sim_virtio_resets(f), 1);
+	assert_int_equal(kd_sim_resets(f), 0);
+	kd_quirks_free(db);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quirk_plan_drives_auto),
+		cmocka_unit_test(test_quirk_prefers_virtio),
 		cmocka_unit_test(test_quirk_dry_run_notes_only),
 		cmocka_unit_test(test_no_match_no_policy),
 	};

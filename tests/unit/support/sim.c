@@ -42,6 +42,12 @@ struct kd_sim_fn {
 	bool kernel_reset, has_reset_method;
 	char kernel_methods[64], reset_method[64];
 	unsigned resets;
+	/* virtio 1.x: device_status in BAR vbar at voff; a write of 0 resets
+	 * the device, which reads 0 once virtio_ready_at has passed */
+	bool virtio, virtio_resetting;
+	int vbar;
+	uint64_t voff, virtio_busy_ns, virtio_ready_at;
+	unsigned virtio_resets;
 	size_t n_bar;
 	struct bar_reg bars[MAX_BAR_REGS];
 };
@@ -468,7 +474,8 @@ void kd_sim_make_e1000e(struct kd_sim_fn *fn)
 
 void kd_sim_make_virtio(struct kd_sim_fn *fn)
 {
-	/* virtio 1.x §4.1.4: cfg_type 1 (common), BAR 4 offset 0 */
+	/* virtio 1.x §4.1.4: cfg_type 1 (common), BAR 4 offset 0; BAR4 a
+	 * 64-bit memory BAR as QEMU's virtio-pci has it */
 	unsigned c = add_cap(fn, 0x09, 16);
 
 	fn->cfg[c + 2] = 16;
@@ -476,7 +483,24 @@ void kd_sim_make_virtio(struct kd_sim_fn *fn)
 	fn->cfg[c + 4] = 4;
 	put(fn->cfg, c + 8, 4, 0);
 	put(fn->cfg, c + 12, 4, 0x1000);
+	put(fn->cfg, PCI_BASE_ADDRESS_0 + 16, 4, 0xfd000000 |
+	    (uint32_t)fn->addr.bus << 16 | (uint32_t)fn->addr.dev << 11 |
+	    (uint32_t)fn->addr.fn << 8 | 0xc);
+	put(fn->cfg, PCI_BASE_ADDRESS_0 + 20, 4, 0);
 	kd_sim_bar_reg(fn, 4, 0x14, 0x0f, 0); /* DRIVER_OK|FEATURES_OK|... */
+	fn->virtio = true;
+	fn->vbar = 4;
+	fn->voff = 0x14;
+}
+
+void kd_sim_set_virtio_busy_ms(struct kd_sim_fn *fn, uint64_t ms)
+{
+	fn->virtio_busy_ns = MS(ms);
+}
+
+unsigned kd_sim_virtio_resets(const struct kd_sim_fn *fn)
+{
+	return fn->virtio_resets;
 }
 
 /* ---- reset effects ------------------------------------------------------ */
@@ -951,6 +975,12 @@ static int sim_bar_read(struct kd_ctx *ctx, void *state,
 		*val = width == 8 ? ~0ull : (1ull << (8 * width)) - 1;
 	} else {
 		r = find_bar(fn, bar, off);
+		if (r && fn->virtio_resetting && bar == fn->vbar &&
+		    off == fn->voff && !(fn->flags & KD_SIM_VIRTIO_STUCK) &&
+		    sim_time(sim, ctx) >= fn->virtio_ready_at) {
+			fn->virtio_resetting = false;
+			r->live = 0;
+		}
 		*val = r ? r->live : 0;
 		if (width < 8)
 			*val &= (1ull << (8 * width)) - 1;
@@ -969,7 +999,6 @@ static int sim_bar_write(struct kd_ctx *ctx, void *state,
 	struct bar_reg *r;
 	int ret = 0;
 
-	(void)ctx;
 	pthread_mutex_lock(&sim->lock);
 	fn = lookup(sim, a);
 	e = add_event(sim, KD_SIM_EV_BAR_WRITE, a);
@@ -979,6 +1008,29 @@ static int sim_bar_write(struct kd_ctx *ctx, void *state,
 	e->value = val;
 	if (!fn || fn->gone) {
 		ret = -ENODEV;
+	} else if (!(get(fn->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY)) {
+		e->result = ret; /* not decoded: the write goes nowhere */
+		snprintf(e->text, sizeof(e->text), "dropped: Memory Space off");
+	} else if (fn->virtio && bar == fn->vbar && off == fn->voff &&
+		   width == 1 && val == 0) {
+		/* virtio 1.x §4.1.4.3.2: device_status = 0 resets the device;
+		 * the old status reads back until it is done */
+		struct kd_sim_event *re = add_event(sim, KD_SIM_EV_RESET, a);
+
+		snprintf(re->text, sizeof(re->text), "virtio device_status=0");
+		fn->virtio_resets++;
+		for (size_t i = 0; i < fn->n_bar; i++)
+			if (fn->bars[i].bar != fn->vbar ||
+			    fn->bars[i].off != fn->voff)
+				fn->bars[i].live = fn->bars[i].reset_value;
+		fn->virtio_resetting = true;
+		fn->virtio_ready_at = sim_time(sim, ctx) + fn->virtio_busy_ns;
+		r = find_bar(fn, bar, off);
+		if (r && !fn->virtio_busy_ns &&
+		    !(fn->flags & KD_SIM_VIRTIO_STUCK)) {
+			r->live = 0;
+			fn->virtio_resetting = false;
+		}
 	} else {
 		r = find_bar(fn, bar, off);
 		if (r)

@@ -40,7 +40,15 @@
  *    numbers and Bridge Control.  AER status is sticky (survives).  BAR
  *    witness registers return to their reset value.
  *  - After a reset, config reads return all-ones for busy_ms; BAR reads
- *    return all-ones while busy or while Memory Space Enable is clear.
+ *    return all-ones while busy or while Memory Space Enable is clear,
+ *    and BAR writes are dropped (logged, text "dropped") while it is.
+ *  - virtio (kd_sim_make_virtio): writing 0 (width 1) to device_status
+ *    in the common configuration resets the virtio device (virtio 1.x
+ *    §4.1.4.3.2), not the PCI function: its other BAR registers go to
+ *    their reset values, config space is untouched, a KD_SIM_EV_RESET
+ *    "virtio device_status=0" is logged; device_status keeps reading
+ *    its old value for the virtio busy time, then 0 (never with
+ *    KD_SIM_VIRTIO_STUCK).
  *  - The kernel's "reset": save header + PCIe control, Command = INTx
  *    Disable, the first method of reset_method (flr, pm, bus, as the
  *    device really behaves), restore the header (Bus Master included,
@@ -131,6 +139,8 @@ enum kd_sim_flags {
 	KD_SIM_TRANS_PEND = 1 << 5,      /* TransPend set until reset */
 	KD_SIM_KERNEL_ENOTTY = 1 << 6,   /* sysfs reset fails, ENOTTY (after
 					  * restoring, as the kernel does) */
+	KD_SIM_VIRTIO_STUCK = 1 << 7,    /* virtio device_status never reads
+					  * 0 after a virtio reset */
 };
 void kd_sim_set_flags(struct kd_sim_fn *fn, unsigned flags);
 /* config reads return all-ones for ms after each reset */
@@ -151,7 +161,12 @@ uint64_t kd_sim_bar_get(const struct kd_sim_fn *fn, int bar, uint64_t off);
 /* class witnesses, engines running */
 void kd_sim_make_nvme(struct kd_sim_fn *fn);   /* CC.EN, CSTS.RDY */
 void kd_sim_make_e1000e(struct kd_sim_fn *fn); /* RCTL.EN, TCTL.EN */
-void kd_sim_make_virtio(struct kd_sim_fn *fn); /* vendor cap, status 0xf */
+/* virtio: COMMON_CFG vendor cap -> BAR4 (64-bit, assigned) offset 0,
+ * device_status 0xf there */
+void kd_sim_make_virtio(struct kd_sim_fn *fn);
+/* device_status reads the old value for ms after a virtio reset */
+void kd_sim_set_virtio_busy_ms(struct kd_sim_fn *fn, uint64_t ms);
+unsigned kd_sim_virtio_resets(const struct kd_sim_fn *fn);
 
 /* ---- the log ------------------------------------------------------------ */
 
