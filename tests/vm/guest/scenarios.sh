@@ -40,7 +40,8 @@ scn_methods_first() {
 	done
 	has_reset || return 0
 	for a in $(targets); do
-		for m in flr af-flr pm bus; do
+		# virtio: the device's own reset, on virtio devices only
+		for m in flr af-flr pm bus $([ "$(kind $a)" = virtio ] && echo virtio); do
 			dirty $a
 			say "@@ begin $role kdsafe:$m@$a"
 			witness $a >&3
