@@ -259,6 +259,19 @@ static bool ready_value(uint32_t cmd, uint32_t id)
 	return cmd != 0xffffffff && (id & 0xffff) != KD_RRS_VENDOR_ID;
 }
 
+bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
+		     uint64_t *delay, uint64_t *waited)
+{
+	if (*waited >= timeout_ns)
+		return false;
+	if (*delay > timeout_ns - *waited)
+		*delay = timeout_ns - *waited;
+	kd_sleep_ns(x->ctx, *delay);
+	*waited += *delay;
+	*delay *= 2;
+	return true;
+}
+
 int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 		       uint64_t timeout_ns, const char *why)
 {
@@ -287,7 +300,7 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 		}
 		if (err == 0 && ready_value(cmd, id))
 			break;
-		if (waited >= timeout_ns) {
+		if (!kd_exec_backoff(x, timeout_ns, &delay, &waited)) {
 			if (!x->quiet)
 				ERR(x->ctx, "%s: not ready %" PRIu64 " ms after reset; "
 					    "giving up", kd_dev_name(dev),
@@ -295,11 +308,6 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 			err = -ETIMEDOUT;
 			break;
 		}
-		if (delay > timeout_ns - waited)
-			delay = timeout_ns - waited;
-		kd_sleep_ns(x->ctx, delay);
-		waited += delay;
-		delay *= 2;
 	}
 	op->waited_ns = waited;
 	op->result = err;

@@ -99,6 +99,11 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 		   uint64_t ns, const char *why);
 /* pci_dev_wait(): poll until config reads stop returning ~0 / RRS. */
+/* One step of pci_dev_wait()'s back-off: false once timeout_ns is spent;
+ * else sleeps min(*delay, what is left), adds it to *waited and doubles
+ * *delay. */
+bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
+		     uint64_t *delay, uint64_t *waited);
 int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 		       uint64_t timeout_ns, const char *why);
 /* pci_wait_for_pending(): true when the bits cleared in time. */

@@ -453,7 +453,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 		}
 		if (err < 0 || v == 0)
 			break;
-		if (waited >= x->timeout_ns) {
+		if (!kd_exec_backoff(x, x->timeout_ns, &delay, &waited)) {
 			if (!x->quiet)
 				ERR(x->ctx, "%s: virtio device_status still "
 					    "0x%02" PRIx64 " %" PRIu64 " ms after "
@@ -462,11 +462,6 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 			err = -ETIMEDOUT;
 			break;
 		}
-		if (delay > x->timeout_ns - waited)
-			delay = x->timeout_ns - waited;
-		kd_sleep_ns(x->ctx, delay);
-		waited += delay;
-		delay *= 2;
 	}
 	op->waited_ns = waited;
 	op->result = err;
