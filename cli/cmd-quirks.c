@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "quirks/quirks.h"
+#include "quirks-output.h"
 
 static void usage(FILE *f)
 {
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"      --allow-insecure-quirks   accept files not owned by root "
 		"or\n"
 		"                                group/world-writable (tests)\n"
+		"      --json                    JSON from list and match "
+		"(docs/quirks.md)\n"
 		"  -h, --help                    this text\n\n"
 		"Exit status: 0 ok, 1 check found errors, 2 usage, 3 some file "
 		"was\nrejected or some device unreadable, 4 nothing could be "
@@ -48,7 +51,7 @@ static void usage(FILE *f)
 struct qopts {
 	const char **dirs;
 	size_t n_dirs;
-	bool no_default, insecure;
+	bool no_default, insecure, json;
 };
 
 /* Diagnostics are printed from the database, gcc style; the log shows
@@ -158,6 +161,24 @@ static void print_strv(const char *label, const char *const *v, size_t n)
 	printf("\n");
 }
 
+static void list_json(const struct kd_quirks *db)
+{
+	struct json_object *top = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+
+	json_object_object_add(top, "version", json_object_new_int(1));
+	for (size_t i = 0; i < kd_quirks_count(db); i++)
+		json_object_array_add(a, kd_quirk_entry_to_json(
+						 kd_quirks_entry(db, i)));
+	json_object_object_add(top, "entries", a);
+	json_object_object_add(top, "files",
+			       json_object_new_int((int)kd_quirks_files(db)));
+	json_object_object_add(top, "rejected",
+			       json_object_new_int((int)kd_quirks_rejected(db)));
+	kd_quirks_json_print(top);
+	json_object_put(top);
+}
+
 static int cmd_list(struct kd_cli *cli, const struct qopts *o)
 {
 	struct kd_quirks *db;
@@ -171,20 +192,24 @@ static int cmd_list(struct kd_cli *cli, const struct qopts *o)
 		return KD_EXIT_FATAL;
 	}
 	print_diags(db);
-	for (size_t i = 0; i < kd_quirks_count(db); i++) {
-		const struct kd_quirk_entry *e = kd_quirks_entry(db, i);
-		const char *name = kd_quirk_entry_name(e);
+	if (o->json) {
+		list_json(db);
+	} else {
+		for (size_t i = 0; i < kd_quirks_count(db); i++) {
+			const struct kd_quirk_entry *e = kd_quirks_entry(db, i);
+			const char *name = kd_quirk_entry_name(e);
 
-		printf("%s:%u: [%s]%s%s\n", kd_quirk_entry_file(e),
-		       kd_quirk_entry_line(e), kd_quirk_entry_match(e),
-		       name ? " " : "", name ? name : "");
+			printf("%s:%u: [%s]%s%s\n", kd_quirk_entry_file(e),
+			       kd_quirk_entry_line(e), kd_quirk_entry_match(e),
+			       name ? " " : "", name ? name : "");
+		}
+		printf("%zu entr%s from %zu file%s", kd_quirks_count(db),
+		       kd_quirks_count(db) == 1 ? "y" : "ies",
+		       kd_quirks_files(db), kd_quirks_files(db) == 1 ? "" : "s");
+		if (kd_quirks_rejected(db))
+			printf(", %zu rejected", kd_quirks_rejected(db));
+		printf("\n");
 	}
-	printf("%zu entr%s from %zu file%s", kd_quirks_count(db),
-	       kd_quirks_count(db) == 1 ? "y" : "ies", kd_quirks_files(db),
-	       kd_quirks_files(db) == 1 ? "" : "s");
-	if (kd_quirks_rejected(db))
-		printf(", %zu rejected", kd_quirks_rejected(db));
-	printf("\n");
 	ret = kd_quirks_rejected(db) ? KD_EXIT_PARTIAL : KD_EXIT_OK;
 	kd_quirks_free(db);
 	kd_ctx_unref(ctx);
@@ -272,6 +297,7 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 	struct kd_prober *prober = NULL;
 	struct kd_quirks *db = NULL;
 	struct kd_ctx *ctx = NULL;
+	struct json_object *plans = NULL;
 	size_t listed = 0;
 	int ret = KD_EXIT_FATAL;
 
@@ -290,6 +316,10 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 			free(filters);
 			return KD_EXIT_USAGE;
 		}
+	}
+	if (o->json) {
+		cli->errors = json_object_new_array();
+		plans = json_object_new_array();
 	}
 	if (kd_cli_ctx(cli, &ctx) < 0 || kd_prober_new(ctx, &prober) < 0)
 		goto out;
@@ -328,7 +358,12 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 				kd_cli_error(cli, kd_addr_format(a, name),
 					     "out of memory");
 			} else {
-				print_plan(&in, &pl, dev);
+				if (plans)
+					json_object_array_add(plans,
+						kd_quirk_plan_to_json(&in, &pl,
+								      dev));
+				else
+					print_plan(&in, &pl, dev);
 				kd_quirk_plan_clear(&pl);
 			}
 		}
@@ -340,6 +375,16 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 	ret = cli->n_errors || kd_quirks_rejected(db) ? KD_EXIT_PARTIAL :
 							KD_EXIT_OK;
 out:
+	if (plans) {
+		struct json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "version", json_object_new_int(1));
+		json_object_object_add(top, "devices", plans);
+		json_object_object_add(top, "errors",
+				       json_object_get(cli->errors));
+		kd_quirks_json_print(top);
+		json_object_put(top);
+	}
 	kd_quirks_free(db);
 	kd_prober_free(prober);
 	kd_ctx_unref(ctx);
@@ -353,6 +398,7 @@ int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv)
 		{ "quirks-dir", required_argument, NULL, 'D' },
 		{ "no-default-dirs", no_argument, NULL, 'N' },
 		{ "allow-insecure-quirks", no_argument, NULL, 'I' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -369,6 +415,7 @@ int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv)
 		case 'D': o.dirs[o.n_dirs++] = optarg; break;
 		case 'N': o.no_default = true; break;
 		case 'I': o.insecure = true; break;
+		case 'j': o.json = true; break;
 		case 'h': usage(stdout); free(o.dirs); return KD_EXIT_OK;
 		default: usage(stderr); free(o.dirs); return KD_EXIT_USAGE;
 		}

@@ -88,6 +88,29 @@ has "$T/out" "methods: kernel:device_specific, flr"
 expect 3 "match nothing" -- $K --dump $F/82599vf.dump quirks --no-default-dirs \
 	match 05:00.0
 
+# --json: the same plan and list as documents (docs/quirks.md)
+expect 0 "match json" -- $K --dump $F/82599vf.dump quirks --no-default-dirs \
+	--quirks-dir "$T/q" --allow-insecure-quirks --json match 03:00.0
+if python3 - "$T/out" "$T/q/good.conf" <<'PY'; then ok; else bad "match json"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["devices"][0]
+assert p["address"] == "0000:03:00.0", p
+assert p["entries"][0]["source"] == sys.argv[2] + ":2", p
+assert p["methods"] == ["flr", "bus"] and p["avoid"] == ["pm"], p
+assert p["delay_after_reset_ns"] == 100000000 and p["timeout_ns"] is None
+assert p["pre"][0]["step"].startswith("write 0x0 mask 0x100"), p
+assert p["blacklist"] == ["ixgbevf"] and d["errors"] == [], d
+PY
+expect 0 "list json" -- $K quirks --no-default-dirs --quirks-dir quirks.d \
+	--allow-insecure-quirks --json list
+if python3 - "$T/out" <<'PY'; then ok; else bad "list json"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["entries"]) >= 25 and d["rejected"] == 0, d
+assert all(e["source"].startswith("quirks.d/") for e in d["entries"])
+PY
+
 # usage
 for sub in "" check list match; do
 	expect 0 "help $sub" -- $K quirks $sub --help
