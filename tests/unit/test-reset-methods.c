@@ -615,16 +615,10 @@ static void test_nvme_witness_effective(void **state)
 static void test_virtio_witness(void **state)
 {
 	struct world *w = world_new();
-	struct kd_sim_fn *f;
 	struct kd_reset_opts o = { .method = KD_RM_FLR };
 
 	(void)state;
-	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
-	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1041,
-		       0x020000);
-	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
-	kd_sim_make_virtio(f);
-	kd_sim_set_live(f);
+	virtio_endpoint(w, "00:1c.0", "01:00.0");
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
 	assert_string_equal(w->res[0].witness.name, "virtio device_status");
 	assert_int_equal(w->res[0].witness.before, 0x0f);

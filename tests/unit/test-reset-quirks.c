@@ -110,12 +110,7 @@ static void test_quirk_prefers_virtio(void **state)
 				   .policy_fn = kd_reset_quirk_policy };
 
 	(void)state;
-	kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
-	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1041,
-		       0x020000);
-	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
-	kd_sim_make_virtio(f);
-	kd_sim_set_live(f);
+	f = virtio_endpoint(w, "00:1c.0", "01:00.0");
 	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
 	assert_int_equal(kd_quirks_new(w->ctx, &db), 0);
 	assert_int_equal(kd_quirks_add_buffer(db, "v.conf", vconf,

@@ -77,6 +77,23 @@ static inline struct kd_sim_fn *flr_endpoint(struct world *w, const char *rp,
 	return f;
 }
 
+/* a live FLR-capable virtio-net (modern common configuration in BAR4)
+ * below a 5 GT/s root port */
+static inline struct kd_sim_fn *virtio_endpoint(struct world *w,
+						const char *rp,
+						const char *bdf)
+{
+	struct kd_sim_fn *f;
+
+	if (!kd_sim_find(w->sim, rp))
+		kd_sim_add_bridge(w->sim, rp, NULL, 2, true);
+	f = kd_sim_add(w->sim, bdf, rp, 0x1af4, 0x1041, 0x020000);
+	kd_sim_cap_exp(f, PCI_EXP_TYPE_ENDPOINT, true);
+	kd_sim_make_virtio(f);
+	kd_sim_set_live(f);
+	return f;
+}
+
 /* Runs a reset of the given addresses ("01:00.0", ...; NULL-terminated). */
 static inline int run_reset(struct world *w, struct kd_reset_opts *o, ...)
 {
