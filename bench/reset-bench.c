@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "reset/reset.h"
 #include "support/sim.h"
 

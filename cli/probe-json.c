@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "probe-output.h"
-#include "probe/regs.h"
+#include "access/regs.h"
 
 /* keys are literals, each added once: no copy, no lookup */
 #define ADD(o, k, v)                                                        \

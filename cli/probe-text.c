@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "probe-output.h"
-#include "probe/regs.h"
+#include "access/regs.h"
 
 static void methods_string(const struct kd_probe_info *in, char *buf,
 			   size_t len)

@@ -2,7 +2,7 @@
 #include <stdbool.h>
 
 #include "probe.h"
-#include "regs.h"
+#include "access/regs.h"
 
 /* Bounds the walk on looping lists, as the kernel's PCI_FIND_CAP_TTL. */
 #define CAP_TTL 48

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "probe.h"
-#include "regs.h"
+#include "access/regs.h"
 
 const char *kd_reset_cap_name(enum kd_reset_cap cap)
 {

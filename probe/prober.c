@@ -6,7 +6,7 @@
 
 #include "modules.h"
 #include "probe.h"
-#include "regs.h"
+#include "access/regs.h"
 
 struct kd_prober {
 	struct kd_ctx *ctx;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "probe.h"
-#include "regs.h"
+#include "access/regs.h"
 
 static const struct {
 	enum kd_reason bit;

@@ -84,7 +84,7 @@ static int wait_secondary(struct kd_reset_exec *x, struct kd_dev *br,
 					  "reset (pci_dev_wait)");
 	}
 	speed = kd_cfg_read32(br, bi->exp_cap + PCI_EXP_LNKCAP) &
-		KD_EXP_LNKCAP_SLS;
+		PCI_EXP_LNKCAP_SLS;
 	if (speed <= 2) { /* <= 5 GT/s */
 		kd_reset_sleep(x, KD_RESET_SETTLE_NS, "100 ms before config "
 			       "requests, PCIe r5.0 §6.6.1 (<= 5 GT/s)");

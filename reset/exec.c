@@ -256,7 +256,7 @@ static bool ready_value(uint32_t cmd, uint32_t id)
 	 * Vendor ID dword alone proves nothing when it is ~0: an SR-IOV VF
 	 * reads Vendor and Device ID as ffff (SR-IOV 1.1 §3.4.1.1).
 	 */
-	return cmd != 0xffffffff && (id & 0xffff) != KD_RRS_VENDOR_ID;
+	return cmd != 0xffffffff && (id & 0xffff) != PCI_VENDOR_ID_RRS;
 }
 
 bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,

@@ -3,7 +3,7 @@
 #ifndef KDSAFE_RESET_INTERNAL_H
 #define KDSAFE_RESET_INTERNAL_H
 
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "reset.h"
 
 #define MS(x) ((uint64_t)(x) * 1000000ull)
@@ -39,22 +39,6 @@
 #define KD_LINK_ACTIVE_TIMEOUT_NS MS(1000)
 #define KD_PENDING_POLLS 4          /* reads; sleeps 100 << (i - 1) ms */
 #define KD_PENDING_BASE_NS MS(100)
-
-/* Registers probe/regs.h does not carry (PCIe r5.0 §7.5.3, PCI PM 1.2) */
-#define KD_EXP_FLAGS_VERS 0x000f        /* Capability Version, §7.5.3.2 */
-#define KD_EXP_LNKCAP_SLS 0x0000000f    /* Max Link Speed, §7.5.3.6 */
-#define KD_EXP_LNKCTL 16
-#define KD_EXP_SLTCTL 24
-#define KD_EXP_DEVCTL2 40
-#define KD_EXP_LNKCTL2 48
-#define KD_PM_D3HOT 3
-#define KD_CAP_ID_VNDR 0x09
-#define KD_RRS_VENDOR_ID 0x0001         /* RRS SV special value, §2.3.2 */
-/* Base Address Register bits, PCI LB 3.0 §6.2.5.1 */
-#define KD_BAR_SPACE_IO 0x1u
-#define KD_BAR_MEM_TYPE_MASK 0x6u
-#define KD_BAR_MEM_TYPE_64 0x4u
-#define KD_BAR_MEM_MASK (~0xfu)
 
 /*
  * virtio 1.x (OASIS virtio v1.1): a modern virtio-pci function has

@@ -54,11 +54,11 @@ static uint64_t bar_address(struct kd_dev *dev, int bar)
 	uint32_t lo = kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 * (unsigned)bar);
 	uint64_t a;
 
-	if (lo & KD_BAR_SPACE_IO)
+	if (lo & PCI_BASE_ADDRESS_SPACE_IO)
 		return 0;
-	a = lo & KD_BAR_MEM_MASK;
-	if ((lo & KD_BAR_MEM_TYPE_MASK) ==
-	    KD_BAR_MEM_TYPE_64 && bar < 5)
+	a = lo & PCI_BASE_ADDRESS_MEM_MASK;
+	if ((lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+	    PCI_BASE_ADDRESS_MEM_TYPE_64 && bar < 5)
 		a |= (uint64_t)kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 *
 					     (unsigned)bar + 4) << 32;
 	return a;
@@ -268,7 +268,7 @@ static int pm_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
 
 	/* pci_pm_reset(): only with NoSoftRst clear (checked), from D0 */
 	csr &= ~PCI_PM_CTRL_STATE_MASK;
-	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr | KD_PM_D3HOT,
+	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr | PCI_D3hot,
 				 "PMCSR PowerState = D3hot (pci_pm_reset)");
 	if (err < 0)
 		return err;

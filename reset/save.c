@@ -94,7 +94,7 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 		 * downstream ports have a slot.
 		 */
 		s->exp = exp;
-		s->v2 = (flags & KD_EXP_FLAGS_VERS) > 1;
+		s->v2 = (flags & PCI_EXP_FLAGS_VERS) > 1;
 		s->link = type != PCI_EXP_TYPE_RC_END &&
 			  type != PCI_EXP_TYPE_RC_EC;
 		s->slot = (flags & PCI_EXP_FLAGS_SLOT) &&
@@ -103,14 +103,14 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 			   type == PCI_EXP_TYPE_PCIE_BRIDGE);
 		s->devctl = kd_cfg_read16(dev, exp + PCI_EXP_DEVCTL);
 		if (s->link)
-			s->lnkctl = kd_cfg_read16(dev, exp + KD_EXP_LNKCTL);
+			s->lnkctl = kd_cfg_read16(dev, exp + PCI_EXP_LNKCTL);
 		if (s->slot)
-			s->sltctl = kd_cfg_read16(dev, exp + KD_EXP_SLTCTL);
+			s->sltctl = kd_cfg_read16(dev, exp + PCI_EXP_SLTCTL);
 		if (s->v2) {
-			s->devctl2 = kd_cfg_read16(dev, exp + KD_EXP_DEVCTL2);
+			s->devctl2 = kd_cfg_read16(dev, exp + PCI_EXP_DEVCTL2);
 			if (s->link)
 				s->lnkctl2 = kd_cfg_read16(dev,
-							   exp + KD_EXP_LNKCTL2);
+							   exp + PCI_EXP_LNKCTL2);
 		}
 	}
 	s->valid = true;
@@ -157,7 +157,7 @@ int kd_power_up(struct kd_reset_exec *x, struct kd_dev *dev)
 				 "(pci_power_up)");
 	if (err < 0)
 		return err;
-	if ((pmcsr & PCI_PM_CTRL_STATE_MASK) == KD_PM_D3HOT)
+	if ((pmcsr & PCI_PM_CTRL_STATE_MASK) == PCI_D3hot)
 		kd_exec_sleep(x, kd_dev_addr(dev), KD_D3HOT_DELAY_NS,
 			      "D3hot->D0 recovery, PCI PM 1.2 §5.6.1 "
 			      "(pci_dev_d3_sleep)");
@@ -306,14 +306,14 @@ int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 		err = restore_word(x, dev, e + PCI_EXP_DEVCTL,
 				   s->devctl & ~PCI_EXP_DEVCTL_BCR_FLR);
 		if (!err && s->link)
-			err = restore_word(x, dev, e + KD_EXP_LNKCTL, s->lnkctl);
+			err = restore_word(x, dev, e + PCI_EXP_LNKCTL, s->lnkctl);
 		if (!err && s->slot)
-			err = restore_word(x, dev, e + KD_EXP_SLTCTL, s->sltctl);
+			err = restore_word(x, dev, e + PCI_EXP_SLTCTL, s->sltctl);
 		if (!err && s->v2)
-			err = restore_word(x, dev, e + KD_EXP_DEVCTL2,
+			err = restore_word(x, dev, e + PCI_EXP_DEVCTL2,
 					   s->devctl2);
 		if (!err && s->v2 && s->link)
-			err = restore_word(x, dev, e + KD_EXP_LNKCTL2,
+			err = restore_word(x, dev, e + PCI_EXP_LNKCTL2,
 					   s->lnkctl2);
 		if (err < 0)
 			return err;

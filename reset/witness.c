@@ -46,7 +46,7 @@ bool kd_virtio_common(struct kd_dev *dev, int *bar, uint32_t *off)
 {
 	unsigned pos = 0;
 
-	while ((pos = kd_cap_find_next(dev, KD_CAP_ID_VNDR, pos))) {
+	while ((pos = kd_cap_find_next(dev, PCI_CAP_ID_VNDR, pos))) {
 		if (kd_cfg_read8(dev, pos + KD_VIRTIO_CAP_CFG_TYPE) ==
 		    KD_VIRTIO_PCI_CAP_COMMON_CFG) {
 			*bar = kd_cfg_read8(dev, pos + KD_VIRTIO_CAP_BAR);

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "probe/probe.h"
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "testctx.h"
 
 #define PM 0x40

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "quirks/quirks.h"
 #include "sim.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "reset/reset.h"
 #include "support/sim.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/regs.h"
+#include "access/regs.h"
 #include "sim.h"
 
 #define SIM_CFG 4096

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Config-space registers kdsafe decodes.  Sections: PCI Local Bus Spec 3.0
+ * The one vocabulary of PCI/PCIe config-space registers, used by every
+ * layer (access, probe, quirks, reset, cli, tests).  Sections: PCI Local Bus Spec 3.0
  * (PCI LB), PCI Bus Power Management Interface Spec 1.2 (PCI PM), PCI
  * Express Base Spec 5.0 (PCIe), Advanced Features ECN (AF).  Names follow
  * the kernel's include/uapi/linux/pci_regs.h so readers can cross-check.
@@ -10,6 +11,7 @@
 
 /* Type 0/1 header, PCI LB §6.1, PCIe §7.5.1 */
 #define PCI_VENDOR_ID 0x00
+#define  PCI_VENDOR_ID_RRS 0x0001         /* RRS SV special value, PCIe §2.3.2 */
 #define PCI_DEVICE_ID 0x02
 #define PCI_COMMAND 0x04
 #define  PCI_COMMAND_IO 0x0001
@@ -38,6 +40,11 @@
 #define  PCI_HEADER_TYPE_BRIDGE 1
 #define  PCI_HEADER_TYPE_MFD 0x80
 #define PCI_BASE_ADDRESS_0 0x10
+/* Base Address Register bits, PCI LB 3.0 §6.2.5.1 */
+#define  PCI_BASE_ADDRESS_SPACE_IO 0x1u
+#define  PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x6u
+#define  PCI_BASE_ADDRESS_MEM_TYPE_64 0x4u
+#define  PCI_BASE_ADDRESS_MEM_MASK (~0xfu)
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2c
 #define PCI_SUBSYSTEM_ID 0x2e
 #define PCI_CAPABILITY_LIST 0x34
@@ -52,6 +59,7 @@
 /* Capability IDs, PCI Code and ID Assignment Spec §2 */
 #define PCI_CAP_ID_PM 0x01
 #define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_VNDR 0x09   /* vendor specific */
 #define PCI_CAP_ID_SSVID 0x0d   /* bridge subsystem IDs, PCI-to-PCI Bridge 1.2 §3.2.5.13 */
 #define  PCI_SSVID_VENDOR_ID 4
 #define  PCI_SSVID_DEVICE_ID 6
@@ -64,6 +72,8 @@
 #define PCI_PM_CTRL 4
 #define  PCI_PM_CTRL_STATE_MASK 0x0003
 #define  PCI_PM_CTRL_NO_SOFT_RESET 0x0008   /* PCIe §7.5.2.2 */
+#define PCI_D0 0
+#define PCI_D3hot 3
 
 /* MSI, PCI LB 3.0 §6.8.1 */
 #define PCI_MSI_FLAGS 2
@@ -81,6 +91,7 @@
 
 /* PCI Express capability, PCIe §7.5.3 */
 #define PCI_EXP_FLAGS 2
+#define  PCI_EXP_FLAGS_VERS 0x000f          /* Capability Version, §7.5.3.2 */
 #define  PCI_EXP_FLAGS_TYPE 0x00f0
 #define  PCI_EXP_FLAGS_SLOT 0x0100
 #define   PCI_EXP_TYPE_ENDPOINT 0x0
@@ -103,7 +114,9 @@
 #define  PCI_EXP_DEVSTA_URD 0x0008
 #define  PCI_EXP_DEVSTA_TRPND 0x0020        /* Transactions Pending */
 #define PCI_EXP_LNKCAP 12
+#define  PCI_EXP_LNKCAP_SLS 0x0000000f      /* Max Link Speed, §7.5.3.6 */
 #define  PCI_EXP_LNKCAP_DLLLARC 0x00100000  /* DLL Link Active Reporting */
+#define PCI_EXP_LNKCTL 16                   /* §7.5.3.7 */
 #define PCI_EXP_LNKSTA 18
 #define  PCI_EXP_LNKSTA_CLS 0x000f
 #define  PCI_EXP_LNKSTA_NLW 0x03f0
@@ -111,6 +124,9 @@
 #define  PCI_EXP_LNKSTA_DLLLA 0x2000
 #define PCI_EXP_SLTCAP 20
 #define  PCI_EXP_SLTCAP_HPC 0x0040
+#define PCI_EXP_SLTCTL 24                   /* §7.5.3.10 */
+#define PCI_EXP_DEVCTL2 40                  /* §7.5.3.16 */
+#define PCI_EXP_LNKCTL2 48                  /* §7.5.3.19 */
 
 /* Advanced Features, AF ECN §2 */
 #define PCI_AF_CAP 3
