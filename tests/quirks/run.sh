@@ -111,6 +111,27 @@ assert len(d["entries"]) >= 25 and d["rejected"] == 0, d
 assert all(e["source"].startswith("quirks.d/") for e in d["entries"])
 PY
 
+# the kernel's reset quirks are all shipped, each with the method it avoids
+if python3 - quirks.d/*.conf <<'PY'; then ok; else bad "kernel reset quirks shipped"; fi
+import re, sys
+have, cur = {}, None
+for f in sys.argv[1:]:
+    for line in open(f):
+        m = re.match(r"\[([0-9a-f]{4}:[0-9a-f*]{1,4})", line)
+        if m:
+            cur = have.setdefault(m.group(1), set())
+        m = re.match(r"avoid\s*=\s*(.*)", line)
+        if m and cur is not None:
+            cur.update(m.group(1).replace(",", " ").split())
+want = {"bus": ["17cb:1103", "17cb:1107", "17cb:0308", "1b21:1164",
+                "10de:22ce", "10de:22d0", "177d:a100", "168c:0030"],
+        "flr": ["1022:1502", "1022:17f0", "14c3:7925", "14c3:0616"],
+        "pm": ["15b3:cb84", "15b3:cf6c", "15b3:cf70", "15b3:cf80"]}
+missing = [(m, i) for m, ids in want.items() for i in ids
+           if m not in have.get(i, ())]
+assert not missing, missing
+PY
+
 # usage
 for sub in "" check list match; do
 	expect 0 "help $sub" -- $K quirks $sub --help
