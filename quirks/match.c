@@ -27,8 +27,7 @@ int kd_quirk_id_from_dev(struct kd_dev *dev, struct kd_quirk_id *id)
 {
 	struct kd_probe_info in;
 
-	memset(&in, 0, sizeof(in));
-	kd_probe_decode(dev, &in);
+	kd_probe_identify(NULL, dev, &in);
 	kd_quirk_id_from_probe(&in, id);
 	kd_probe_info_clear(&in);
 	if (id->vendor == 0xffff)

@@ -65,6 +65,7 @@
 
 struct kd_reset_exec {
 	struct kd_ctx *ctx;
+	const struct kd_topo *topo; /* for kd_probe_identify() */
 	struct kd_reset_result *res;
 	bool dry_run;
 	bool quiet;             /* a timeout that is not yet an error */
@@ -161,8 +162,5 @@ struct kd_bus_target {
 
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_topo *topo, bool force);
-
-/* the probe's decode plus whether a driver is bound */
-void kd_reset_decode(struct kd_dev *dev, struct kd_probe_info *in);
 
 #endif
