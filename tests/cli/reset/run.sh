@@ -187,8 +187,30 @@ kd reset --dry-run --quirks-dir "$work/q" 01:00.0
 [[ $err == *"50-test.conf"* ]] && [[ $out != *"wait 7ms"* ]]
 expect insecure-quirks-refused $? "rc=$rc $out $err"
 kd reset --dry-run --quirks-dir "$work/q" --allow-insecure-quirks 01:00.0
-[ $rc = 0 ] && [[ $out == *"wait 7ms"* ]] && [[ $out == *"planned  flr"* ]]
+[ $rc = 0 ] && [[ $out == *"sleep 7 ms"*"quirk pre step"* ]] &&
+	[[ $out == *"planned  flr"* ]]
 expect insecure-quirks-allowed $? "rc=$rc $out $err"
+
+# --- quirk steps are the executor's recorded operations (issue #8) --------
+fresh
+mkdir -p "$work/sq"
+printf '[1af4:1041]\npre = cfg CAP_EXP+8.W=8000:8000\n      mmio BAR0+100.L=1\n      poll cfg COMMAND.W=0:4 timeout=50ms\n' \
+	>"$work/sq/50-steps.conf"
+before=$(tree_sum)
+kd reset --dry-run --json -m flr --quirks-dir "$work/sq" \
+	--allow-insecure-quirks 01:00.0
+python3 - "$work/stdout" <<'EOF2'
+import json, sys
+ops = json.load(open(sys.argv[1]))["results"][0]["operations"]
+got = [(o["op"], o.get("bar"), o.get("offset"), o.get("width"),
+        o.get("value"), o.get("mask"), o["why"]) for o in ops[:3]]
+assert got == [
+    ("config-write", None, 0x68, 2, 0x8000, 0x8000, "quirk pre step"),
+    ("bar-write", 0, 0x100, 4, 1, None, "quirk pre step"),
+    ("poll", None, 4, 2, 0, 4, "quirk pre step")], got
+EOF2
+[ $? = 0 ] && [ "$before" = "$(tree_sum)" ]
+expect quirk-steps-dry-run-json-ops $? "rc=$rc $(head -c 800 "$work/stdout")"
 
 # --- one identify path: a VF's quirk (issue #8) ---------------------------
 # 03:10.0 is a VF of 8086:10fb reading ffff:ffff; its IDs are the PF's
