@@ -286,6 +286,9 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 				       json_object_new_int64((int64_t)op->value));
 		json_object_object_add(o, "if_changed",
 				       json_object_new_boolean(op->if_changed));
+		if (op->mask)
+			json_object_object_add(o, "mask", json_object_new_int64(
+						(int64_t)op->mask));
 		break;
 	case KD_OP_ATTR_WRITE:
 		json_object_object_add(o, "attribute", jstr(op->attr));
@@ -296,14 +299,29 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 						(double)op->ns / 1e6));
 		break;
 	case KD_OP_POLL:
+		if (op->width) { /* a register poll (a quirk's) */
+			if (op->bar >= 0)
+				json_object_object_add(o, "bar",
+					json_object_new_int(op->bar));
+			json_object_object_add(o, "offset",
+					       json_object_new_int((int)op->pos));
+			json_object_object_add(o, "width",
+					json_object_new_int((int)op->width));
+			json_object_object_add(o, "value", json_object_new_int64(
+						(int64_t)op->value));
+			json_object_object_add(o, "mask", json_object_new_int64(
+						(int64_t)op->mask));
+		}
 		json_object_object_add(o, "until", jstr(op->text));
 		json_object_object_add(o, "timeout_ms", json_object_new_double(
 						(double)op->ns / 1e6));
 		json_object_object_add(o, "waited_ms", json_object_new_double(
 						(double)op->waited_ns / 1e6));
 		break;
-	case KD_OP_NOTE:
-		json_object_object_add(o, "text", jstr(op->text));
+	case KD_OP_RUN:
+		json_object_object_add(o, "command", jstr(op->text));
+		json_object_object_add(o, "timeout_ms", json_object_new_double(
+						(double)op->ns / 1e6));
 		break;
 	}
 	json_object_object_add(o, "why", jstr(op->why));

@@ -160,10 +160,27 @@ const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
  * it is always off for dumps. */
 void kd_prober_set_modules(struct kd_prober *p, bool lookup);
 
+/* kd_probe_identify() with the prober's topology, plus candidate modules. */
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 	     struct kd_probe_info *out);
 
-/* Decoding from a device handle alone (no topology, no modules). */
+/*
+ * THE identify path, used by probe, quirks match and reset alike: config
+ * space decoding (identity, class, capabilities, reset capabilities,
+ * inherited state), the sysfs facts (driver binding, kernel reset
+ * methods), an SR-IOV VF's real IDs (the PF's Vendor ID and VF Device ID,
+ * kernel pci_iov_add_virtfn(); from the physfn link and the kernel's
+ * vendor/device files, else by searching topo for the PF whose SR-IOV
+ * capability places a VF here), parent, siblings, whether a bus reset is
+ * possible, and the verdict.  topo may be NULL (a state snapshot): no
+ * parent, siblings or PF search then.  0 or -ENOMEM; *out is filled
+ * either way and freed with kd_probe_info_clear().
+ */
+int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
+		      struct kd_probe_info *out);
+
+/* Config-space decoding alone: the first step of kd_probe_identify();
+ * everything else wants the whole of kd_probe_identify(). */
 void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
 /* Rebuilds info->modalias after the IDs changed. */
 void kd_probe_set_modalias(struct kd_probe_info *info);

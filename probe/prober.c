@@ -59,9 +59,9 @@ void kd_prober_set_modules(struct kd_prober *p, bool lookup)
 	p->lookup_modules = p->lookup_modules && lookup;
 }
 
-static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
+static int find_siblings(const struct kd_topo *topo, struct kd_probe_info *in)
 {
-	size_t end, first = kd_topo_bus(&p->topo, &in->addr, &end);
+	size_t end, first = kd_topo_bus(topo, &in->addr, &end);
 
 	if (end - first <= 1)
 		return 0;
@@ -69,8 +69,8 @@ static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
 	if (!in->siblings)
 		return -ENOMEM;
 	for (size_t i = first; i < end; i++)
-		if (!kd_addr_eq(&p->topo.v[i].addr, &in->addr))
-			in->siblings[in->n_siblings++] = p->topo.v[i].addr;
+		if (!kd_addr_eq(&topo->v[i].addr, &in->addr))
+			in->siblings[in->n_siblings++] = topo->v[i].addr;
 	return 0;
 }
 
@@ -79,7 +79,7 @@ static int find_siblings(const struct kd_prober *p, struct kd_probe_info *in)
  * the bus; it is possible when that bridge is known and is not a root bus
  * (kernel pci_parent_bus_reset()).  The siblings it also hits are listed.
  */
-static void judge_bus_reset(const struct kd_prober *p,
+static void judge_bus_reset(const struct kd_topo *topo,
 			    struct kd_probe_info *in)
 {
 	/* resetting the bus resets the PF, whose VF Enable then drops */
@@ -91,7 +91,7 @@ static void judge_bus_reset(const struct kd_prober *p,
 		in->bus_reset_why_not = "on a root bus";
 		return;
 	}
-	if (!kd_topo_find(&p->topo, &in->parent)) {
+	if (!topo || !kd_topo_find(topo, &in->parent)) {
 		in->bus_reset_why_not = "parent bridge not visible";
 		return;
 	}
@@ -131,11 +131,11 @@ static bool vf_rid_matches(const struct kd_addr *pf, uint16_t offset,
  * SR-IOV capability places VF n at this address; the IDs come from the
  * PF's Vendor ID and VF Device ID, as the kernel's pci_iov_add_virtfn().
  */
-static void find_pf(const struct kd_prober *p, struct kd_dev *dev,
+static void find_pf(const struct kd_topo *topo, struct kd_dev *dev,
 		    struct kd_probe_info *in)
 {
-	for (size_t i = 0; i < p->topo.n && !in->is_vf; i++) {
-		const struct kd_addr *a = &p->topo.v[i].addr;
+	for (size_t i = 0; i < topo->n && !in->is_vf; i++) {
+		const struct kd_addr *a = &topo->v[i].addr;
 		struct kd_dev *pf;
 		unsigned cap;
 
@@ -163,7 +163,7 @@ static void find_pf(const struct kd_prober *p, struct kd_dev *dev,
 	}
 }
 
-static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
+static void read_sysfs_facts(const struct kd_topo *topo, struct kd_dev *dev,
 			     struct kd_probe_info *in)
 {
 	char buf[KD_ADDR_STRLEN + 8];
@@ -188,8 +188,8 @@ static void read_sysfs_facts(const struct kd_prober *p, struct kd_dev *dev,
 		in->vendor = attr_hex(dev, "vendor", in->vendor);
 		in->device = attr_hex(dev, "device", in->device);
 	}
-	if (!in->is_vf && in->vendor == 0xffff)
-		find_pf(p, dev, in);
+	if (!in->is_vf && in->vendor == 0xffff && topo)
+		find_pf(topo, dev, in);
 	kd_probe_set_modalias(in);
 }
 
@@ -213,29 +213,37 @@ static void lookup_modules(struct kd_prober *p, struct kd_probe_info *in)
 		     strerror(-err));
 }
 
-int kd_probe(struct kd_prober *p, struct kd_dev *dev,
-	     struct kd_probe_info *in)
+int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
+		      struct kd_probe_info *in)
 {
-	const struct kd_topo_node *nd;
-	int err;
+	const struct kd_topo_node *nd = NULL;
+	int err = 0;
 
 	kd_probe_decode(dev, in);
-	nd = kd_topo_find(&p->topo, &in->addr);
+	if (topo)
+		nd = kd_topo_find(topo, &in->addr);
 	if (nd && nd->has_parent) {
 		in->has_parent = true;
 		in->parent = nd->parent;
 	}
-	err = find_siblings(p, in);
-	if (err < 0)
-		return err;
+	if (topo)
+		err = find_siblings(topo, in);
 	if (!in->dead) {
-		read_sysfs_facts(p, dev, in);
-		judge_bus_reset(p, in);
-		if (p->lookup_modules)
-			lookup_modules(p, in);
+		read_sysfs_facts(topo, dev, in);
+		judge_bus_reset(topo, in);
 	}
 	kd_probe_judge(in);
-	return 0;
+	return err;
+}
+
+int kd_probe(struct kd_prober *p, struct kd_dev *dev,
+	     struct kd_probe_info *in)
+{
+	int err = kd_probe_identify(&p->topo, dev, in);
+
+	if (err == 0 && !in->dead && p->lookup_modules)
+		lookup_modules(p, in);
+	return err;
 }
 
 void kd_probe_info_clear(struct kd_probe_info *in)

@@ -23,19 +23,6 @@ void kd_quirk_id_from_probe(const struct kd_probe_info *in,
 	id->revision = in->revision;
 }
 
-int kd_quirk_id_from_dev(struct kd_dev *dev, struct kd_quirk_id *id)
-{
-	struct kd_probe_info in;
-
-	memset(&in, 0, sizeof(in));
-	kd_probe_decode(dev, &in);
-	kd_quirk_id_from_probe(&in, id);
-	kd_probe_info_clear(&in);
-	if (id->vendor == 0xffff)
-		return -ENODEV;
-	return 0;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct kd_quirk_entry *x = *(const struct kd_quirk_entry *const *)a;

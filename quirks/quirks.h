@@ -4,7 +4,8 @@
  *
  *   kd_quirks_load()      reads quirks.d directories (INI files, inih)
  *   kd_quirks_match()     merges every entry matching one device into a plan
- *   kd_quirk_run_steps()  performs (or, dry-run, describes) a plan's steps
+ *   kd_quirk_step_describe() describes one step of a plan; the reset
+ *                         executor (reset/quirk-steps.c) performs them
  *
  * Method names are plain strings in their canonical spelling: "flr",
  * "af-flr", "pm", "bus", "virtio", "quiesce", "kernel" (any method the
@@ -142,10 +143,9 @@ struct kd_quirk_id {
 	uint8_t revision;
 };
 
+/* From kd_probe_identify()'s result, the one identify path. */
 void kd_quirk_id_from_probe(const struct kd_probe_info *in,
 			    struct kd_quirk_id *id);
-/* From the handle's cached config space: 0 or -ENODEV (all ones). */
-int kd_quirk_id_from_dev(struct kd_dev *dev, struct kd_quirk_id *id);
 
 struct kd_quirk_strv {
 	size_t n;
@@ -192,39 +192,31 @@ bool kd_quirk_plan_avoids(const struct kd_quirk_plan *plan,
 /* true for a name the quirk files accept in methods/avoid. */
 bool kd_quirk_method_valid(const char *name);
 
-/* ---- executing steps --------------------------------------------------- */
+/* ---- describing steps and running scripts ---------------------------- */
 
 enum kd_quirk_phase { KD_QUIRK_PRE, KD_QUIRK_POST };
 
 const char *kd_quirk_phase_name(enum kd_quirk_phase phase); /* pre, post */
 
-struct kd_quirk_exec_opts {
-	/* Describe each step (through describe, else the INFO log) instead of
-	 * performing it. */
-	bool dry_run;
-	void (*describe)(void *data, const char *text);
-	void *describe_data;
-	/* Run scripts that are not owned by root or group/world writable. */
-	bool allow_insecure;
-	/* KDSAFE_SYSFS for scripts; NULL: <sysroot>/sys/bus/pci/devices/BDF */
-	const char *sysfs_path;
-};
+/* The config offset a (non-BAR) register names on dev: 0, or -ENODEV
+ * when the capability it is relative to is absent. */
+int kd_quirk_reg_resolve(const struct kd_dev *dev,
+			 const struct kd_quirk_reg *r, unsigned *pos);
 
 /*
- * Performs the steps in order and stops at the first that fails: 0, or the
- * failing step's -errno (-ETIMEDOUT for a poll or script timeout, -EIO for a
- * script that exited non-zero or died, -ENODEV for a capability the device
- * lacks, -EPERM when writes are not enabled, -EACCES for an insecure
- * script).  Config writes with a mask read the live register first.  Polls
- * and waits use the context clock; scripts run in real time with a clean
+ * Runs a KD_STEP_RUN step's program; writes no hardware itself.  Only the
+ * reset executor calls it (reset/quirk-steps.c, which records it).  0, or
+ * -ETIMEDOUT (killed on timeout), -EIO (exited non-zero or died), -EPERM
+ * (writes are not enabled), -EACCES (insecure script and allow_insecure
+ * false), another -errno when it cannot start.  Real time, a clean
  * environment (KDSAFE_DEVICE, KDSAFE_SYSFS, KDSAFE_PHASE, KDSAFE_VENDOR,
  * KDSAFE_DEVICE_ID, KDSAFE_CLASS, KDSAFE_REVISION, KDSAFE_SUBSYS_VENDOR,
- * KDSAFE_SUBSYS_DEVICE, KDSAFE_SYSROOT, PATH), in their own process group,
- * killed with SIGKILL on timeout.
+ * KDSAFE_SUBSYS_DEVICE from id, KDSAFE_SYSROOT, PATH), its own process
+ * group, SIGKILL on timeout.
  */
-int kd_quirk_run_steps(struct kd_dev *dev, const struct kd_quirk_steps *steps,
-		       enum kd_quirk_phase phase,
-		       const struct kd_quirk_exec_opts *opts);
+int kd_quirk_run_script(struct kd_dev *dev, const struct kd_quirk_step *s,
+			enum kd_quirk_phase phase, const struct kd_quirk_id *id,
+			bool allow_insecure);
 
 /* One line describing a step; dev (may be NULL) resolves capabilities.
  * Returns the snprintf length. */

@@ -218,7 +218,7 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 	err = kd_dev_open(ctx, &pa, &br);
 	if (err < 0)
 		return err;
-	kd_reset_decode(br, &bi);
+	kd_probe_identify(topo, br, &bi);
 	if (bi.dead || !bi.is_bridge) {
 		refuse(x, "parent %s is not a PCI-to-PCI bridge%s",
 		       kd_dev_name(br), "");
@@ -254,7 +254,7 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 			     kd_dev_name(br), strerror(-err));
 			continue;
 		}
-		kd_reset_decode(m[n].t.dev, &m[n].t.info);
+		kd_probe_identify(topo, m[n].t.dev, &m[n].t.info);
 		m[n].t.bound = m[n].t.info.bound;
 		m[n].t.requested = kd_addr_eq(a, kd_dev_addr(dev));
 		m[n].depth = depth_below(topo, a, &pa);

@@ -80,7 +80,7 @@ const char *kd_op_kind_name(enum kd_op_kind k)
 	case KD_OP_BAR_WRITE: return "bar-write";
 	case KD_OP_SLEEP: return "sleep";
 	case KD_OP_POLL: return "poll";
-	case KD_OP_NOTE: return "note";
+	case KD_OP_RUN: return "run";
 	}
 	return "?";
 }
@@ -93,6 +93,15 @@ static void format_ms(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
 }
 
+static void mask_text(const struct kd_reset_op *op, char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+
+	if (n < len)
+		snprintf(buf + n, len - n, " mask 0x%0*" PRIx64,
+			 (int)op->width * 2, op->mask);
+}
+
 void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
 {
 	char t[32];
@@ -102,6 +111,8 @@ void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
 		snprintf(buf, len, "config-write 0x%03x w%u 0x%0*" PRIx64 "%s",
 			 op->pos, op->width, (int)op->width * 2, op->value,
 			 op->if_changed ? " (if changed)" : "");
+		if (op->mask)
+			mask_text(op, buf, len);
 		break;
 	case KD_OP_ATTR_WRITE:
 		snprintf(buf, len, "sysfs-write %s \"%s\"", op->attr, op->text);
@@ -110,6 +121,8 @@ void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
 		snprintf(buf, len, "bar-write BAR%d+0x%" PRIx64 " w%u 0x%0*"
 			 PRIx64, op->bar, (uint64_t)op->pos, op->width,
 			 (int)op->width * 2, op->value);
+		if (op->mask)
+			mask_text(op, buf, len);
 		break;
 	case KD_OP_SLEEP:
 		format_ms(op->ns, t, sizeof(t));
@@ -119,8 +132,9 @@ void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len)
 		format_ms(op->ns, t, sizeof(t));
 		snprintf(buf, len, "poll %s, up to %s", op->text, t);
 		break;
-	case KD_OP_NOTE:
-		snprintf(buf, len, "%s", op->text);
+	case KD_OP_RUN:
+		format_ms(op->ns, t, sizeof(t));
+		snprintf(buf, len, "run %s, up to %s", op->text, t);
 		break;
 	}
 }
@@ -168,23 +182,101 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 	return op;
 }
 
-int kd_reset_cfg_write(struct kd_reset_exec *x, struct kd_dev *dev,
-		       unsigned pos, unsigned width, uint32_t val,
-		       const char *why)
+/* Naturally aligned and inside the 4096 bytes of PCIe config space: the
+ * access layer's own bound, applied here too so a dry run shows it. */
+static bool cfg_range_ok(unsigned pos, unsigned width)
 {
-	struct kd_reset_op *op = kd_exec_record(x, KD_OP_CFG_WRITE,
-						kd_dev_addr(dev), why);
+	return (width == 1 || width == 2 || width == 4) && pos % width == 0 &&
+	       pos + width <= KD_CFG_SPACE_EXP_SIZE;
+}
+
+static struct kd_reset_op *record_write(struct kd_reset_exec *x,
+					enum kd_op_kind kind,
+					struct kd_dev *dev, unsigned pos,
+					unsigned width, uint64_t val,
+					const char *why)
+{
+	struct kd_reset_op *op = kd_exec_record(x, kind, kd_dev_addr(dev),
+						why);
 
 	op->pos = pos;
 	op->width = width;
 	op->value = val;
+	return op;
+}
+
+static int cfg_write(struct kd_reset_exec *x, struct kd_reset_op *op,
+		     struct kd_dev *dev)
+{
+	if (!cfg_range_ok(op->pos, op->width))
+		op->result = -EINVAL;
+	else if (!x->dry_run)
+		op->result = kd_cfg_write(dev, op->pos, op->width,
+					  (uint32_t)op->value);
+	if (op->result < 0)
+		ERR(x->ctx, "%s: config write 0x%03x w%u (%s) failed: %s",
+		    kd_dev_name(dev), op->pos, op->width, op->why ? op->why : "",
+		    strerror(-op->result));
+	return op->result;
+}
+
+int kd_reset_cfg_write(struct kd_reset_exec *x, struct kd_dev *dev,
+		       unsigned pos, unsigned width, uint32_t val,
+		       const char *why)
+{
+	return cfg_write(x, record_write(x, KD_OP_CFG_WRITE, dev, pos, width,
+					 val, why), dev);
+}
+
+static uint64_t width_mask(unsigned width)
+{
+	return width >= 8 ? UINT64_MAX : (1ull << (8 * width)) - 1;
+}
+
+/* The value a masked write puts: the live register's other bits kept;
+ * a dry run reads nothing and shows value & mask. */
+static int merge(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+		 struct kd_reset_op *op)
+{
+	uint64_t old = 0;
+	uint32_t v32 = 0;
+	int err;
+
+	op->value &= op->mask;
 	if (x->dry_run)
 		return 0;
-	op->result = kd_cfg_write(dev, pos, width, val);
-	if (op->result < 0)
-		ERR(x->ctx, "%s: config write 0x%03x (%s) failed: %s",
-		    kd_dev_name(dev), pos, why ? why : "", strerror(-op->result));
-	return op->result;
+	if (bar < 0) {
+		err = cfg_range_ok(op->pos, op->width) ?
+		      kd_cfg_read_live(dev, op->pos, op->width, &v32) : -EINVAL;
+		old = v32;
+	} else {
+		err = kd_bar_read(dev, bar, op->pos, op->width, &old);
+	}
+	if (err < 0) {
+		op->result = err;
+		ERR(x->ctx, "%s: cannot read before a masked write (%s): %s",
+		    kd_dev_name(dev), op->why ? op->why : "", strerror(-err));
+		return err;
+	}
+	op->value |= old & ~op->mask & width_mask(op->width);
+	return 0;
+}
+
+int kd_reset_cfg_update(struct kd_reset_exec *x, struct kd_dev *dev,
+			unsigned pos, unsigned width, uint32_t mask,
+			uint32_t val, const char *why)
+{
+	struct kd_reset_op *op = record_write(x, KD_OP_CFG_WRITE, dev, pos,
+					      width, val, why);
+	int err;
+
+	if ((mask & width_mask(width)) != width_mask(width)) {
+		op->mask = mask & width_mask(width);
+		err = merge(x, dev, -1, op);
+		if (err < 0)
+			return err;
+	}
+	return cfg_write(x, op, dev);
 }
 
 int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
@@ -204,24 +296,105 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 	return op->result;
 }
 
+static int bar_write(struct kd_reset_exec *x, struct kd_reset_op *op,
+		     struct kd_dev *dev)
+{
+	if (x->dry_run)
+		return 0;
+	op->result = kd_bar_write(dev, op->bar, op->pos, op->width, op->value);
+	if (op->result < 0)
+		ERR(x->ctx, "%s: BAR%d write at 0x%x failed: %s",
+		    kd_dev_name(dev), op->bar, op->pos, strerror(-op->result));
+	return op->result;
+}
+
 int kd_reset_bar_write(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		       uint64_t off, unsigned width, uint64_t val,
 		       const char *why)
 {
-	struct kd_reset_op *op = kd_exec_record(x, KD_OP_BAR_WRITE,
-						kd_dev_addr(dev), why);
+	struct kd_reset_op *op = record_write(x, KD_OP_BAR_WRITE, dev,
+					      (unsigned)off, width, val, why);
 
 	op->bar = bar;
-	op->pos = (unsigned)off;
-	op->width = width;
-	op->value = val;
-	if (x->dry_run)
-		return 0;
-	op->result = kd_bar_write(dev, bar, off, width, val);
-	if (op->result < 0)
-		ERR(x->ctx, "%s: BAR%d write at 0x%" PRIx64 " failed: %s",
-		    kd_dev_name(dev), bar, off, strerror(-op->result));
-	return op->result;
+	return bar_write(x, op, dev);
+}
+
+int kd_reset_bar_update(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+			uint64_t off, unsigned width, uint64_t mask,
+			uint64_t val, const char *why)
+{
+	struct kd_reset_op *op = record_write(x, KD_OP_BAR_WRITE, dev,
+					      (unsigned)off, width, val, why);
+	int err;
+
+	op->bar = bar;
+	if ((mask & width_mask(width)) != width_mask(width)) {
+		op->mask = mask & width_mask(width);
+		err = merge(x, dev, bar, op);
+		if (err < 0)
+			return err;
+	}
+	return bar_write(x, op, dev);
+}
+
+static int poll_read(struct kd_dev *dev, const struct kd_reset_op *op,
+		     uint64_t *val)
+{
+	uint32_t v32 = 0;
+	int err;
+
+	if (op->bar >= 0)
+		return kd_bar_read(dev, op->bar, op->pos, op->width, val);
+	err = kd_cfg_read_live(dev, op->pos, op->width, &v32);
+	*val = v32;
+	return err;
+}
+
+int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+		  uint64_t off, unsigned width, uint64_t mask, uint64_t val,
+		  uint64_t interval_ns, uint64_t timeout_ns, const char *why)
+{
+	struct kd_reset_op *op = record_write(x, KD_OP_POLL, dev,
+					      (unsigned)off, width, val, why);
+	uint64_t start, now, cur = 0;
+
+	op->bar = bar < 0 ? -1 : bar;
+	op->mask = mask;
+	op->ns = timeout_ns;
+	if (bar < 0)
+		snprintf(op->text, sizeof(op->text),
+			 "config 0x%03x w%u & 0x%" PRIx64 " == 0x%" PRIx64,
+			 op->pos, width, mask, val);
+	else
+		snprintf(op->text, sizeof(op->text),
+			 "BAR%d+0x%x w%u & 0x%" PRIx64 " == 0x%" PRIx64, bar,
+			 op->pos, width, mask, val);
+	if (bar < 0 && !cfg_range_ok(op->pos, width))
+		op->result = -EINVAL;
+	if (x->dry_run || op->result < 0)
+		return op->result;
+	start = kd_now_ns(x->ctx);
+	for (;;) {
+		op->result = poll_read(dev, op, &cur);
+		now = kd_now_ns(x->ctx);
+		op->waited_ns = now - start;
+		if (op->result < 0) {
+			ERR(x->ctx, "%s: poll read failed (%s): %s",
+			    kd_dev_name(dev), why ? why : "",
+			    strerror(-op->result));
+			return op->result;
+		}
+		if ((cur & mask) == val)
+			return 0;
+		if (now - start >= timeout_ns)
+			break;
+		kd_sleep_ns(x->ctx, interval_ns ? interval_ns : MS(1));
+	}
+	op->result = -ETIMEDOUT;
+	ERR(x->ctx, "%s: poll timed out (%s): last 0x%" PRIx64 ", wanted 0x%"
+		    PRIx64 " under mask 0x%" PRIx64, kd_dev_name(dev),
+	    why ? why : "", cur, val, mask);
+	return -ETIMEDOUT;
 }
 
 void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
@@ -237,15 +410,6 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why)
 {
 	kd_exec_sleep(x, &x->res->addr, ns, why);
-}
-
-void kd_reset_note(struct kd_reset_exec *x, const char *text,
-		   const char *why)
-{
-	struct kd_reset_op *op = kd_exec_record(x, KD_OP_NOTE, &x->res->addr,
-						why);
-
-	snprintf(op->text, sizeof(op->text), "%s", text);
 }
 
 static bool ready_value(uint32_t cmd, uint32_t id)

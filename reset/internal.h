@@ -4,6 +4,7 @@
 #define KDSAFE_RESET_INTERNAL_H
 
 #include "access/regs.h"
+#include "quirks/quirks.h"
 #include "reset.h"
 
 #define MS(x) ((uint64_t)(x) * 1000000ull)
@@ -65,6 +66,7 @@
 
 struct kd_reset_exec {
 	struct kd_ctx *ctx;
+	const struct kd_topo *topo; /* for kd_probe_identify() */
 	struct kd_reset_result *res;
 	bool dry_run;
 	bool quiet;             /* a timeout that is not yet an error */
@@ -96,6 +98,13 @@ bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
 /* pcie_wait_for_link_status(): poll LnkSta.DLLLA every 1 ms. */
 int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
 		      unsigned exp, uint64_t timeout_ns, const char *why);
+
+/* A quirk's steps, in order, as recorded operations; stops at the first
+ * that fails (quirk-steps.c).  id: the function's identity, for scripts. */
+int kd_exec_quirk_steps(struct kd_reset_exec *x, struct kd_dev *dev,
+			const struct kd_quirk_steps *steps,
+			const struct kd_quirk_id *id,
+			enum kd_quirk_phase phase, bool allow_insecure);
 
 /* Config space saved across a reset (pci_save_state(), the parts kdsafe
  * restores: the header and the PCIe control registers). */
@@ -161,8 +170,5 @@ struct kd_bus_target {
 
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_topo *topo, bool force);
-
-/* the probe's decode plus whether a driver is bound */
-void kd_reset_decode(struct kd_dev *dev, struct kd_probe_info *in);
 
 #endif

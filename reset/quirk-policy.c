@@ -6,27 +6,19 @@
 #include <string.h>
 
 #include "internal.h"
-#include "quirks/quirks.h"
+
+/* What the hooks need: the merged plan and the identity it matched. */
+struct quirk_hooks {
+	struct kd_quirk_plan plan;
+	struct kd_quirk_id id;
+};
 
 static int run_phase(struct kd_reset_exec *x, struct kd_dev *dev,
-		     const struct kd_quirk_plan *plan, enum kd_quirk_phase phase)
+		     const struct quirk_hooks *h, enum kd_quirk_phase phase)
 {
-	const struct kd_quirk_steps *steps = phase == KD_QUIRK_PRE ?
-					     &plan->pre : &plan->post;
-	struct kd_quirk_exec_opts o = {
-		.dry_run = kd_reset_exec_dry_run(x),
-		.allow_insecure = plan->allow_insecure,
-	};
-	char text[256];
-
-	for (size_t i = 0; i < steps->n; i++) {
-		kd_quirk_step_describe(steps->v[i], dev, text, sizeof(text));
-		kd_reset_note(x, text, phase == KD_QUIRK_PRE ?
-			      "quirk pre step" : "quirk post step");
-	}
-	if (o.dry_run)
-		return 0;
-	return kd_quirk_run_steps(dev, steps, phase, &o);
+	return kd_exec_quirk_steps(x, dev, phase == KD_QUIRK_PRE ?
+				   &h->plan.pre : &h->plan.post, &h->id,
+				   phase, h->plan.allow_insecure);
 }
 
 static int pre(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
@@ -41,8 +33,10 @@ static int post(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
 
 static void release(void *data)
 {
-	kd_quirk_plan_clear(data);
-	free(data);
+	struct quirk_hooks *h = data;
+
+	kd_quirk_plan_clear(&h->plan);
+	free(h);
 }
 
 static void describe_source(const struct kd_quirk_plan *p, char *buf,
@@ -66,20 +60,21 @@ int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 			  struct kd_reset_policy *out)
 {
 	const struct kd_quirks *db = quirks_db;
+	struct quirk_hooks *h;
 	struct kd_quirk_plan *plan;
-	struct kd_quirk_id id;
 	int err;
 
 	(void)dev;
 	if (!db)
 		return -ENOENT;
-	kd_quirk_id_from_probe(info, &id);
-	plan = calloc(1, sizeof(*plan));
-	if (!plan)
+	h = calloc(1, sizeof(*h));
+	if (!h)
 		return -ENOMEM;
-	err = kd_quirks_match(db, &id, plan);
+	plan = &h->plan;
+	kd_quirk_id_from_probe(info, &h->id);
+	err = kd_quirks_match(db, &h->id, plan);
 	if (err < 0 || kd_quirk_plan_empty(plan)) {
-		release(plan);
+		release(h);
 		return err < 0 ? err : -ENOENT;
 	}
 	memset(out, 0, sizeof(*out));
@@ -103,7 +98,7 @@ int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 		out->pre = pre;
 	if (plan->post.n)
 		out->post = post;
-	out->hook_data = plan;
+	out->hook_data = h;
 	out->release = release;
 	return 0;
 }

@@ -57,10 +57,20 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 int kd_reset_bar_write(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		       uint64_t off, unsigned width, uint64_t val,
 		       const char *why);
+/* Read-modify-write under mask (all ones of width: a plain write).  Live
+ * read first; a dry run reads nothing and records value & mask. */
+int kd_reset_cfg_update(struct kd_reset_exec *x, struct kd_dev *dev,
+			unsigned pos, unsigned width, uint32_t mask,
+			uint32_t val, const char *why);
+int kd_reset_bar_update(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+			uint64_t off, unsigned width, uint64_t mask,
+			uint64_t val, const char *why);
+/* Until (register & mask) == val: bar < 0 for config space; reads every
+ * interval_ns on the context clock, -ETIMEDOUT after timeout_ns. */
+int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
+		  uint64_t off, unsigned width, uint64_t mask, uint64_t val,
+		  uint64_t interval_ns, uint64_t timeout_ns, const char *why);
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
-/* Records a step done elsewhere (a quirk's script, ...) in the op log. */
-void kd_reset_note(struct kd_reset_exec *x, const char *text,
-		   const char *why);
 bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
 
 /* ---- policy: what a quirk says about one device ------------------------ */
@@ -89,8 +99,9 @@ typedef int (*kd_reset_policy_fn)(void *data, struct kd_dev *dev,
  * The policy from the quirk database (quirks/quirks.h): pass as
  * policy_fn with policy_data = a loaded struct kd_quirks *.  Preferred
  * methods, avoided ones (kd_quirk_plan_avoids), delay and timeout map
- * one to one; pre/post steps run through kd_quirk_run_steps() and are
- * recorded as notes (only recorded in a dry run).
+ * one to one; pre/post steps are performed by this executor
+ * (reset/quirk-steps.c) as recorded config-write, bar-write, poll, sleep
+ * and run operations (only recorded in a dry run).
  */
 int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 			  const struct kd_probe_info *info,
@@ -129,17 +140,18 @@ enum kd_op_kind {
 	KD_OP_BAR_WRITE,
 	KD_OP_SLEEP,
 	KD_OP_POLL,
-	KD_OP_NOTE,     /* text: a step performed by someone else */
+	KD_OP_RUN,      /* text: a quirk's program and its arguments */
 };
 
 struct kd_reset_op {
 	enum kd_op_kind kind;
 	struct kd_addr addr;
 	unsigned pos, width;    /* config / BAR offset and width */
-	int bar;
+	int bar;                /* -1: a config-space poll */
 	uint64_t value;
+	uint64_t mask;          /* a masked write or a poll; 0: whole */
 	char attr[24], text[96]; /* sysfs attribute and the value written */
-	uint64_t ns;            /* sleep length, or the poll's bound */
+	uint64_t ns;            /* sleep length, the poll's or run's bound */
 	uint64_t waited_ns;     /* a poll's real wait (not in dry-run) */
 	bool if_changed;        /* restore: written only if it differs */
 	const char *why;        /* static: the rule behind the operation */

@@ -132,7 +132,7 @@ static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
 	kd_reset_snapshot(dev, &r->after);
 	memset(&in, 0, sizeof(in));
 	if (!r->after.dead)
-		kd_reset_decode(dev, &in);
+		kd_probe_identify(x->topo, dev, &in);
 	else
 		in.dead = true;
 	kd_witness_read(dev, &in, &r->witness, true);
@@ -242,11 +242,12 @@ static void fail_reason(struct kd_reset_result *r, enum kd_reset_method m,
 			 strerror(-err));
 }
 
-static void refresh_info(struct kd_dev *dev, struct kd_probe_info *in)
+static void refresh_info(struct kd_reset_exec *x, struct kd_dev *dev,
+			 struct kd_probe_info *in)
 {
 	kd_probe_info_clear(in);
 	kd_dev_refresh(dev);
-	kd_reset_decode(dev, in);
+	kd_probe_identify(x->topo, dev, in);
 }
 
 static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
@@ -335,7 +336,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		enum kd_reset_method m = cand[i];
 
 		if (i)
-			refresh_info(dev, in);
+			refresh_info(x, dev, in);
 		if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
 			note_attempt(r, m, -ENOTTY, why);
 			continue;
@@ -383,7 +384,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		r->witness.before = r->witness.after;
 		r->witness.have_before = r->witness.have_after;
 	}
-	refresh_info(dev, in);
+	refresh_info(x, dev, in);
 	r->used = KD_RM_QUIESCE;
 	if (avoid & KD_RM_BIT(KD_RM_QUIESCE)) {
 		r->status = KD_RS_FAILED;
@@ -472,6 +473,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	}
 	memset(&in, 0, sizeof(in));
 	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
+	x.topo = &rn->topo;
 	cov = covered_by(rn, d, pos, &r->addr);
 	if (cov) {
 		r->used = cov->used;
@@ -487,7 +489,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 			   cov->name);
 		goto out;
 	}
-	kd_reset_decode(dev, &in);
+	/* the one identify path: a VF's real IDs reach the quirk policy */
+	kd_probe_identify(&rn->topo, dev, &in);
 	kd_reset_snapshot(dev, &r->before);
 	if (o->policy_fn) {
 		memset(&pol, 0, sizeof(pol));

@@ -10,19 +10,6 @@
 
 #include "internal.h"
 
-void kd_reset_decode(struct kd_dev *dev, struct kd_probe_info *in)
-{
-	bool builtin;
-
-	kd_probe_decode(dev, in);
-	if (!in->dead && kd_dev_driver(dev, in->driver, sizeof(in->driver),
-				       &builtin) == 0) {
-		in->bound = true;
-		in->driver_builtin = builtin;
-	}
-	kd_probe_judge(in);
-}
-
 int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *s)
 {
 	struct kd_probe_info in;
@@ -39,7 +26,8 @@ int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *s)
 		s->reasons = KD_REASON_ALL_ONES;
 		return err;
 	}
-	kd_reset_decode(dev, &in);
+	/* state only: no topology needed */
+	kd_probe_identify(NULL, dev, &in);
 	s->valid = true;
 	s->dead = in.dead;
 	s->bound = in.bound;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The quirk step executor on the simulated backend: bytes written, waits
- * taken, poll timeouts, dry runs; and external scripts (environment,
- * timeout kill, exit status, refusal of insecure scripts). */
+/* Quirk steps performed by the reset executor (reset/quirk-steps.c) on
+ * the simulated backend: bytes written, waits taken, poll timeouts, dry
+ * runs; and external scripts (environment, timeout kill, exit status,
+ * refusal of insecure scripts).  Each runs a quiesce with the quirk as
+ * policy, so the steps come first in the recorded operations. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "access/regs.h"
 #include "quirks/quirks.h"
+#include "reset/reset.h"
 #include "sim.h"
 
 struct fx {
@@ -26,7 +29,8 @@ struct fx {
 	struct kd_ctx *ctx;
 	struct kd_dev *dev;
 	struct kd_quirks *db;
-	struct kd_quirk_plan plan;
+	struct kd_reset_result res;
+	bool insecure;
 	unsigned exp, msix;
 	char dir[64];
 };
@@ -61,7 +65,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	kd_quirk_plan_clear(&fx.plan);
+	kd_reset_result_clear(&fx.res);
 	kd_quirks_free(fx.db);
 	kd_dev_free(fx.dev);
 	kd_ctx_unref(fx.ctx);
@@ -71,10 +75,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Parses "[8086:10d3]\n" + body and fills fx.plan for the device. */
+/* Parses "[8086:10d3]\n" + body into fx.db. */
 static void plan_of(const char *body)
 {
-	struct kd_quirk_id id;
 	char *text;
 
 	assert_true(asprintf(&text, "[8086:10d3]\n%s", body) > 0);
@@ -82,18 +85,29 @@ static void plan_of(const char *body)
 	assert_int_equal(kd_quirks_add_buffer(fx.db, "x.conf", text,
 					      strlen(text)), 0);
 	free(text);
-	assert_int_equal(kd_quirk_id_from_dev(fx.dev, &id), 0);
-	assert_int_equal(id.vendor, 0x8086);
-	assert_int_equal(id.device, 0x10d3);
-	assert_int_equal(kd_quirks_match(fx.db, &id, &fx.plan), 0);
-	assert_int_equal(fx.plan.n_applied, 1);
 }
 
-static int run(enum kd_quirk_phase phase,
-	       const struct kd_quirk_exec_opts *opts)
+/* Quiesces the device with fx.db as policy: 0, or the error that stopped
+ * the reset (a failing step's); the ops are in fx.res. */
+static int run_on(struct kd_ctx *ctx, bool dry_run)
 {
-	return kd_quirk_run_steps(fx.dev, phase == KD_QUIRK_PRE ?
-				  &fx.plan.pre : &fx.plan.post, phase, opts);
+	struct kd_reset_opts o = { .method = KD_RM_QUIESCE, .dry_run = dry_run,
+				   .policy_fn = kd_reset_quirk_policy,
+				   .policy_data = fx.db };
+	int err;
+
+	kd_quirks_set_allow_insecure(fx.db, fx.insecure);
+	kd_reset_result_clear(&fx.res);
+	err = kd_reset_run(ctx, &o, kd_sim_fn_addr(fx.fn), 1, &fx.res);
+	if (err < 0)
+		return err;
+	assert_true(fx.res.policy_applied);
+	return fx.res.status == KD_RS_FAILED ? fx.res.err : 0;
+}
+
+static int run(void)
+{
+	return run_on(fx.ctx, false);
 }
 
 /* ---- config and MMIO --------------------------------------------------- */
@@ -109,8 +123,17 @@ static void test_config_writes(void **state)
 	plan_of("pre = cfg COMMAND.W=0000:0004\n"      /* clear BME, RMW */
 		"      cfg 3c.B=5a\n"                  /* full byte */
 		"      cfg CAP_MSIX+2.W=4000:4000\n");  /* set Mask All */
-	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
-	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 3);
+	assert_int_equal(run(), 0);
+	/* the three steps are the first three writes, recorded as such */
+	assert_true(fx.res.n_ops > 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(fx.res.ops[i].kind, KD_OP_CFG_WRITE);
+	assert_int_equal(fx.res.ops[0].pos, PCI_COMMAND);
+	assert_int_equal(fx.res.ops[0].mask, PCI_COMMAND_MASTER);
+	assert_int_equal(fx.res.ops[0].value, cmd_before & ~PCI_COMMAND_MASTER);
+	assert_int_equal(fx.res.ops[1].pos, 0x3c);
+	assert_int_equal(fx.res.ops[1].mask, 0);
+	assert_int_equal(fx.res.ops[2].pos, fx.msix + 2);
 
 	w = kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn), PCI_COMMAND, 0);
 	assert_non_null(w);
@@ -125,7 +148,6 @@ static void test_config_writes(void **state)
 	assert_true(w->value & PCI_MSIX_FLAGS_MASKALL);
 	/* the enable bit kd_sim_set_live set is kept by the masked write */
 	assert_true(w->value & PCI_MSIX_FLAGS_ENABLE);
-	assert_int_equal(kd_sim_total_sleep(fx.sim), 0);
 }
 
 static void test_flr_then_poll_until_ready(void **state)
@@ -137,7 +159,7 @@ static void test_flr_then_poll_until_ready(void **state)
 	kd_sim_set_busy_ms(fx.fn, 100);
 	plan_of("pre = cfg CAP_EXP+8.W=8000:8000\n"
 		"      poll cfg VENDOR_ID=8086 timeout=1s interval=10ms\n");
-	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
+	assert_int_equal(run(), 0);
 	assert_int_equal(kd_sim_resets(fx.fn), 1);
 	assert_non_null(kd_sim_find_write(fx.sim, kd_sim_fn_addr(fx.fn),
 					  fx.exp + PCI_EXP_DEVCTL, 0));
@@ -153,13 +175,17 @@ static void test_poll_timeout(void **state)
 	size_t n;
 
 	(void)state;
-	plan_of("post = poll cfg VENDOR_ID=1234 timeout=50ms interval=10ms\n"
-		"       cfg 3c.B=1\n"); /* not reached */
-	assert_int_equal(run(KD_QUIRK_POST, NULL), -ETIMEDOUT);
+	plan_of("pre = poll cfg VENDOR_ID=1234 timeout=50ms interval=10ms\n"
+		"      cfg 3c.B=1\n"); /* not reached */
+	assert_int_equal(run(), -ETIMEDOUT);
 	n = kd_sim_sleeps(fx.sim, sleeps, 64);
 	assert_int_equal(n, 5);
 	assert_int_equal(kd_sim_total_sleep(fx.sim), 50000000ull);
 	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	assert_int_equal(fx.res.n_ops, 1);
+	assert_int_equal(fx.res.ops[0].kind, KD_OP_POLL);
+	assert_int_equal(fx.res.ops[0].result, -ETIMEDOUT);
+	assert_int_equal(fx.res.ops[0].waited_ns, 50000000ull);
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "poll timed out"));
 }
 
@@ -173,7 +199,7 @@ static void test_mmio_write_and_poll(void **state)
 	plan_of("pre = mmio BAR0+100.L=00000000:0000000f\n"
 		"      poll mmio BAR0+104.L=1:1 timeout=10ms\n"
 		"      wait 5ms\n");
-	assert_int_equal(run(KD_QUIRK_PRE, NULL), 0);
+	assert_int_equal(run(), 0);
 	assert_int_equal(kd_sim_bar_get(fx.fn, 0, 0x100), 0xf0);
 	for (size_t i = 0; i < kd_sim_n_events(fx.sim); i++)
 		if (kd_sim_event(fx.sim, i)->kind == KD_SIM_EV_BAR_WRITE)
@@ -185,32 +211,26 @@ static void test_mmio_write_and_poll(void **state)
 	assert_int_equal(e->value, 0xf0);
 	/* the poll matched at once: the only sleep is the wait */
 	assert_int_equal(kd_sim_total_sleep(fx.sim), 5000000ull);
+	assert_int_equal(fx.res.ops[0].kind, KD_OP_BAR_WRITE);
+	assert_int_equal(fx.res.ops[0].value, 0xf0);
+	assert_int_equal(fx.res.ops[1].kind, KD_OP_POLL);
+	assert_int_equal(fx.res.ops[1].bar, 0);
+	assert_int_equal(fx.res.ops[1].pos, 0x104);
+	assert_int_equal(fx.res.ops[2].kind, KD_OP_SLEEP);
 }
 
 static void test_missing_capability(void **state)
 {
 	(void)state;
 	plan_of("pre = cfg CAP_AF+4.B=1\n");
-	assert_int_equal(run(KD_QUIRK_PRE, NULL), -ENODEV);
+	assert_int_equal(run(), -ENODEV);
 	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "no such capability"));
 }
 
-static void describe_into(void *data, const char *text)
-{
-	char *buf = data;
-
-	strncat(buf, text, 4095 - strlen(buf));
-	strncat(buf, "\n", 4095 - strlen(buf));
-}
-
 static void test_dry_run(void **state)
 {
-	char out[4096] = "";
-	struct kd_quirk_exec_opts o = { .dry_run = true,
-					.describe = describe_into,
-					.describe_data = out };
-	char want[128];
+	char out[4096] = "", line[256], want[128];
 
 	(void)state;
 	plan_of("pre = cfg CAP_EXP+8.W=8000:8000\n"
@@ -218,21 +238,21 @@ static void test_dry_run(void **state)
 		"      poll cfg 0.W=8086 timeout=1s\n"
 		"      wait 100ms\n"
 		"      run timeout=2s /bin/false arg\n");
-	assert_int_equal(run(KD_QUIRK_PRE, &o), 0);
-	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
-	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_BAR_WRITE, NULL), 0);
-	assert_int_equal(kd_sim_total_sleep(fx.sim), 0);
-	snprintf(want, sizeof(want),
-		 "0000:01:00.0: pre: would write 0x8000 mask 0x8000 to config "
-		 "0x%03x.W (CAP_EXP+0x8) (x.conf:2)\n", fx.exp + 8);
+	assert_int_equal(run_on(fx.ctx, true), 0);
+	assert_int_equal(kd_sim_n_events(fx.sim), 0);
+	for (size_t i = 0; i < fx.res.n_ops && i < 5; i++) {
+		kd_reset_op_format(&fx.res.ops[i], line, sizeof(line));
+		strncat(out, line, sizeof(out) - strlen(out) - 2);
+		strcat(out, "\n");
+	}
+	snprintf(want, sizeof(want), "config-write 0x%03x w2 0x8000 mask "
+		 "0x8000\n", fx.exp + 8);
 	assert_non_null(strstr(out, want));
-	assert_non_null(strstr(out, "would write 0x0 to BAR0+0x10.L "
-				    "(x.conf:3)"));
-	assert_non_null(strstr(out, "would poll config 0x000.W until 0x8086, "
-				    "every 1ms, timeout 1s"));
-	assert_non_null(strstr(out, "would wait 100ms (x.conf:5)"));
-	assert_non_null(strstr(out, "would run /bin/false arg (timeout 2s) "
-				    "(x.conf:6)"));
+	assert_non_null(strstr(out, "bar-write BAR0+0x10 w4 0x00000000\n"));
+	assert_non_null(strstr(out, "poll config 0x000 w2 & 0xffff == 0x8086, "
+				    "up to 1000 ms\n"));
+	assert_non_null(strstr(out, "sleep 100 ms\n"));
+	assert_non_null(strstr(out, "run /bin/false arg, up to 2000 ms\n"));
 }
 
 static void test_writes_not_enabled(void **state)
@@ -240,16 +260,12 @@ static void test_writes_not_enabled(void **state)
 	struct kd_ctx_options o = { .backend = &kd_sim_backend,
 				    .backend_data = fx.sim };
 	struct kd_ctx *ro;
-	struct kd_dev *dev;
 
 	(void)state;
 	plan_of("pre = cfg 3c.B=1\n");
 	assert_int_equal(kd_ctx_new(&o, &ro), 0);
 	kd_ctx_set_log_priority(ro, 0);
-	assert_int_equal(kd_dev_open(ro, kd_sim_fn_addr(fx.fn), &dev), 0);
-	assert_int_equal(kd_quirk_run_steps(dev, &fx.plan.pre, KD_QUIRK_PRE,
-					    NULL), -EPERM);
-	kd_dev_free(dev);
+	assert_int_equal(run_on(ro, false), -EPERM);
 	kd_ctx_unref(ro);
 	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
 }
@@ -270,12 +286,9 @@ static void script(const char *name, const char *body, mode_t mode)
 }
 
 /* scripts made by a non-root test run are not root's */
-static const struct kd_quirk_exec_opts *exec_opts(void)
+static void allow_own_scripts(void)
 {
-	static struct kd_quirk_exec_opts o;
-
-	o.allow_insecure = geteuid() != 0;
-	return &o;
+	fx.insecure = geteuid() != 0;
 }
 
 static void test_script_environment(void **state)
@@ -292,7 +305,10 @@ static void test_script_environment(void **state)
 	snprintf(text, sizeof(text), "post = run %s/env.sh one two;three\n",
 		 fx.dir);
 	plan_of(text);
-	assert_int_equal(run(KD_QUIRK_POST, exec_opts()), 0);
+	allow_own_scripts();
+	assert_int_equal(run(), 0);
+	assert_int_equal(fx.res.ops[fx.res.n_ops - 1].kind, KD_OP_RUN);
+	assert_int_equal(fx.res.ops[fx.res.n_ops - 1].result, 0);
 	unsetenv("KDSAFE_TEST_LEAK");
 	snprintf(text, sizeof(text), "%s/env.txt", fx.dir);
 	f = fopen(text, "r");
@@ -327,7 +343,8 @@ static void test_script_timeout_killed(void **state)
 		 fx.dir);
 	plan_of(text);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(run(KD_QUIRK_PRE, exec_opts()), -ETIMEDOUT);
+	allow_own_scripts();
+	assert_int_equal(run(), -ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -344,7 +361,10 @@ static void test_script_exit_status(void **state)
 	snprintf(text, sizeof(text), "pre = run %s/fail.sh\n"
 		 "      cfg 3c.B=1\n", fx.dir);
 	plan_of(text);
-	assert_int_equal(run(KD_QUIRK_PRE, exec_opts()), -EIO);
+	allow_own_scripts();
+	assert_int_equal(run(), -EIO);
+	assert_int_equal(fx.res.ops[0].kind, KD_OP_RUN);
+	assert_int_equal(fx.res.ops[0].result, -EIO);
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "exited with status 3"));
 	/* the sequence stops at the failing step */
 	assert_int_equal(kd_sim_count(fx.sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
@@ -352,25 +372,26 @@ static void test_script_exit_status(void **state)
 
 static void test_script_refused_or_missing(void **state)
 {
-	struct kd_quirk_exec_opts o = { 0 };
 	char text[256];
 
 	(void)state;
 	script("ww.sh", "exit 0\n", 0777);
 	script("noexec.sh", "exit 0\n", 0644);
-	snprintf(text, sizeof(text), "pre = run %s/ww.sh\n"
-		 "post = run %s/noexec.sh\n", fx.dir, fx.dir);
+	snprintf(text, sizeof(text), "pre = run %s/ww.sh\n", fx.dir);
 	plan_of(text);
-	assert_int_equal(run(KD_QUIRK_PRE, &o), -EACCES);
+	assert_int_equal(run(), -EACCES);
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "refusing script"));
-	/* not executable: execve's errno comes back */
-	assert_int_equal(run(KD_QUIRK_POST, exec_opts()), -EACCES);
-	assert_non_null(strstr(kd_sim_log_text(fx.sim), "cannot execute"));
-	kd_quirk_plan_clear(&fx.plan);
 	kd_quirks_free(fx.db);
-	fx.db = NULL;
+	/* not executable: execve's errno comes back */
+	snprintf(text, sizeof(text), "pre = run %s/noexec.sh\n", fx.dir);
+	plan_of(text);
+	allow_own_scripts();
+	assert_int_equal(run(), -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "cannot execute"));
+	kd_quirks_free(fx.db);
+	fx.insecure = false;
 	plan_of("pre = run /nonexistent/kdsafe-script\n");
-	assert_int_equal(run(KD_QUIRK_PRE, &o), -ENOENT);
+	assert_int_equal(run(), -ENOENT);
 }
 
 int main(void)

@@ -187,8 +187,64 @@ kd reset --dry-run --quirks-dir "$work/q" 01:00.0
 [[ $err == *"50-test.conf"* ]] && [[ $out != *"wait 7ms"* ]]
 expect insecure-quirks-refused $? "rc=$rc $out $err"
 kd reset --dry-run --quirks-dir "$work/q" --allow-insecure-quirks 01:00.0
-[ $rc = 0 ] && [[ $out == *"wait 7ms"* ]] && [[ $out == *"planned  flr"* ]]
+[ $rc = 0 ] && [[ $out == *"sleep 7 ms"*"quirk pre step"* ]] &&
+	[[ $out == *"planned  flr"* ]]
 expect insecure-quirks-allowed $? "rc=$rc $out $err"
+
+# --- quirk steps are the executor's recorded operations (issue #8) --------
+fresh
+mkdir -p "$work/sq"
+printf '[1af4:1041]\npre = cfg CAP_EXP+8.W=8000:8000\n      mmio BAR0+100.L=1\n      poll cfg COMMAND.W=0:4 timeout=50ms\n' \
+	>"$work/sq/50-steps.conf"
+before=$(tree_sum)
+kd reset --dry-run --json -m flr --quirks-dir "$work/sq" \
+	--allow-insecure-quirks 01:00.0
+python3 - "$work/stdout" <<'EOF2'
+import json, sys
+ops = json.load(open(sys.argv[1]))["results"][0]["operations"]
+got = [(o["op"], o.get("bar"), o.get("offset"), o.get("width"),
+        o.get("value"), o.get("mask"), o["why"]) for o in ops[:3]]
+assert got == [
+    ("config-write", None, 0x68, 2, 0x8000, 0x8000, "quirk pre step"),
+    ("bar-write", 0, 0x100, 4, 1, None, "quirk pre step"),
+    ("poll", None, 4, 2, 0, 4, "quirk pre step")], got
+EOF2
+[ $? = 0 ] && [ "$before" = "$(tree_sum)" ]
+expect quirk-steps-dry-run-json-ops $? "rc=$rc $(head -c 800 "$work/stdout")"
+
+# --- one identify path: a VF's quirk (issue #8) ---------------------------
+# 03:10.0 is a VF of 8086:10fb reading ffff:ffff; its IDs are the PF's
+# vendor and the SR-IOV VF Device ID 10ed, for quirks match and reset alike
+vf_quirks() {
+	mkdir -p "$work/vq"
+	printf '[8086:10ed]\nname = vf quirk\navoid = flr\n' \
+		>"$work/vq/50-vf.conf"
+}
+vfq="--quirks-dir $work/vq --allow-insecure-quirks"
+rm -rf "$work/root"; python3 "$here/tree.py" --sriov "$work/root"; vf_quirks
+kd quirks match $vfq 03:10.0
+[ $rc = 0 ] && [[ $out == *"8086:10ed"* ]] && [[ $out == *"vf quirk"* ]] &&
+	[[ $out == *"avoid: flr"* ]]
+expect vf-quirks-match-applies $? "rc=$rc $out $err"
+before=$(tree_sum)
+kd reset --dry-run $vfq -m flr 03:10.0
+[ $rc = 1 ] && [[ $out == *"refused"*"quirk vf quirk forbids flr"* ]] &&
+	[ "$before" = "$(tree_sum)" ]
+expect vf-reset-honours-quirk-avoid $? "rc=$rc $out $err"
+kd reset --dry-run --json $vfq 03:10.0
+python3 - "$work/stdout" <<'EOF2'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+assert r["status"] == "planned" and r["method"] == "pm", r
+EOF2
+expect vf-reset-auto-skips-avoided $? "rc=$rc $(head -c 600 "$work/stdout")"
+python3 "$here/tree.py" --sriov --dump "$work/vf.dump"
+"$KDSAFE" --dump "$work/vf.dump" reset -n $vfq -m flr 03:10.0 \
+	>"$work/stdout" 2>"$work/stderr"
+rc=$?
+out=$(cat "$work/stdout")
+[ $rc = 1 ] && [[ $out == *"quirk vf quirk forbids flr"* ]]
+expect vf-from-dump-honours-quirk $? "rc=$rc $out $(cat "$work/stderr")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

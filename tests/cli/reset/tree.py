@@ -10,6 +10,12 @@ bus", Bus Master on) and 01:00.1 (bound to e1000e); root port 00:1d.0 with
 02:00.0 (reset_method "flr pm", no reset_method write needed); 00:1f.0 on
 the root bus bound to i801_smbus.  Writes to `reset` and `reset_method` land
 in plain files: the tests read them back.
+
+With --sriov the machine also has root port 00:1e.0 with the PF 03:00.0
+(8086:10fb, bound to ixgbe, SR-IOV capability: one VF, VF Device ID 10ed)
+and its VF 03:10.0, whose config IDs read ffff (SR-IOV 1.1 §3.4.1.1): the
+tree gives it a physfn link and the kernel's vendor/device files, the dump
+neither (kdsafe finds the PF through its SR-IOV capability).
 """
 import os
 import sys
@@ -41,6 +47,24 @@ def cfg_endpoint(vendor, device, cls, cmd, flr=True, msi=False):
     c[0x72:0x74] = (0x1041).to_bytes(2, "little")
     return c
 
+def cfg_sriov_pf():
+    c = cfg_endpoint(0x8086, 0x10fb, 0x020000, 0x0406)
+    # SR-IOV extended capability at 0x100 (pci_regs.h PCI_SRIOV_*)
+    c[0x100:0x104] = (0x00010010).to_bytes(4, "little")
+    c[0x108:0x10a] = (0x0009).to_bytes(2, "little")  # VF Enable, MSE
+    c[0x10c:0x10e] = (1).to_bytes(2, "little")       # InitialVFs
+    c[0x10e:0x110] = (1).to_bytes(2, "little")       # TotalVFs
+    c[0x110:0x112] = (1).to_bytes(2, "little")       # NumVFs
+    c[0x114:0x116] = (0x80).to_bytes(2, "little")    # First VF Offset
+    c[0x116:0x118] = (2).to_bytes(2, "little")       # VF Stride
+    c[0x11a:0x11c] = (0x10ed).to_bytes(2, "little")  # VF Device ID
+    return c
+
+def cfg_sriov_vf():
+    c = cfg_endpoint(0x8086, 0x10ed, 0x020000, 0x0006)
+    c[0:4] = b"\xff\xff\xff\xff"                     # VF IDs read ffff
+    return c
+
 def cfg_root_port(secondary):
     c = bytearray(4096)
     c[0:4] = (0x000c1b36).to_bytes(4, "little")
@@ -70,6 +94,13 @@ MACHINE = [
      cfg_endpoint(0x1b36, 0x0010, 0x010802, 0x0006), None, "flr pm"),
 ]
 
+SRIOV = [
+    ("0000:00:1e.0", None, cfg_root_port(3), "pcieport", None),
+    ("0000:03:00.0", "0000:00:1e.0", cfg_sriov_pf(), "ixgbe", None),
+    ("0000:03:10.0", "0000:00:1e.0", cfg_sriov_vf(), None, None),
+]
+VF_IDS = {"0000:03:10.0": ("0000:03:00.0", 0x8086, 0x10ed)}
+
 def build_tree(root):
     devices = os.path.join(root, "sys/devices/pci0000:00")
     bus = os.path.join(root, "sys/bus/pci/devices")
@@ -92,6 +123,13 @@ def build_tree(root):
             os.makedirs(os.path.join(drivers, driver), exist_ok=True)
             os.symlink(os.path.relpath(os.path.join(drivers, driver), d),
                        os.path.join(d, "driver"))
+        if addr in VF_IDS:
+            pf, vendor, device = VF_IDS[addr]
+            os.symlink(os.path.relpath(path[pf], d),
+                       os.path.join(d, "physfn"))
+            for name, v in (("vendor", vendor), ("device", device)):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("0x%04x\n" % v)
         os.symlink(os.path.relpath(d, bus), os.path.join(bus, addr))
 
 def write_dump(out):
@@ -110,9 +148,12 @@ def write_dump(out):
                     "%02x" % b for b in cfg[off:off + 16])))
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--sriov":
+        MACHINE += SRIOV
+        del sys.argv[1]
     if len(sys.argv) == 3 and sys.argv[1] == "--dump":
         write_dump(sys.argv[2])
     elif len(sys.argv) == 2:
         build_tree(sys.argv[1])
     else:
-        sys.exit("usage: tree.py DIR | tree.py --dump FILE")
+        sys.exit("usage: tree.py [--sriov] DIR | tree.py [--sriov] --dump FILE")
