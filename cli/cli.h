@@ -16,6 +16,10 @@ enum {
 	KD_EXIT_USAGE = 2,   /* bad command line */
 	KD_EXIT_PARTIAL = 3, /* some input could not be read or used */
 	KD_EXIT_FATAL = 4,   /* nothing could be done (no tree, no dump) */
+	KD_EXIT_INTERRUPTED = 5, /* reset: signal; every touched function
+				  * restored */
+	KD_EXIT_UNRESTORED = 6,  /* reset: signal; some function could not
+				  * be restored */
 };
 
 struct kd_cli {

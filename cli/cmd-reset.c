@@ -16,7 +16,9 @@
 
 #include "cli.h"
 #include "probe/probe.h"
+#include "quirks/procs.h"
 #include "quirks/quirks.h"
+#include "reset/guard.h"
 #include "reset/reset.h"
 
 static void usage(FILE *f)
@@ -44,6 +46,11 @@ static void usage(FILE *f)
 		"  -t, --timeout T      readiness bound after a reset: 60s "
 		"(default), 500ms\n"
 		"  -j, --jobs N         reset domains at once (default: all)\n"
+		"      --timeout-total T  the whole run's time budget: 300s "
+		"(default)\n"
+		"      --wait-lock[=T]  wait for another run's lock (default "
+		"60s)\n"
+		"                       instead of refusing at once\n"
 		"  -a, --all            every unbound function that is not "
 		"clean\n"
 		"      --json           JSON (docs/reset.md)\n"
@@ -61,7 +68,10 @@ static void usage(FILE *f)
 		"Exit status: 0 every function clean now (dry run: every one "
 		"planned), 1 some\nfunction not clean, refused or failed, 2 "
 		"usage (bad method or address),\n3 some function does not "
-		"exist, 4 nothing could be done.\nSee kdsafe-reset(8).\n");
+		"exist, 4 nothing could be done (also: another run holds the lock),\n"
+		"5 interrupted by a signal, every touched function restored, 6 "
+		"interrupted\nand some function could not be restored.\n"
+		"See kdsafe-reset(8).\n");
 }
 
 struct reset_cli {
@@ -71,6 +81,7 @@ struct reset_cli {
 	     bad_args;
 	const char **qdirs;
 	size_t n_qdirs;
+	uint64_t total_ns, wait_lock_ns; /* reset/guard.h */
 	struct kd_addr *addrs;
 	size_t n;
 };
@@ -421,11 +432,79 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 		return NULL;
 	err = kd_quirks_load(ctx, &qo, &db);
 	if (err < 0) {
-		WARN(ctx, "quirk database unusable (%s): resetting without it",
-		     strerror(-err));
+		ERR(ctx, "quirk database unusable (%s): refusing to reset",
+		    strerror(-err));
 		return NULL;
 	}
 	return db;
+}
+
+/* ---- run guarantees (reset/guard.h, docs/reset.md) --------------------- */
+
+/* Before any write: the run lock, the signal flag, the total budget, and
+ * kdsafe as the subreaper of quirk scripts' descendants. */
+static int run_guard_begin(struct reset_cli *rc, struct kd_ctx *ctx,
+			   struct kd_run_lock *lock,
+			   struct kd_run_guard **guard)
+{
+	struct kd_run_guard_opts go = { .total_ns = rc->total_ns };
+	long holder;
+	int err = kd_run_signals_install();
+
+	if (err == 0)
+		err = kd_run_lock_acquire(ctx, lock, rc->wait_lock_ns, &holder);
+	if (err == 0 && kd_proc_become_subreaper() < 0)
+		WARN(ctx, "cannot become a child subreaper: a quirk script's "
+			  "daemonized children may outlive kdsafe");
+	if (err == 0)
+		err = kd_run_guard_new(&go, guard);
+	if (err == 0)
+		rc->ro.guard = *guard;
+	return err;
+}
+
+static void run_guard_end(struct kd_run_lock *lock, struct kd_run_guard *g)
+{
+	if (!g && lock->fd < 0)
+		return;
+	kd_proc_kill_descendants();
+	kd_run_lock_release(lock);
+	kd_run_guard_free(g);
+	kd_run_signals_restore();
+}
+
+/* A refused quirk file or directory: refuse every function (fail closed) */
+static bool quirks_refused(struct reset_cli *rc, struct kd_quirks *db,
+			   char *buf, size_t len)
+{
+	char why[200];
+
+	if (rc->no_quirks)
+		return false;
+	if (!db)
+		snprintf(why, sizeof(why), "the quirk database could not be "
+					   "loaded");
+	else if (!kd_quirks_refusal(db, why, sizeof(why)))
+		return false;
+	/* truncation: the reason keeps its start, the file and why */
+	if (snprintf(buf, len, "quirk database incomplete, refusing every "
+		     "reset (%s); fix it, or --no-quirks", why) < 0)
+		buf[0] = '\0';
+	return true;
+}
+
+static int report_interrupted(struct reset_cli *rc, struct kd_ctx *ctx,
+			      const struct kd_reset_result *res)
+{
+	char list[2048];
+	size_t bad = kd_run_restore_report(res, rc->n, list, sizeof(list));
+	int sig = kd_run_signal_caught();
+
+	ERR(ctx, "interrupted by signal %d (%s): no further reset started, "
+		 "the resets in flight completed their restore", sig,
+	    strsignal(sig));
+	ERR(ctx, "%s", list);
+	return bad ? KD_EXIT_UNRESTORED : KD_EXIT_INTERRUPTED;
 }
 
 static int run(struct reset_cli *rc)
@@ -436,6 +515,9 @@ static int run(struct reset_cli *rc)
 	struct json_object *top = NULL, *arr = NULL, *sum;
 	struct kd_ctx *ctx = NULL;
 	struct tally t = { 0 };
+	struct kd_run_lock lock = { .fd = -1 };
+	struct kd_run_guard *guard = NULL;
+	char qwhy[400];
 	int err, ret = KD_EXIT_FATAL;
 
 	err = kd_cli_ctx(cli, &ctx);
@@ -445,7 +527,7 @@ static int run(struct reset_cli *rc)
 		kd_cli_open_kmsg(cli, ctx);
 	if (!rc->ro.dry_run) {
 		err = kd_ctx_enable_writes(ctx, rc->allow_real);
-		if (err < 0)
+		if (err < 0 || run_guard_begin(rc, ctx, &lock, &guard) < 0)
 			goto out;
 	}
 	if (rc->all) {
@@ -465,7 +547,10 @@ static int run(struct reset_cli *rc)
 		ERR(ctx, "reset: %s", strerror(ENOMEM));
 		goto out;
 	}
-	err = kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res);
+	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
+		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
+	else
+		err = kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res);
 	if (err < 0)
 		goto out;
 	if (rc->json) {
@@ -506,6 +591,8 @@ static int run(struct reset_cli *rc)
 			print_text(rc, r);
 	}
 	ret = exit_code(rc, &t);
+	if (guard && kd_run_signal_caught())
+		ret = report_interrupted(rc, ctx, res);
 	if (rc->json) {
 		json_object_object_add(top, "version", json_object_new_int(1));
 		json_object_object_add(top, "tool",
@@ -561,13 +648,15 @@ out:
 		kd_reset_result_clear(&res[i]);
 	free(res);
 	kd_quirks_free(db);
+	run_guard_end(&lock, guard);
 	kd_ctx_unref(ctx);
 	return ret;
 }
 
 int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_KMSG, O_QDIR, O_NOQ, O_REAL, O_INSECURE };
+	enum { O_JSON = 256, O_KMSG, O_QDIR, O_NOQ, O_REAL, O_INSECURE,
+	       O_TOTAL, O_WAITLOCK };
 	static const struct option opts[] = {
 		{ "method", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -582,10 +671,13 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		{ "no-quirks", no_argument, NULL, O_NOQ },
 		{ "allow-insecure-quirks", no_argument, NULL, O_INSECURE },
 		{ "allow-real-sysfs", no_argument, NULL, O_REAL },
+		{ "timeout-total", required_argument, NULL, O_TOTAL },
+		{ "wait-lock", optional_argument, NULL, O_WAITLOCK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct reset_cli rc = { .cli = cli, .ro = { .method = KD_RM_AUTO } };
+	struct reset_cli rc = { .cli = cli, .ro = { .method = KD_RM_AUTO },
+				.total_ns = KD_RUN_DEFAULT_TOTAL_NS };
 	char *end;
 	long v;
 	int c, ret;
@@ -634,9 +726,30 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		case O_NOQ: rc.no_quirks = true; break;
 		case O_INSECURE: rc.insecure_quirks = true; break;
 		case O_REAL: rc.allow_real = true; break;
+		case O_TOTAL:
+		case O_WAITLOCK:
+			if (c == O_WAITLOCK && !optarg) {
+				rc.wait_lock_ns = 60000000000ull;
+				break;
+			}
+			if (parse_duration(optarg, c == O_TOTAL ? &rc.total_ns :
+					   &rc.wait_lock_ns) < 0) {
+				fprintf(stderr, "kdsafe reset: bad duration "
+					"'%s' (300, 300s, 500ms)\n", optarg);
+				free(rc.qdirs);
+				return KD_EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); free(rc.qdirs); return KD_EXIT_OK;
 		default: usage(stderr); free(rc.qdirs); return KD_EXIT_USAGE;
 		}
+	}
+	if (rc.insecure_quirks && rc.allow_real) {
+		fprintf(stderr, "kdsafe reset: --allow-insecure-quirks is for "
+				"tests: refused together with "
+				"--allow-real-sysfs\n");
+		free(rc.qdirs);
+		return KD_EXIT_USAGE;
 	}
 	if (optind >= argc && !rc.all) {
 		fprintf(stderr, "kdsafe reset: which devices? (DEVICE... or "

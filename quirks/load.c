@@ -155,6 +155,7 @@ static int scan_dir(struct kd_quirks *db, const char *dir,
 			quirks_diag(db, KD_QDIAG_ERROR, dname, 0, 0,
 				    "cannot read directory: %s",
 				    strerror(-err));
+		db->n_rejected++; /* what it holds is unknown: fail closed */
 		return err;
 	}
 	if (fstat(dirfd(d), &st) == 0 &&
@@ -165,6 +166,7 @@ static int scan_dir(struct kd_quirks *db, const char *dir,
 			quirks_diag(db, KD_QDIAG_ERROR, dname, 0, 0,
 				    "refused directory: %s (use "
 				    "--allow-insecure-quirks for tests)", why);
+		db->n_rejected++; /* its files are unknown: fail closed */
 		closedir(d);
 		return -EACCES;
 	}
@@ -258,4 +260,26 @@ int kd_quirks_load(struct kd_ctx *ctx, const struct kd_quirks_load_opts *opts,
 	     db->n_entries, db->n_loaded, db->n_rejected);
 	*out = db;
 	return 0;
+}
+
+bool kd_quirks_refusal(const struct kd_quirks *db, char *buf, size_t len)
+{
+	if (!db || !db->n_rejected)
+		return false;
+	snprintf(buf, len, "%zu quirk file%s or director%s refused",
+		 db->n_rejected, db->n_rejected == 1 ? "" : "s",
+		 db->n_rejected == 1 ? "y" : "ies");
+	for (size_t i = 0; i < db->diags.n; i++) {
+		const struct kd_quirk_diag *d = &db->diags.v[i];
+
+		if (d->level != KD_QDIAG_ERROR)
+			continue;
+		if (d->line)
+			snprintf(buf, len, "%s:%u: %s", d->file, d->line,
+				 d->msg);
+		else
+			snprintf(buf, len, "%s: %s", d->file, d->msg);
+		break;
+	}
+	return true;
 }

@@ -127,6 +127,12 @@ const struct kd_quirk_diag *kd_quirks_diag(const struct kd_quirks *db,
 					   size_t i);
 /* Errors among the diagnostics. */
 size_t kd_quirks_errors(const struct kd_quirks *db);
+/*
+ * Whether a file or a directory was refused (insecure, unreadable,
+ * malformed): the database is then incomplete and whoever uses it must
+ * fail closed.  buf: "FILE: REASON" of the first error.
+ */
+bool kd_quirks_refusal(const struct kd_quirks *db, char *buf, size_t len);
 
 /* One entry, for listing. */
 const char *kd_quirk_entry_file(const struct kd_quirk_entry *e);

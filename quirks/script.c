@@ -19,6 +19,7 @@
 #include <linux/close_range.h>
 
 #include "internal.h"
+#include "procs.h"
 
 /* ---- scripts ----------------------------------------------------------- */
 
@@ -187,12 +188,13 @@ int kd_quirk_run_script(struct kd_dev *dev, const struct kd_quirk_step *s,
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 
-	deadline = real_now_ns() + s->timeout_ns;
+	/* procs.h: never past the run's time left, killed when it stops */
+	deadline = real_now_ns() + kd_quirk_clamp_ns(s->timeout_ns);
 	for (;;) {
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (real_now_ns() >= deadline) {
+		if (real_now_ns() >= deadline || kd_quirk_stopping()) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "internal.h"
 
 static const char *const method_names[KD_RM_COUNT] = {
@@ -404,7 +405,7 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 
 	op->ns = ns;
 	if (!x->dry_run && ns)
-		kd_sleep_ns(x->ctx, ns);
+		kd_run_sleep_mandated(x->ctx, ns); /* reset/guard.h */
 }
 
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why)
@@ -430,7 +431,7 @@ bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
 		return false;
 	if (*delay > timeout_ns - *waited)
 		*delay = timeout_ns - *waited;
-	kd_sleep_ns(x->ctx, *delay);
+	kd_run_sleep_restoring(x->ctx, *delay); /* reset/guard.h */
 	*waited += *delay;
 	*delay *= 2;
 	return true;
@@ -533,7 +534,7 @@ int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
 			op->result = -ETIMEDOUT;
 			return -ETIMEDOUT;
 		}
-		kd_sleep_ns(x->ctx, MS(1));
+		kd_run_sleep_restoring(x->ctx, MS(1));
 		waited += MS(1);
 	}
 	op->waited_ns = waited;

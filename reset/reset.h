@@ -214,6 +214,8 @@ struct kd_reset_opts {
 	unsigned jobs;          /* concurrent domains; 0: all */
 	kd_reset_policy_fn policy_fn; /* NULL: no quirks */
 	void *policy_data;
+	/* NULL, or the total budget and signal stop (reset/guard.h) */
+	struct kd_run_guard *guard;
 };
 
 /*

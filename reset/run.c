@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "internal.h"
 
 struct target {
@@ -335,6 +336,11 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	for (size_t i = 0; i < n; i++) {
 		enum kd_reset_method m = cand[i];
 
+		if (i && !x->dry_run && kd_run_guard_stop_result(rn->o->guard,
+				r, "the methods tried are listed")) {
+			verify(x, dev);
+			return;
+		}
 		if (i)
 			refresh_info(x, dev, in);
 		if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
@@ -383,6 +389,11 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		/* the witness after this try is the before of the next */
 		r->witness.before = r->witness.after;
 		r->witness.have_before = r->witness.have_after;
+	}
+	if (!x->dry_run && kd_run_guard_stop_result(rn->o->guard, r,
+			"not quiesced: the methods tried are listed")) {
+		verify(x, dev);
+		return;
 	}
 	refresh_info(x, dev, in);
 	r->used = KD_RM_QUIESCE;
@@ -525,6 +536,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 			   (unsigned)(in.class_code >> 8));
 		goto out;
 	}
+	if (!o->dry_run && kd_run_guard_stop_result(o->guard, r, NULL))
+		goto out;
 	kd_witness_read(dev, &in, &r->witness, false);
 	start = kd_now_ns(rn->ctx);
 	if (o->method == KD_RM_AUTO)
@@ -619,6 +632,8 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	err = plan(&rn);
 	if (err < 0)
 		goto out;
+	if (opts->guard && !opts->dry_run)
+		kd_run_guard_attach(opts->guard, ctx);
 	pthread_mutex_init(&rn.lock, NULL);
 	nth = opts->jobs ? opts->jobs : rn.nd;
 	if (nth > rn.nd)
@@ -636,6 +651,8 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		pthread_join(th[i], NULL);
 	free(th);
 	pthread_mutex_destroy(&rn.lock);
+	if (opts->guard && !opts->dry_run)
+		kd_run_guard_detach(opts->guard, ctx);
 out:
 	free(rn.t);
 	free(rn.d);
