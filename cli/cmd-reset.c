@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/duration.h"
 #include "cli.h"
 #include "probe/probe.h"
 #include "quirks/quirks.h"
@@ -77,25 +78,17 @@ struct reset_cli {
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* "60", "60s", "1.5s", "500ms", "250us": 0 or -EINVAL */
-static int parse_duration(const char *s, uint64_t *ns)
+/* -t: seconds, or a duration as in the quirk files (access/duration.h) */
+static bool parse_timeout(const char *arg, uint64_t *ns)
 {
-	char *end;
-	double v;
+	const char *e = kd_duration_parse(arg, strlen(arg), KD_NS_PER_S, ns);
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 3600)
-		return -EINVAL;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		*ns = (uint64_t)(v * 1e9);
-	else if (strcmp(end, "ms") == 0)
-		*ns = (uint64_t)(v * 1e6);
-	else if (strcmp(end, "us") == 0)
-		*ns = (uint64_t)(v * 1e3);
-	else
-		return -EINVAL;
-	return *ns ? 0 : -EINVAL;
+	if (!e && *ns == 0)
+		e = "a timeout of zero allows no wait at all";
+	if (e)
+		fprintf(stderr, "kdsafe reset: bad --timeout '%s': %s\n", arg,
+			e);
+	return !e;
 }
 
 /* --all: every unbound, non-bridge function whose verdict is not clean */
@@ -590,9 +583,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		case 'n': rc.ro.dry_run = true; break;
 		case 'f': rc.ro.force = true; break;
 		case 't':
-			if (parse_duration(optarg, &rc.ro.timeout_ns) < 0) {
-				fprintf(stderr, "kdsafe reset: bad timeout "
-					"'%s' (60, 60s, 500ms)\n", optarg);
+			if (!parse_timeout(optarg, &rc.ro.timeout_ns)) {
 				free(rc.qdirs);
 				return KD_EXIT_USAGE;
 			}

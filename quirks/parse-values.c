@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Values inside quirk files: hex numbers (setpci style), durations, section
- * headers (device matches) and steps.  Pure functions over strings; the
- * error texts they return are reported by parse.c with file:line:col.
+ * Values inside quirk files: hex numbers (setpci style), section headers
+ * (device matches) and steps; durations are access/duration.c's.  Pure
+ * functions over strings; the error texts they return are reported by
+ * parse.c with file:line:col.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,9 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access/duration.h"
 #include "internal.h"
 
-/* ---- numbers and durations --------------------------------------------- */
+/* ---- numbers ---------------------------------------------------------- */
 
 /* Hex digits with an optional 0x, as setpci: 0 or -EINVAL / -ERANGE. */
 int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -45,43 +47,6 @@ int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
-}
-
-const char *qparse_duration(const char *s, size_t len, uint64_t *ns)
-{
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
-		{ "s", 1000000000 },
-	};
-	uint64_t v = 0;
-	size_t i = 0;
-
-	while (i < len && isdigit((unsigned char)s[i])) {
-		if (v > KD_QUIRK_MAX_NS)
-			return "duration too long (at most 600s)";
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		i++;
-	}
-	if (i == 0)
-		return "expected a duration such as 250ms (units ns, us, ms, "
-		       "s)";
-	if (i == len) {
-		if (v == 0) {
-			*ns = 0;
-			return NULL;
-		}
-		return "duration needs a unit (ns, us, ms or s)";
-	}
-	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		if (strlen(units[u].unit) == len - i &&
-		    memcmp(units[u].unit, s + i, len - i) == 0) {
-			if (v > KD_QUIRK_MAX_NS / units[u].mul)
-				return "duration too long (at most 600s)";
-			*ns = v * units[u].mul;
-			return NULL;
-		}
-	}
-	return "unknown duration unit (use ns, us, ms or s)";
 }
 
 /* ---- device match ------------------------------------------------------ */
@@ -538,7 +503,7 @@ const char *qparse_step(struct qpool *pool, const char *text,
 		if (!t)
 			return "expected: wait DURATION";
 		*err_off = (size_t)(t - text);
-		e = qparse_duration(t, len, &s->timeout_ns);
+		e = kd_duration_parse(t, len, 0, &s->timeout_ns);
 		if (e)
 			return e;
 		if (s->timeout_ns == 0)
@@ -603,7 +568,7 @@ const char *qparse_step(struct qpool *pool, const char *text,
 				       "interval=DURATION";
 			}
 			*err_off += skip;
-			e = qparse_duration(t + skip, len - skip, dst);
+			e = kd_duration_parse(t + skip, len - skip, 0, dst);
 			if (e)
 				return e;
 		}
@@ -620,7 +585,7 @@ const char *qparse_step(struct qpool *pool, const char *text,
 		while ((t = next_tok(text, &pos, &len)) &&
 		       has_prefix(t, len, "timeout=")) {
 			*err_off = (size_t)(t - text) + 8;
-			e = qparse_duration(t + 8, len - 8, &s->timeout_ns);
+			e = kd_duration_parse(t + 8, len - 8, 0, &s->timeout_ns);
 			if (e)
 				return e;
 			if (!s->timeout_ns)
