@@ -486,130 +486,192 @@ static const char *add_arg(struct qpool *pool, struct kd_quirk_step *s,
 	return NULL;
 }
 
+/* The tokens of one step and where the parser is in them. */
+struct steptok {
+	struct qpool *pool;
+	const char *text;
+	size_t pos, len;
+	size_t *err_off;
+	char *msgbuf;
+	size_t msglen;
+};
+
+static const char *tok_next(struct steptok *k)
+{
+	return next_tok(k->text, &k->pos, &k->len);
+}
+
+static bool tok_is(const char *t, size_t len, const char *word)
+{
+	return t && strlen(word) == len && memcmp(t, word, len) == 0;
+}
+
+/* "wait DURATION" */
+static const char *parse_wait(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t = tok_next(k), *e;
+
+	s->kind = KD_STEP_WAIT;
+	if (!t)
+		return "expected: wait DURATION";
+	*k->err_off = (size_t)(t - k->text);
+	e = kd_duration_parse(t, k->len, 0, &s->timeout_ns);
+	if (e)
+		return e;
+	if (s->timeout_ns == 0)
+		return "wait of zero does nothing";
+	return NULL;
+}
+
+/* The REG.W=VALUE[:MASK] token after cfg/mmio, of the kind mmio says. */
+static const char *parse_target(struct steptok *k, struct kd_quirk_step *s,
+				bool mmio, const char *missing,
+				const char *wrong_kind)
+{
+	const char *t = tok_next(k), *e;
+	size_t sub = 0;
+
+	if (!t)
+		return missing;
+	*k->err_off = (size_t)(t - k->text);
+	e = parse_access(t, k->len, s, &sub, k->msgbuf, k->msglen);
+	if (e) {
+		*k->err_off += sub;
+		return e;
+	}
+	if (mmio != (s->reg.base == KD_REG_BAR))
+		return wrong_kind;
+	return NULL;
+}
+
+/* "cfg REG.W=VALUE[:MASK]" or "mmio BARn+OFF.W=VALUE[:MASK]" */
+static const char *parse_write(struct steptok *k, struct kd_quirk_step *s,
+			       bool mmio)
+{
+	s->kind = mmio ? KD_STEP_MMIO : KD_STEP_CFG;
+	return parse_target(k, s, mmio,
+			    mmio ? "expected: mmio BARn+OFF.W=VALUE[:MASK]" :
+				   "expected: cfg REG.W=VALUE[:MASK]",
+			    mmio ? "mmio needs BARn+OFFSET" :
+				   "cfg takes a config register (use mmio for "
+				   "BARn+OFFSET)");
+}
+
+/* The timeout= and interval= tokens ending a poll step. */
+static const char *parse_poll_bounds(struct steptok *k,
+				     struct kd_quirk_step *s)
+{
+	const char *t, *e;
+
+	s->interval_ns = 1000000;
+	while ((t = tok_next(k))) {
+		uint64_t *dst;
+		size_t skip;
+
+		*k->err_off = (size_t)(t - k->text);
+		if (has_prefix(t, k->len, "timeout=")) {
+			dst = &s->timeout_ns;
+			skip = 8;
+		} else if (has_prefix(t, k->len, "interval=")) {
+			dst = &s->interval_ns;
+			skip = 9;
+		} else {
+			return "expected timeout=DURATION or interval=DURATION";
+		}
+		*k->err_off += skip;
+		e = kd_duration_parse(t + skip, k->len - skip, 0, dst);
+		if (e)
+			return e;
+	}
+	*k->err_off = 0;
+	if (!s->timeout_ns)
+		return "poll needs timeout=DURATION (non-zero)";
+	if (!s->interval_ns)
+		return "poll interval must be non-zero";
+	if (s->interval_ns > s->timeout_ns)
+		return "poll interval is longer than its timeout";
+	return NULL;
+}
+
+/* "poll cfg|mmio REG.W=VALUE[:MASK] timeout=D [interval=D]" */
+static const char *parse_poll(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t = tok_next(k), *e;
+	bool mmio;
+
+	if (!tok_is(t, k->len, "cfg") && !tok_is(t, k->len, "mmio")) {
+		*k->err_off = t ? (size_t)(t - k->text) : 0;
+		return "expected: poll cfg|mmio REG.W=VALUE[:MASK] "
+		       "timeout=DURATION [interval=DURATION]";
+	}
+	mmio = k->len == 4;
+	s->kind = mmio ? KD_STEP_POLL_MMIO : KD_STEP_POLL_CFG;
+	e = parse_target(k, s, mmio,
+			 "expected REG.W=VALUE[:MASK] after poll cfg|mmio",
+			 mmio ? "poll mmio needs BARn+OFFSET" :
+				"poll cfg takes a config register");
+	return e ? e : parse_poll_bounds(k, s);
+}
+
+/* "run [timeout=DURATION] /PATH [ARG...]": the rest of the line is its */
+static const char *parse_run(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t, *e;
+	size_t n = 0, cap = 0;
+
+	s->kind = KD_STEP_RUN;
+	s->timeout_ns = 10ull * KD_NS_PER_S;
+	while ((t = tok_next(k)) && has_prefix(t, k->len, "timeout=")) {
+		*k->err_off = (size_t)(t - k->text) + 8;
+		e = kd_duration_parse(t + 8, k->len - 8, 0, &s->timeout_ns);
+		if (e)
+			return e;
+		if (!s->timeout_ns)
+			return "script timeout must be non-zero";
+	}
+	if (!t) {
+		*k->err_off = 0;
+		return "expected: run [timeout=DURATION] /PATH [ARG...]";
+	}
+	*k->err_off = (size_t)(t - k->text);
+	if (t[0] != '/')
+		return "script path must be absolute";
+	do {
+		e = add_arg(k->pool, s, &n, &cap, t, k->len);
+		if (e)
+			return e;
+	} while ((t = tok_next(k)));
+	*k->err_off = 0;
+	return NULL;
+}
+
 const char *qparse_step(struct qpool *pool, const char *text,
 			struct kd_quirk_step *s, size_t *err_off,
 			char *msgbuf, size_t msglen)
 {
-	size_t pos = 0, len = 0, sub = 0, n = 0, cap = 0;
-	const char *t = next_tok(text, &pos, &len), *e;
+	struct steptok k = { .pool = pool, .text = text, .err_off = err_off,
+			     .msgbuf = msgbuf, .msglen = msglen };
+	const char *t = tok_next(&k), *e;
+	size_t len = k.len;
 
 	memset(s, 0, sizeof(*s));
 	*err_off = 0;
 	if (!t)
 		return "empty step";
-	if (len == 4 && memcmp(t, "wait", 4) == 0) {
-		s->kind = KD_STEP_WAIT;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return "expected: wait DURATION";
-		*err_off = (size_t)(t - text);
-		e = kd_duration_parse(t, len, 0, &s->timeout_ns);
-		if (e)
-			return e;
-		if (s->timeout_ns == 0)
-			return "wait of zero does nothing";
-	} else if ((len == 3 && memcmp(t, "cfg", 3) == 0) ||
-		   (len == 4 && memcmp(t, "mmio", 4) == 0)) {
-		bool mmio = len == 4;
-
-		s->kind = mmio ? KD_STEP_MMIO : KD_STEP_CFG;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return mmio ? "expected: mmio BARn+OFF.W=VALUE[:MASK]" :
-				      "expected: cfg REG.W=VALUE[:MASK]";
-		*err_off = (size_t)(t - text);
-		e = parse_access(t, len, s, &sub, msgbuf, msglen);
-		if (e) {
-			*err_off += sub;
-			return e;
-		}
-		if (mmio != (s->reg.base == KD_REG_BAR))
-			return mmio ? "mmio needs BARn+OFFSET" :
-				      "cfg takes a config register (use mmio "
-				      "for BARn+OFFSET)";
-	} else if (len == 4 && memcmp(t, "poll", 4) == 0) {
-		bool mmio;
-
-		t = next_tok(text, &pos, &len);
-		if (!t || !((len == 3 && memcmp(t, "cfg", 3) == 0) ||
-			    (len == 4 && memcmp(t, "mmio", 4) == 0))) {
-			*err_off = t ? (size_t)(t - text) : 0;
-			return "expected: poll cfg|mmio REG.W=VALUE[:MASK] "
-			       "timeout=DURATION [interval=DURATION]";
-		}
-		mmio = len == 4;
-		s->kind = mmio ? KD_STEP_POLL_MMIO : KD_STEP_POLL_CFG;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return "expected REG.W=VALUE[:MASK] after poll cfg|mmio";
-		*err_off = (size_t)(t - text);
-		e = parse_access(t, len, s, &sub, msgbuf, msglen);
-		if (e) {
-			*err_off += sub;
-			return e;
-		}
-		if (mmio != (s->reg.base == KD_REG_BAR))
-			return mmio ? "poll mmio needs BARn+OFFSET" :
-				      "poll cfg takes a config register";
-		s->interval_ns = 1000000;
-		while ((t = next_tok(text, &pos, &len))) {
-			uint64_t *dst;
-			size_t skip;
-
-			*err_off = (size_t)(t - text);
-			if (has_prefix(t, len, "timeout=")) {
-				dst = &s->timeout_ns;
-				skip = 8;
-			} else if (has_prefix(t, len, "interval=")) {
-				dst = &s->interval_ns;
-				skip = 9;
-			} else {
-				return "expected timeout=DURATION or "
-				       "interval=DURATION";
-			}
-			*err_off += skip;
-			e = kd_duration_parse(t + skip, len - skip, 0, dst);
-			if (e)
-				return e;
-		}
-		*err_off = 0;
-		if (!s->timeout_ns)
-			return "poll needs timeout=DURATION (non-zero)";
-		if (!s->interval_ns)
-			return "poll interval must be non-zero";
-		if (s->interval_ns > s->timeout_ns)
-			return "poll interval is longer than its timeout";
-	} else if (len == 3 && memcmp(t, "run", 3) == 0) {
-		s->kind = KD_STEP_RUN;
-		s->timeout_ns = 10ull * 1000000000ull;
-		while ((t = next_tok(text, &pos, &len)) &&
-		       has_prefix(t, len, "timeout=")) {
-			*err_off = (size_t)(t - text) + 8;
-			e = kd_duration_parse(t + 8, len - 8, 0, &s->timeout_ns);
-			if (e)
-				return e;
-			if (!s->timeout_ns)
-				return "script timeout must be non-zero";
-		}
-		if (!t) {
-			*err_off = 0;
-			return "expected: run [timeout=DURATION] /PATH [ARG...]";
-		}
-		*err_off = (size_t)(t - text);
-		if (t[0] != '/')
-			return "script path must be absolute";
-		do {
-			e = add_arg(pool, s, &n, &cap, t, len);
-			if (e)
-				return e;
-		} while ((t = next_tok(text, &pos, &len)));
-		*err_off = 0;
-		return NULL;
-	} else {
+	if (tok_is(t, len, "wait"))
+		e = parse_wait(&k, s);
+	else if (tok_is(t, len, "cfg") || tok_is(t, len, "mmio"))
+		e = parse_write(&k, s, len == 4);
+	else if (tok_is(t, len, "poll"))
+		e = parse_poll(&k, s);
+	else if (tok_is(t, len, "run"))
+		return parse_run(&k, s);
+	else
 		return MSG("unknown step '%.*s' (cfg, mmio, poll, wait, run)",
 			   (int)(len > 30 ? 30 : len), t);
-	}
-	t = next_tok(text, &pos, &len);
+	if (e)
+		return e;
+	t = tok_next(&k);
 	if (t) {
 		*err_off = (size_t)(t - text);
 		return "unexpected text after the step";
