@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "access/duration.h"
+#include "access/regs.h"
 #include "internal.h"
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -266,28 +267,24 @@ static const struct named ecap_names[] = {
 
 /* Header registers setpci knows by name, with their natural width. */
 static const struct named reg_names[] = {
-	{ "VENDOR_ID", 0x00, 2 }, { "DEVICE_ID", 0x02, 2 },
-	{ "COMMAND", 0x04, 2 }, { "STATUS", 0x06, 2 },
-	{ "REVISION", 0x08, 1 }, { "CLASS_PROG", 0x09, 1 },
-	{ "CLASS_DEVICE", 0x0a, 2 }, { "CACHE_LINE_SIZE", 0x0c, 1 },
-	{ "LATENCY_TIMER", 0x0d, 1 }, { "HEADER_TYPE", 0x0e, 1 },
-	{ "BIST", 0x0f, 1 }, { "BASE_ADDRESS_0", 0x10, 4 },
-	{ "BASE_ADDRESS_1", 0x14, 4 }, { "BASE_ADDRESS_2", 0x18, 4 },
-	{ "BASE_ADDRESS_3", 0x1c, 4 }, { "BASE_ADDRESS_4", 0x20, 4 },
-	{ "BASE_ADDRESS_5", 0x24, 4 }, { "CARDBUS_CIS", 0x28, 4 },
-	{ "SUBSYSTEM_VENDOR_ID", 0x2c, 2 }, { "SUBSYSTEM_ID", 0x2e, 2 },
-	{ "ROM_ADDRESS", 0x30, 4 }, { "CAPABILITIES", 0x34, 1 },
-	{ "INTERRUPT_LINE", 0x3c, 1 }, { "INTERRUPT_PIN", 0x3d, 1 },
-	{ "MIN_GNT", 0x3e, 1 }, { "MAX_LAT", 0x3f, 1 },
-	{ "PRIMARY_BUS", 0x18, 1 }, { "SECONDARY_BUS", 0x19, 1 },
-	{ "SUBORDINATE_BUS", 0x1a, 1 }, { "SEC_LATENCY_TIMER", 0x1b, 1 },
-	{ "IO_BASE", 0x1c, 1 }, { "IO_LIMIT", 0x1d, 1 },
-	{ "SEC_STATUS", 0x1e, 2 }, { "MEMORY_BASE", 0x20, 2 },
-	{ "MEMORY_LIMIT", 0x22, 2 }, { "PREF_MEMORY_BASE", 0x24, 2 },
-	{ "PREF_MEMORY_LIMIT", 0x26, 2 }, { "PREF_BASE_UPPER32", 0x28, 4 },
-	{ "PREF_LIMIT_UPPER32", 0x2c, 4 }, { "IO_BASE_UPPER16", 0x30, 2 },
-	{ "IO_LIMIT_UPPER16", 0x32, 2 }, { "BRIDGE_ROM_ADDRESS", 0x38, 4 },
-	{ "BRIDGE_CONTROL", 0x3e, 2 },
+#define R(name, width) { #name, PCI_##name, width }
+	R(VENDOR_ID, 2), R(DEVICE_ID, 2), R(COMMAND, 2), R(STATUS, 2),
+	{ "REVISION", PCI_REVISION_ID, 1 }, R(CLASS_PROG, 1),
+	R(CLASS_DEVICE, 2), R(CACHE_LINE_SIZE, 1), R(LATENCY_TIMER, 1),
+	R(HEADER_TYPE, 1), R(BIST, 1), R(BASE_ADDRESS_0, 4),
+	R(BASE_ADDRESS_1, 4), R(BASE_ADDRESS_2, 4), R(BASE_ADDRESS_3, 4),
+	R(BASE_ADDRESS_4, 4), R(BASE_ADDRESS_5, 4), R(CARDBUS_CIS, 4),
+	R(SUBSYSTEM_VENDOR_ID, 2), R(SUBSYSTEM_ID, 2), R(ROM_ADDRESS, 4),
+	{ "CAPABILITIES", PCI_CAPABILITY_LIST, 1 }, R(INTERRUPT_LINE, 1),
+	R(INTERRUPT_PIN, 1), R(MIN_GNT, 1), R(MAX_LAT, 1),
+	R(PRIMARY_BUS, 1), R(SECONDARY_BUS, 1), R(SUBORDINATE_BUS, 1),
+	R(SEC_LATENCY_TIMER, 1), R(IO_BASE, 1), R(IO_LIMIT, 1),
+	R(SEC_STATUS, 2), R(MEMORY_BASE, 2), R(MEMORY_LIMIT, 2),
+	R(PREF_MEMORY_BASE, 2), R(PREF_MEMORY_LIMIT, 2),
+	R(PREF_BASE_UPPER32, 4), R(PREF_LIMIT_UPPER32, 4),
+	R(IO_BASE_UPPER16, 2), R(IO_LIMIT_UPPER16, 2),
+	{ "BRIDGE_ROM_ADDRESS", PCI_ROM_ADDRESS1, 4 }, R(BRIDGE_CONTROL, 2),
+#undef R
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
