@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "dump.h"
+#include "regs.h"
 
 struct dump_func {
 	struct kd_addr addr;
@@ -194,12 +195,15 @@ static int dump_parent(struct kd_ctx *ctx, void *state,
 	v = annot(d, "parent");
 	if (v)
 		return kd_addr_parse(v, parent);
-	/* the bridge whose secondary bus (config 0x19) is ours */
+	/* the bridge whose secondary bus is ours */
 	for (size_t i = 0; i < st->n; i++) {
 		const struct dump_func *b = &st->v[i];
 
-		if (b->len >= 0x1b && (b->cfg[0x0e] & 0x7f) == 1 &&
-		    b->addr.domain == a->domain && b->cfg[0x19] == a->bus &&
+		if (b->len > PCI_SECONDARY_BUS &&
+		    (b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK) ==
+			    PCI_HEADER_TYPE_BRIDGE &&
+		    b->addr.domain == a->domain &&
+		    b->cfg[PCI_SECONDARY_BUS] == a->bus &&
 		    !kd_addr_eq(&b->addr, a)) {
 			*parent = b->addr;
 			return 0;

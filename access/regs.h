@@ -10,6 +10,7 @@
 #define KDSAFE_REGS_H
 
 /* Type 0/1 header, PCI LB §6.1, PCIe §7.5.1 */
+#define PCI_STD_HEADER_SIZEOF 64            /* capabilities start here */
 #define PCI_VENDOR_ID 0x00
 #define  PCI_VENDOR_ID_RRS 0x0001         /* RRS SV special value, PCIe §2.3.2 */
 #define PCI_DEVICE_ID 0x02
@@ -34,25 +35,52 @@
 #define PCI_REVISION_ID 0x08
 #define  PCI_BASE_CLASS_BRIDGE 0x06         /* PCI Code and ID §1.7 */
 #define PCI_CLASS_PROG 0x09
+#define PCI_CLASS_DEVICE 0x0a
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
 #define PCI_HEADER_TYPE 0x0e
 #define  PCI_HEADER_TYPE_MASK 0x7f
 #define  PCI_HEADER_TYPE_NORMAL 0
 #define  PCI_HEADER_TYPE_BRIDGE 1
 #define  PCI_HEADER_TYPE_MFD 0x80
+#define PCI_BIST 0x0f
 #define PCI_BASE_ADDRESS_0 0x10
+#define PCI_BASE_ADDRESS_1 0x14
+#define PCI_BASE_ADDRESS_2 0x18
+#define PCI_BASE_ADDRESS_3 0x1c
+#define PCI_BASE_ADDRESS_4 0x20
+#define PCI_BASE_ADDRESS_5 0x24
 /* Base Address Register bits, PCI LB 3.0 §6.2.5.1 */
 #define  PCI_BASE_ADDRESS_SPACE_IO 0x1u
 #define  PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x6u
 #define  PCI_BASE_ADDRESS_MEM_TYPE_64 0x4u
 #define  PCI_BASE_ADDRESS_MEM_MASK (~0xfu)
+#define PCI_CARDBUS_CIS 0x28
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2c
 #define PCI_SUBSYSTEM_ID 0x2e
+#define PCI_ROM_ADDRESS 0x30
 #define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
 #define PCI_INTERRUPT_PIN 0x3d
+#define PCI_MIN_GNT 0x3e
+#define PCI_MAX_LAT 0x3f
 /* Type 1 (bridge) header, PCI-to-PCI Bridge Spec 1.2 §3.2 */
 #define PCI_PRIMARY_BUS 0x18
 #define PCI_SECONDARY_BUS 0x19
 #define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_SEC_LATENCY_TIMER 0x1b
+#define PCI_IO_BASE 0x1c
+#define PCI_IO_LIMIT 0x1d
+#define PCI_SEC_STATUS 0x1e
+#define PCI_MEMORY_BASE 0x20
+#define PCI_MEMORY_LIMIT 0x22
+#define PCI_PREF_MEMORY_BASE 0x24
+#define PCI_PREF_MEMORY_LIMIT 0x26
+#define PCI_PREF_BASE_UPPER32 0x28
+#define PCI_PREF_LIMIT_UPPER32 0x2c
+#define PCI_IO_BASE_UPPER16 0x30
+#define PCI_IO_LIMIT_UPPER16 0x32
+#define PCI_ROM_ADDRESS1 0x38
 #define PCI_BRIDGE_CONTROL 0x3e
 #define  PCI_BRIDGE_CTL_BUS_RESET 0x0040    /* Secondary Bus Reset */
 

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "access/access.h"
 
@@ -42,6 +43,47 @@ void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg);
 /* Records an error for the JSON "errors" array (and prints it). */
 void kd_cli_error(struct kd_cli *cli, const char *address, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- global options (cli/main.c), also accepted after the command ---- */
+enum { KD_OPT_SYSROOT = 0x1000, KD_OPT_DUMP, KD_OPT_QUIET = 'q' };
+#define KD_CLI_GLOBAL_OPTIONS                                               \
+	{ "sysroot", required_argument, NULL, KD_OPT_SYSROOT },           \
+	{ "dump", required_argument, NULL, KD_OPT_DUMP },                 \
+	{ "quiet", no_argument, NULL, KD_OPT_QUIET }
+#define KD_CLI_GLOBAL_SHORT "q"
+/* getopt's c, when it is a global option, applied to cli: 1; 0 when c is
+ * not one; -1 (message printed) when it contradicts one given before. */
+int kd_cli_global_option(struct kd_cli *cli, int c, const char *arg);
+
+/* ---- output shared by every command (cli/output.c) -------------------- */
+/* Exit status after flushing and closing stdout: ret, or KD_EXIT_FATAL
+ * with "kdsafe: error: stdout: ..." when the output was not written. */
+int kd_cli_close_stdout(int ret);
+/* s with control characters and bytes that are not UTF-8 as \xNN, for
+ * text output; in buf (KD_SAFE_LEN), truncated if need be. */
+#define KD_SAFE_LEN 4200
+const char *kd_text_safe(const char *s, char *buf, size_t len);
+
+/*
+ * Every JSON document: {"version": 1, "tool", "source", HEAD members...,
+ * "LIST": [ one item per line ], TAIL members..., "errors": [...]}; bytes
+ * that are not UTF-8 become \ufffd.  Streamed: memory stays flat.
+ */
+struct kd_json_doc {
+	const char *list;
+	bool begun, first;
+};
+#define KD_JSON_DOC(list_key) { .list = (list_key) }
+/* Start collecting errors for the document (before anything can fail). */
+void kd_json_want_errors(struct kd_cli *cli);
+/* Header; ctx NULL: "source": null.  Takes head (may be NULL). */
+void kd_json_begin(struct kd_cli *cli, struct kd_json_doc *doc,
+		   struct kd_ctx *ctx, struct json_object *head);
+/* One list item; takes it. */
+void kd_json_item(struct kd_json_doc *doc, struct json_object *item);
+/* The rest (begins the document first if need be); takes tail. */
+void kd_json_end(struct kd_cli *cli, struct kd_json_doc *doc,
+		 struct json_object *tail);
 
 struct kd_command {
 	const char *name;

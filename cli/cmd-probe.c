@@ -21,14 +21,14 @@ static void usage(FILE *f)
 		"DEVICE is an address ([[DDDD:]BB:]DD[.F], as lspci -s) or an "
 		"ID\n(VVVV:[DDDD], as lspci -d).\n\n"
 		"Options:\n"
-		"  -j, --json        JSON (docs/json-schema.md)\n"
+		"  -J, --json        JSON (docs/json-schema.md)\n"
 		"  -v, --verbose     detail per function\n"
 		"      --no-modules  skip the libkmod module lookup\n"
 		"      --fail-dirty  exit 1 when a listed function is not clean\n"
 		"  -h, --help        this text\n\n"
 		"Exit status: 0 ok, 1 not clean (with --fail-dirty), 2 usage, "
 		"3 some\nfunction or input could not be read, 4 no device tree "
-		"or dump.\n");
+		"or dump, or stdout\nnot written.\n");
 }
 
 struct probe_opts {
@@ -49,41 +49,16 @@ static bool selected(const struct probe_opts *o, const struct kd_addr *a,
 	return false;
 }
 
-static void print_json_function(struct json_object *fn, bool *first)
-{
-	printf("%s\n    %s", *first ? "" : ",",
-	       json_object_to_json_string_ext(fn, JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-	*first = false;
-}
-
-/* The document is streamed: header, one function per line, then errors. */
-static void json_open(struct kd_ctx *ctx)
-{
-	printf("{\n  \"version\": 1,\n  \"tool\": \"kdsafe %s\",\n"
-	       "  \"source\": %s%s%s,\n  \"functions\": [", KDSAFE_VERSION,
-	       ctx ? "\"" : "", ctx ? kd_ctx_backend_name(ctx) : "null",
-	       ctx ? "\"" : "");
-}
-
-static void json_close(struct kd_cli *cli)
-{
-	printf("\n  ],\n  \"errors\": %s\n}\n",
-	       json_object_to_json_string_ext(cli->errors,
-					      JSON_C_TO_STRING_SPACED |
-					      JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 static int run(struct kd_cli *cli, struct probe_opts *o)
 {
+	struct kd_json_doc doc = KD_JSON_DOC("functions");
 	struct kd_prober *prober = NULL;
 	struct kd_ctx *ctx = NULL;
 	unsigned dirty = 0, listed = 0;
-	bool first = true;
 	int err;
 
 	if (o->json)
-		cli->errors = json_object_new_array();
+		kd_json_want_errors(cli);
 	err = kd_cli_ctx(cli, &ctx);
 	if (err == 0) {
 		err = kd_prober_new(ctx, &prober);
@@ -92,15 +67,13 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 	}
 	if (err < 0) {
 		/* a consumer of --json still gets a document, with the why */
-		if (o->json) {
-			json_open(NULL);
-			json_close(cli);
-		}
+		if (o->json)
+			kd_json_end(cli, &doc, NULL);
 		return KD_EXIT_FATAL;
 	}
 	kd_prober_set_modules(prober, o->modules);
 	if (o->json)
-		json_open(ctx);
+		kd_json_begin(cli, &doc, ctx, NULL);
 	else if (!o->verbose)
 		kd_probe_print_header(stdout);
 
@@ -129,12 +102,9 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 			listed++;
 			if (in.verdict != KD_VERDICT_CLEAN)
 				dirty++;
-			if (o->json) {
-				struct json_object *j = kd_probe_to_json(&in);
-
-				print_json_function(j, &first);
-				json_object_put(j);
-			} else if (o->verbose) {
+			if (o->json)
+				kd_json_item(&doc, kd_probe_to_json(&in));
+			else if (o->verbose) {
 				kd_probe_print_detail(stdout, &in);
 			} else {
 				kd_probe_print_line(stdout, &in);
@@ -145,7 +115,7 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 	if (o->n_filters && listed == 0)
 		kd_cli_error(cli, NULL, "no function matches the devices given");
 	if (o->json)
-		json_close(cli);
+		kd_json_end(cli, &doc, NULL);
 	kd_prober_free(prober);
 	kd_ctx_unref(ctx);
 	if (cli->n_errors)
@@ -156,7 +126,8 @@ static int run(struct kd_cli *cli, struct probe_opts *o)
 int kd_cmd_probe(struct kd_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		KD_CLI_GLOBAL_OPTIONS,
+		{ "json", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-modules", no_argument, NULL, 'M' },
 		{ "fail-dirty", no_argument, NULL, 'F' },
@@ -166,14 +137,21 @@ int kd_cmd_probe(struct kd_cli *cli, int argc, char **argv)
 	struct probe_opts o = { .modules = true };
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Jvh" KD_CLI_GLOBAL_SHORT, opts,
+				NULL)) != -1) {
 		switch (c) {
-		case 'j': o.json = true; break;
+		case 'J': o.json = true; break;
 		case 'v': o.verbose = true; break;
 		case 'M': o.modules = false; break;
 		case 'F': o.fail_dirty = true; break;
 		case 'h': usage(stdout); return KD_EXIT_OK;
-		default: usage(stderr); return KD_EXIT_USAGE;
+		default:
+			ret = kd_cli_global_option(cli, c, optarg);
+			if (ret > 0)
+				break;
+			if (ret == 0)
+				usage(stderr);
+			return KD_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

@@ -39,12 +39,12 @@ static void usage(FILE *f)
 		"      --allow-insecure-quirks   accept files not owned by root "
 		"or\n"
 		"                                group/world-writable (tests)\n"
-		"      --json                    JSON from list and match "
+		"  -J, --json                    JSON from list and match "
 		"(docs/quirks.md)\n"
 		"  -h, --help                    this text\n\n"
 		"Exit status: 0 ok, 1 check found errors, 2 usage, 3 some file "
 		"was\nrejected or some device unreadable, 4 nothing could be "
-		"read.\nSee kdsafe-quirks(8) and docs/quirks.md.\n",
+		"read,\nor stdout not written.  See kdsafe-quirks(8) and docs/quirks.md.\n",
 		KD_QUIRKS_LIB_DIR, KD_QUIRKS_ETC_DIR);
 }
 
@@ -102,12 +102,15 @@ static void print_diags(const struct kd_quirks *db)
 		const struct kd_quirk_diag *d = kd_quirks_diag(db, i);
 		const char *lvl = d->level == KD_QDIAG_ERROR ? "error" :
 							       "warning";
+		char f[KD_SAFE_LEN], m[KD_SAFE_LEN];
 
+		kd_text_safe(d->file, f, sizeof(f));
+		kd_text_safe(d->msg, m, sizeof(m));
 		if (d->line)
-			fprintf(stderr, "%s:%u:%u: %s: %s\n", d->file, d->line,
-				d->col, lvl, d->msg);
+			fprintf(stderr, "%s:%u:%u: %s: %s\n", f, d->line, d->col,
+				lvl, m);
 		else
-			fprintf(stderr, "%s: %s: %s\n", d->file, lvl, d->msg);
+			fprintf(stderr, "%s: %s: %s\n", f, lvl, m);
 	}
 }
 
@@ -161,22 +164,21 @@ static void print_strv(const char *label, const char *const *v, size_t n)
 	printf("\n");
 }
 
-static void list_json(const struct kd_quirks *db)
+static void list_json(struct kd_cli *cli, struct kd_ctx *ctx,
+		      const struct kd_quirks *db)
 {
-	struct json_object *top = json_object_new_object();
-	struct json_object *a = json_object_new_array();
+	struct kd_json_doc doc = KD_JSON_DOC("entries");
+	struct json_object *tail = json_object_new_object();
 
-	json_object_object_add(top, "version", json_object_new_int(1));
+	kd_json_begin(cli, &doc, ctx, NULL);
 	for (size_t i = 0; i < kd_quirks_count(db); i++)
-		json_object_array_add(a, kd_quirk_entry_to_json(
-						 kd_quirks_entry(db, i)));
-	json_object_object_add(top, "entries", a);
-	json_object_object_add(top, "files",
+		kd_json_item(&doc, kd_quirk_entry_to_json(
+					   kd_quirks_entry(db, i)));
+	json_object_object_add(tail, "files",
 			       json_object_new_int((int)kd_quirks_files(db)));
-	json_object_object_add(top, "rejected",
+	json_object_object_add(tail, "rejected",
 			       json_object_new_int((int)kd_quirks_rejected(db)));
-	kd_quirks_json_print(top);
-	json_object_put(top);
+	kd_json_end(cli, &doc, tail);
 }
 
 static int cmd_list(struct kd_cli *cli, const struct qopts *o)
@@ -193,13 +195,15 @@ static int cmd_list(struct kd_cli *cli, const struct qopts *o)
 	}
 	print_diags(db);
 	if (o->json) {
-		list_json(db);
+		list_json(cli, ctx, db);
 	} else {
 		for (size_t i = 0; i < kd_quirks_count(db); i++) {
 			const struct kd_quirk_entry *e = kd_quirks_entry(db, i);
 			const char *name = kd_quirk_entry_name(e);
+			char f[KD_SAFE_LEN];
 
-			printf("%s:%u: [%s]%s%s\n", kd_quirk_entry_file(e),
+			printf("%s:%u: [%s]%s%s\n",
+			       kd_text_safe(kd_quirk_entry_file(e), f, sizeof(f)),
 			       kd_quirk_entry_line(e), kd_quirk_entry_match(e),
 			       name ? " " : "", name ? name : "");
 		}
@@ -220,20 +224,25 @@ static int cmd_list(struct kd_cli *cli, const struct qopts *o)
 
 static void print_from(const struct kd_quirk_entry *e)
 {
-	printf("   (%s:%u)\n", kd_quirk_entry_file(e), kd_quirk_entry_line(e));
+	char f[KD_SAFE_LEN];
+
+	printf("   (%s:%u)\n", kd_text_safe(kd_quirk_entry_file(e), f,
+					     sizeof(f)),
+	       kd_quirk_entry_line(e));
 }
 
 static void print_steps(const char *label, const struct kd_quirk_steps *st,
 			const struct kd_dev *dev)
 {
-	char text[512];
+	char text[512], f[KD_SAFE_LEN];
 
 	if (!st->n)
 		return;
 	printf("    %s:\n", label);
 	for (size_t i = 0; i < st->n; i++) {
 		kd_quirk_step_describe(st->v[i], dev, text, sizeof(text));
-		printf("      %s   (%s:%u)\n", text, st->v[i]->file,
+		printf("      %s   (%s:%u)\n", text,
+		       kd_text_safe(st->v[i]->file, f, sizeof(f)),
 		       st->v[i]->line);
 	}
 }
@@ -256,8 +265,10 @@ static void print_plan(const struct kd_probe_info *in,
 	for (size_t i = 0; i < pl->n_applied; i++) {
 		const struct kd_quirk_entry *e = pl->applied[i];
 		const char *n = kd_quirk_entry_name(e);
+		char f[KD_SAFE_LEN];
 
-		printf("      %s:%u [%s]%s%s\n", kd_quirk_entry_file(e),
+		printf("      %s:%u [%s]%s%s\n",
+		       kd_text_safe(kd_quirk_entry_file(e), f, sizeof(f)),
 		       kd_quirk_entry_line(e), kd_quirk_entry_match(e),
 		       n ? " " : "", n ? n : "");
 	}
@@ -297,7 +308,7 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 	struct kd_prober *prober = NULL;
 	struct kd_quirks *db = NULL;
 	struct kd_ctx *ctx = NULL;
-	struct json_object *plans = NULL;
+	struct kd_json_doc doc = KD_JSON_DOC("devices");
 	size_t listed = 0;
 	int ret = KD_EXIT_FATAL;
 
@@ -317,16 +328,16 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 			return KD_EXIT_USAGE;
 		}
 	}
-	if (o->json) {
-		cli->errors = json_object_new_array();
-		plans = json_object_new_array();
-	}
+	if (o->json)
+		kd_json_want_errors(cli);
 	if (kd_cli_ctx(cli, &ctx) < 0 || kd_prober_new(ctx, &prober) < 0)
 		goto out;
 	kd_prober_set_modules(prober, false);
 	if (load(ctx, o, &db) < 0)
 		goto out;
 	print_diags(db);
+	if (o->json)
+		kd_json_begin(cli, &doc, ctx, NULL);
 	for (size_t i = 0; i < kd_prober_count(prober); i++) {
 		const struct kd_addr *a = kd_prober_addr(prober, i);
 		struct kd_probe_info in;
@@ -358,10 +369,9 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 				kd_cli_error(cli, kd_addr_format(a, name),
 					     "out of memory");
 			} else {
-				if (plans)
-					json_object_array_add(plans,
-						kd_quirk_plan_to_json(&in, &pl,
-								      dev));
+				if (o->json)
+					kd_json_item(&doc, kd_quirk_plan_to_json(
+							     &in, &pl, dev));
 				else
 					print_plan(&in, &pl, dev);
 				kd_quirk_plan_clear(&pl);
@@ -375,16 +385,8 @@ static int cmd_match(struct kd_cli *cli, const struct qopts *o, int argc,
 	ret = cli->n_errors || kd_quirks_rejected(db) ? KD_EXIT_PARTIAL :
 							KD_EXIT_OK;
 out:
-	if (plans) {
-		struct json_object *top = json_object_new_object();
-
-		json_object_object_add(top, "version", json_object_new_int(1));
-		json_object_object_add(top, "devices", plans);
-		json_object_object_add(top, "errors",
-				       json_object_get(cli->errors));
-		kd_quirks_json_print(top);
-		json_object_put(top);
-	}
+	if (o->json)
+		kd_json_end(cli, &doc, NULL);
 	kd_quirks_free(db);
 	kd_prober_free(prober);
 	kd_ctx_unref(ctx);
@@ -398,7 +400,8 @@ int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv)
 		{ "quirks-dir", required_argument, NULL, 'D' },
 		{ "no-default-dirs", no_argument, NULL, 'N' },
 		{ "allow-insecure-quirks", no_argument, NULL, 'I' },
-		{ "json", no_argument, NULL, 'j' },
+		KD_CLI_GLOBAL_OPTIONS,
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -410,14 +413,22 @@ int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv)
 	o.dirs = calloc((size_t)argc + 1, sizeof(*o.dirs));
 	if (!o.dirs)
 		return KD_EXIT_FATAL;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Jh" KD_CLI_GLOBAL_SHORT, opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'D': o.dirs[o.n_dirs++] = optarg; break;
 		case 'N': o.no_default = true; break;
 		case 'I': o.insecure = true; break;
-		case 'j': o.json = true; break;
+		case 'J': o.json = true; break;
 		case 'h': usage(stdout); free(o.dirs); return KD_EXIT_OK;
-		default: usage(stderr); free(o.dirs); return KD_EXIT_USAGE;
+		default:
+			ret = kd_cli_global_option(cli, c, optarg);
+			if (ret > 0)
+				break;
+			if (ret == 0)
+				usage(stderr);
+			free(o.dirs);
+			return KD_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/duration.h"
 #include "cli.h"
 #include "probe/probe.h"
 #include "quirks/procs.h"
@@ -53,7 +54,7 @@ static void usage(FILE *f)
 		"                       instead of refusing at once\n"
 		"  -a, --all            every unbound function that is not "
 		"clean\n"
-		"      --json           JSON (docs/reset.md)\n"
+		"  -J, --json           JSON (docs/reset.md)\n"
 		"  -v, --verbose        list the operations performed\n"
 		"      --kmsg           also log to /dev/kmsg (under "
 		"--sysroot)\n"
@@ -68,9 +69,10 @@ static void usage(FILE *f)
 		"Exit status: 0 every function clean now (dry run: every one "
 		"planned), 1 some\nfunction not clean, refused or failed, 2 "
 		"usage (bad method or address),\n3 some function does not "
-		"exist, 4 nothing could be done (also: another run holds the lock),\n"
-		"5 interrupted by a signal, every touched function restored, 6 "
-		"interrupted\nand some function could not be restored.\n"
+		"exist, 4 nothing could be done, another run holds the lock, or "
+		"stdout\nnot written, 5 interrupted by a signal, every touched "
+		"function restored,\n6 interrupted and some function could not "
+		"be restored.\n"
 		"See kdsafe-reset(8).\n");
 }
 
@@ -78,7 +80,7 @@ struct reset_cli {
 	struct kd_cli *cli;
 	struct kd_reset_opts ro;
 	bool json, verbose, all, kmsg, allow_real, no_quirks, insecure_quirks,
-	     bad_args;
+	     bad_args, help;
 	const char **qdirs;
 	size_t n_qdirs;
 	uint64_t total_ns, wait_lock_ns; /* reset/guard.h */
@@ -88,25 +90,27 @@ struct reset_cli {
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* "60", "60s", "1.5s", "500ms", "250us": 0 or -EINVAL */
-static int parse_duration(const char *s, uint64_t *ns)
+/* -t: seconds, or a duration as in the quirk files (access/duration.h) */
+static bool parse_timeout(const char *arg, uint64_t *ns)
 {
-	char *end;
-	double v;
+	const char *e = kd_duration_parse(arg, strlen(arg), KD_NS_PER_S, ns);
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 3600)
-		return -EINVAL;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		*ns = (uint64_t)(v * 1e9);
-	else if (strcmp(end, "ms") == 0)
-		*ns = (uint64_t)(v * 1e6);
-	else if (strcmp(end, "us") == 0)
-		*ns = (uint64_t)(v * 1e3);
-	else
-		return -EINVAL;
-	return *ns ? 0 : -EINVAL;
+	if (!e && *ns == 0)
+		e = "a timeout of zero allows no wait at all";
+	if (e)
+		fprintf(stderr, "kdsafe reset: bad --timeout '%s': %s\n", arg,
+			e);
+	return !e;
+}
+
+/* --timeout-total, --wait-lock: seconds or a duration, as -t */
+static bool parse_budget(const char *opt, const char *arg, uint64_t *ns)
+{
+	const char *e = kd_duration_parse(arg, strlen(arg), KD_NS_PER_S, ns);
+
+	if (e)
+		fprintf(stderr, "kdsafe reset: bad %s '%s': %s\n", opt, arg, e);
+	return !e;
 }
 
 /* --all: every unbound, non-bridge function whose verdict is not clean */
@@ -297,9 +301,6 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 				       json_object_new_int64((int64_t)op->value));
 		json_object_object_add(o, "if_changed",
 				       json_object_new_boolean(op->if_changed));
-		if (op->mask)
-			json_object_object_add(o, "mask", json_object_new_int64(
-						(int64_t)op->mask));
 		break;
 	case KD_OP_ATTR_WRITE:
 		json_object_object_add(o, "attribute", jstr(op->attr));
@@ -310,29 +311,14 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 						(double)op->ns / 1e6));
 		break;
 	case KD_OP_POLL:
-		if (op->width) { /* a register poll (a quirk's) */
-			if (op->bar >= 0)
-				json_object_object_add(o, "bar",
-					json_object_new_int(op->bar));
-			json_object_object_add(o, "offset",
-					       json_object_new_int((int)op->pos));
-			json_object_object_add(o, "width",
-					json_object_new_int((int)op->width));
-			json_object_object_add(o, "value", json_object_new_int64(
-						(int64_t)op->value));
-			json_object_object_add(o, "mask", json_object_new_int64(
-						(int64_t)op->mask));
-		}
 		json_object_object_add(o, "until", jstr(op->text));
 		json_object_object_add(o, "timeout_ms", json_object_new_double(
 						(double)op->ns / 1e6));
 		json_object_object_add(o, "waited_ms", json_object_new_double(
 						(double)op->waited_ns / 1e6));
 		break;
-	case KD_OP_RUN:
-		json_object_object_add(o, "command", jstr(op->text));
-		json_object_object_add(o, "timeout_ms", json_object_new_double(
-						(double)op->ns / 1e6));
+	case KD_OP_NOTE:
+		json_object_object_add(o, "text", jstr(op->text));
 		break;
 	}
 	json_object_object_add(o, "why", jstr(op->why));
@@ -432,11 +418,127 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 		return NULL;
 	err = kd_quirks_load(ctx, &qo, &db);
 	if (err < 0) {
-		ERR(ctx, "quirk database unusable (%s): refusing to reset",
-		    strerror(-err));
+		WARN(ctx, "quirk database unusable (%s): resetting without it",
+		     strerror(-err));
 		return NULL;
 	}
 	return db;
+}
+
+/* Counts r in t, records it as an error when not clean, logs it to kmsg. */
+static void tally_result(struct reset_cli *rc, const struct kd_reset_result *r,
+			 struct tally *t)
+{
+	switch (r->status) {
+	case KD_RS_OK: t->ok++; break;
+	case KD_RS_PLANNED: t->planned++; break;
+	case KD_RS_DIRTY: t->dirty++; break;
+	case KD_RS_REFUSED: t->refused++; break;
+	case KD_RS_FAILED:
+		if (r->err == -ENODEV && !r->before.valid)
+			t->missing++;
+		else
+			t->failed++;
+		break;
+	}
+	if (r->status == KD_RS_FAILED || r->status == KD_RS_REFUSED ||
+	    r->status == KD_RS_DIRTY)
+		kd_cli_error(rc->cli, r->name, "%s: %s",
+			     kd_reset_status_name(r->status), r->reason);
+	if (rc->kmsg) {
+		char m[400];
+
+		snprintf(m, sizeof(m), "%s: %s via %s", r->name,
+			 kd_reset_status_name(r->status),
+			 kd_reset_method_name(r->used));
+		kd_cli_kmsg(rc->cli, KD_LOG_NOTICE, m);
+	}
+}
+
+static struct json_object *summary_json(const struct reset_cli *rc,
+					const struct tally *t, int ret)
+{
+	struct json_object *tail = json_object_new_object();
+	struct json_object *sum = json_object_new_object();
+	const struct { const char *key; unsigned v; } n[] = {
+		{ "requested", (unsigned)rc->n }, { "ok", t->ok },
+		{ "planned", t->planned }, { "dirty", t->dirty },
+		{ "failed", t->failed }, { "refused", t->refused },
+		{ "missing", t->missing }, { "exit_status", (unsigned)ret },
+	};
+
+	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		json_object_object_add(sum, n[i].key,
+				       json_object_new_int((int)n[i].v));
+	json_object_object_add(tail, "summary", sum);
+	return tail;
+}
+
+/* The results, as text or as the JSON document; the exit status. */
+static int report(struct reset_cli *rc, struct kd_ctx *ctx,
+		  const struct kd_reset_result *res, struct kd_json_doc *doc)
+{
+	struct tally t = { 0 };
+	int ret;
+
+	if (rc->json) {
+		struct json_object *head = json_object_new_object();
+
+		json_object_object_add(head, "dry_run",
+				       json_object_new_boolean(rc->ro.dry_run));
+		json_object_object_add(head, "method", jstr(kd_reset_method_name(
+						rc->ro.method)));
+		kd_json_begin(rc->cli, doc, ctx, head);
+	}
+	for (size_t i = 0; i < rc->n; i++) {
+		tally_result(rc, &res[i], &t);
+		if (rc->json)
+			kd_json_item(doc, result_json(&res[i]));
+		else
+			print_text(rc, &res[i]);
+	}
+	ret = exit_code(rc, &t);
+	if (rc->json)
+		kd_json_end(rc->cli, doc, summary_json(rc, &t, ret));
+	else
+		printf("summary: %zu requested, %u ok, %u planned, %u dirty, "
+		       "%u failed, %u refused, %u missing\n", rc->n, t.ok,
+		       t.planned, t.dirty, t.failed, t.refused, t.missing);
+	return ret;
+}
+
+/* The context, writes allowed unless a dry run, the functions for --all,
+ * the quirk policy: 0 or -errno (logged). */
+static int prepare(struct reset_cli *rc, struct kd_ctx **ctx,
+		   struct kd_quirks **db, struct kd_run_lock *lock,
+		   struct kd_run_guard **guard)
+{
+	int err = kd_cli_ctx(rc->cli, ctx);
+
+	if (err < 0)
+		return err;
+	if (rc->kmsg)
+		kd_cli_open_kmsg(rc->cli, *ctx);
+	if (!rc->ro.dry_run) {
+		err = kd_ctx_enable_writes(*ctx, rc->allow_real);
+		if (err == 0)
+			err = run_guard_begin(rc, *ctx, lock, guard);
+		if (err < 0)
+			return err;
+	}
+	if (rc->all) {
+		err = select_all(rc, *ctx);
+		if (err < 0) {
+			ERR(*ctx, "cannot list functions: %s", strerror(-err));
+			return err;
+		}
+	}
+	*db = load_quirks(rc, *ctx);
+	if (*db) {
+		rc->ro.policy_fn = kd_reset_quirk_policy;
+		rc->ro.policy_data = *db;
+	}
+	return 0;
 }
 
 /* ---- run guarantees (reset/guard.h, docs/reset.md) --------------------- */
@@ -509,39 +611,17 @@ static int report_interrupted(struct reset_cli *rc, struct kd_ctx *ctx,
 
 static int run(struct reset_cli *rc)
 {
-	struct kd_cli *cli = rc->cli;
+	struct kd_json_doc doc = KD_JSON_DOC("results");
 	struct kd_reset_result *res = NULL;
 	struct kd_quirks *db = NULL;
-	struct json_object *top = NULL, *arr = NULL, *sum;
 	struct kd_ctx *ctx = NULL;
-	struct tally t = { 0 };
 	struct kd_run_lock lock = { .fd = -1 };
 	struct kd_run_guard *guard = NULL;
 	char qwhy[400];
-	int err, ret = KD_EXIT_FATAL;
+	int ret = KD_EXIT_FATAL;
 
-	err = kd_cli_ctx(cli, &ctx);
-	if (err < 0)
+	if (prepare(rc, &ctx, &db, &lock, &guard) < 0)
 		goto out;
-	if (rc->kmsg)
-		kd_cli_open_kmsg(cli, ctx);
-	if (!rc->ro.dry_run) {
-		err = kd_ctx_enable_writes(ctx, rc->allow_real);
-		if (err < 0 || run_guard_begin(rc, ctx, &lock, &guard) < 0)
-			goto out;
-	}
-	if (rc->all) {
-		err = select_all(rc, ctx);
-		if (err < 0) {
-			ERR(ctx, "cannot list functions: %s", strerror(-err));
-			goto out;
-		}
-	}
-	db = load_quirks(rc, ctx);
-	if (db) {
-		rc->ro.policy_fn = kd_reset_quirk_policy;
-		rc->ro.policy_data = db;
-	}
 	res = calloc(rc->n ? rc->n : 1, sizeof(*res));
 	if (!res) {
 		ERR(ctx, "reset: %s", strerror(ENOMEM));
@@ -549,115 +629,91 @@ static int run(struct reset_cli *rc)
 	}
 	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
 		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
-	else
-		err = kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res);
-	if (err < 0)
+	else if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
 		goto out;
-	if (rc->json) {
-		top = json_object_new_object();
-		arr = json_object_new_array();
-	}
-	for (size_t i = 0; i < rc->n; i++) {
-		const struct kd_reset_result *r = &res[i];
-
-		switch (r->status) {
-		case KD_RS_OK: t.ok++; break;
-		case KD_RS_PLANNED: t.planned++; break;
-		case KD_RS_DIRTY: t.dirty++; break;
-		case KD_RS_REFUSED: t.refused++; break;
-		case KD_RS_FAILED:
-			if (r->err == -ENODEV && !r->before.valid)
-				t.missing++;
-			else
-				t.failed++;
-			break;
-		}
-		if (r->status == KD_RS_FAILED || r->status == KD_RS_REFUSED ||
-		    r->status == KD_RS_DIRTY)
-			kd_cli_error(cli, r->name, "%s: %s",
-				     kd_reset_status_name(r->status),
-				     r->reason);
-		if (rc->kmsg) {
-			char m[400];
-
-			snprintf(m, sizeof(m), "%s: %s via %s", r->name,
-				 kd_reset_status_name(r->status),
-				 kd_reset_method_name(r->used));
-			kd_cli_kmsg(cli, KD_LOG_NOTICE, m);
-		}
-		if (rc->json)
-			json_object_array_add(arr, result_json(r));
-		else
-			print_text(rc, r);
-	}
-	ret = exit_code(rc, &t);
+	ret = report(rc, ctx, res, &doc);
 	if (guard && kd_run_signal_caught())
 		ret = report_interrupted(rc, ctx, res);
-	if (rc->json) {
-		json_object_object_add(top, "version", json_object_new_int(1));
-		json_object_object_add(top, "tool",
-				       jstr("kdsafe " KDSAFE_VERSION));
-		json_object_object_add(top, "source",
-				       jstr(kd_ctx_backend_name(ctx)));
-		json_object_object_add(top, "dry_run",
-				       json_object_new_boolean(rc->ro.dry_run));
-		json_object_object_add(top, "method", jstr(kd_reset_method_name(
-						rc->ro.method)));
-		json_object_object_add(top, "results", arr);
-		sum = json_object_new_object();
-		json_object_object_add(sum, "requested",
-				       json_object_new_int((int)rc->n));
-		json_object_object_add(sum, "ok", json_object_new_int((int)t.ok));
-		json_object_object_add(sum, "planned",
-				       json_object_new_int((int)t.planned));
-		json_object_object_add(sum, "dirty",
-				       json_object_new_int((int)t.dirty));
-		json_object_object_add(sum, "failed",
-				       json_object_new_int((int)t.failed));
-		json_object_object_add(sum, "refused",
-				       json_object_new_int((int)t.refused));
-		json_object_object_add(sum, "missing",
-				       json_object_new_int((int)t.missing));
-		json_object_object_add(sum, "exit_status",
-				       json_object_new_int(ret));
-		json_object_object_add(top, "summary", sum);
-		json_object_object_add(top, "errors",
-				       json_object_get(cli->errors));
-		printf("%s\n", json_object_to_json_string_ext(top,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(top);
-	} else {
-		printf("summary: %zu requested, %u ok, %u planned, %u dirty, "
-		       "%u failed, %u refused, %u missing\n", rc->n, t.ok,
-		       t.planned, t.dirty, t.failed, t.refused, t.missing);
-	}
 out:
-	if (ret == KD_EXIT_FATAL && rc->json && !top) {
-		top = json_object_new_object();
-		json_object_object_add(top, "version", json_object_new_int(1));
-		json_object_object_add(top, "results", json_object_new_array());
-		json_object_object_add(top, "errors",
-				       json_object_get(cli->errors));
-		printf("%s\n", json_object_to_json_string_ext(top,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(top);
-	}
+	/* a consumer of --json still gets a document, with the why */
+	if (ret == KD_EXIT_FATAL && rc->json)
+		kd_json_end(rc->cli, &doc, NULL);
 	for (size_t i = 0; res && i < rc->n; i++)
 		kd_reset_result_clear(&res[i]);
 	free(res);
-	kd_quirks_free(db);
 	run_guard_end(&lock, guard);
+	kd_quirks_free(db);
 	kd_ctx_unref(ctx);
 	return ret;
 }
 
-int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
+/* ---- command line ------------------------------------------------------ */
+
+enum { O_JSON = 'J', O_KMSG = 256, O_QDIR, O_NOQ, O_REAL, O_INSECURE,
+       O_TOTAL, O_WAITLOCK };
+
+static bool parse_jobs(const char *arg, unsigned *jobs)
 {
-	enum { O_JSON = 256, O_KMSG, O_QDIR, O_NOQ, O_REAL, O_INSECURE,
-	       O_TOTAL, O_WAITLOCK };
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 4096) {
+		fprintf(stderr, "kdsafe reset: bad --jobs '%s' (1..4096)\n",
+			arg);
+		return false;
+	}
+	*jobs = (unsigned)v;
+	return true;
+}
+
+/* One option: 1 taken, 0 help printed, -1 usage error (printed). */
+static int take_option(struct reset_cli *rc, int c)
+{
+	switch (c) {
+	case 'm':
+		if (kd_reset_method_parse(optarg, &rc->ro.method) == 0)
+			return 1;
+		fprintf(stderr, "kdsafe reset: unknown method '%s' (auto, "
+			"kernel, kernel:flr, kernel:pm, kernel:bus, flr, "
+			"af-flr, pm, bus, virtio, quiesce)\n", optarg);
+		return -1;
+	case 'n': rc->ro.dry_run = true; return 1;
+	case 'f': rc->ro.force = true; return 1;
+	case 't': return parse_timeout(optarg, &rc->ro.timeout_ns) ? 1 : -1;
+	case 'j': return parse_jobs(optarg, &rc->ro.jobs) ? 1 : -1;
+	case 'a': rc->all = true; return 1;
+	case 'v': rc->verbose = true; return 1;
+	case O_JSON: rc->json = true; return 1;
+	case O_KMSG: rc->kmsg = true; return 1;
+	case O_QDIR: rc->qdirs[rc->n_qdirs++] = optarg; return 1;
+	case O_NOQ: rc->no_quirks = true; return 1;
+	case O_INSECURE: rc->insecure_quirks = true; return 1;
+	case O_REAL: rc->allow_real = true; return 1;
+	case O_TOTAL: return parse_budget("--timeout-total", optarg,
+					  &rc->total_ns) ? 1 : -1;
+	case O_WAITLOCK:
+		if (!optarg) {
+			rc->wait_lock_ns = 60 * KD_NS_PER_S;
+			return 1;
+		}
+		return parse_budget("--wait-lock", optarg,
+				    &rc->wait_lock_ns) ? 1 : -1;
+	case 'h': usage(stdout); return 0;
+	}
+	switch (kd_cli_global_option(rc->cli, c, optarg)) {
+	case 1: return 1;
+	case 0: usage(stderr); return -1;
+	default: return -1;
+	}
+}
+
+/* The options: KD_EXIT_OK to go on, or the exit status. */
+static int parse_options(struct reset_cli *rc, int argc, char **argv)
+{
 	static const struct option opts[] = {
+		KD_CLI_GLOBAL_OPTIONS,
 		{ "method", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
@@ -676,126 +732,81 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "m:nft:j:aJvh" KD_CLI_GLOBAL_SHORT,
+				opts, NULL)) != -1) {
+		r = take_option(rc, c);
+		if (r < 0)
+			return KD_EXIT_USAGE;
+		if (r == 0) {
+			rc->help = true;
+			return KD_EXIT_OK;
+		}
+	}
+	if (optind >= argc && !rc->all) {
+		fprintf(stderr, "kdsafe reset: which devices? (DEVICE... or "
+				"--all)\n");
+		return KD_EXIT_USAGE;
+	}
+	if (optind < argc && rc->all) {
+		fprintf(stderr, "kdsafe reset: --all and DEVICE exclude each "
+				"other\n");
+		return KD_EXIT_USAGE;
+	}
+	if (rc->insecure_quirks && rc->allow_real) {
+		fprintf(stderr, "kdsafe reset: --allow-insecure-quirks is for "
+				"tests: refused together with "
+				"--allow-real-sysfs\n");
+		return KD_EXIT_USAGE;
+	}
+	if (rc->cli->dump_path && !rc->ro.dry_run) {
+		fprintf(stderr, "kdsafe reset: a dump is read-only: use "
+				"--dry-run with --dump\n");
+		return KD_EXIT_USAGE;
+	}
+	return KD_EXIT_OK;
+}
+
+/* The DEVICE arguments: a bad address is reported and the others are
+ * still handled (kd_addr_parse() wants the ".F": a slot is not a
+ * function).  KD_EXIT_OK to go on, or the exit status. */
+static int parse_devices(struct reset_cli *rc, int argc, char **argv)
+{
+	if (rc->all)
+		return KD_EXIT_OK;
+	rc->addrs = calloc((size_t)argc, sizeof(*rc->addrs));
+	if (!rc->addrs)
+		return KD_EXIT_FATAL;
+	for (int i = 0; i < argc; i++) {
+		if (kd_addr_parse(argv[i], &rc->addrs[rc->n]) < 0) {
+			kd_cli_error(rc->cli, argv[i], "not a PCI function "
+				     "address ([[DDDD:]BB:]DD.F)");
+			rc->bad_args = true;
+			continue;
+		}
+		rc->n++;
+	}
+	return rc->n ? KD_EXIT_OK : KD_EXIT_USAGE;
+}
+
+int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
+{
 	struct reset_cli rc = { .cli = cli, .ro = { .method = KD_RM_AUTO },
 				.total_ns = KD_RUN_DEFAULT_TOTAL_NS };
-	char *end;
-	long v;
-	int c, ret;
+	int ret;
 
 	rc.qdirs = calloc((size_t)argc + 1, sizeof(*rc.qdirs));
 	if (!rc.qdirs)
 		return KD_EXIT_FATAL;
-	while ((c = getopt_long(argc, argv, "m:nft:j:avh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (kd_reset_method_parse(optarg, &rc.ro.method) < 0) {
-				fprintf(stderr, "kdsafe reset: unknown method "
-					"'%s' (auto, kernel, kernel:flr, "
-					"kernel:pm, kernel:bus, flr, af-flr, "
-					"pm, bus, virtio, quiesce)\n", optarg);
-				free(rc.qdirs);
-				return KD_EXIT_USAGE;
-			}
-			break;
-		case 'n': rc.ro.dry_run = true; break;
-		case 'f': rc.ro.force = true; break;
-		case 't':
-			if (parse_duration(optarg, &rc.ro.timeout_ns) < 0) {
-				fprintf(stderr, "kdsafe reset: bad timeout "
-					"'%s' (60, 60s, 500ms)\n", optarg);
-				free(rc.qdirs);
-				return KD_EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > 4096) {
-				fprintf(stderr, "kdsafe reset: bad --jobs "
-					"'%s' (1..4096)\n", optarg);
-				free(rc.qdirs);
-				return KD_EXIT_USAGE;
-			}
-			rc.ro.jobs = (unsigned)v;
-			break;
-		case 'a': rc.all = true; break;
-		case 'v': rc.verbose = true; break;
-		case O_JSON: rc.json = true; break;
-		case O_KMSG: rc.kmsg = true; break;
-		case O_QDIR: rc.qdirs[rc.n_qdirs++] = optarg; break;
-		case O_NOQ: rc.no_quirks = true; break;
-		case O_INSECURE: rc.insecure_quirks = true; break;
-		case O_REAL: rc.allow_real = true; break;
-		case O_TOTAL:
-		case O_WAITLOCK:
-			if (c == O_WAITLOCK && !optarg) {
-				rc.wait_lock_ns = 60000000000ull;
-				break;
-			}
-			if (parse_duration(optarg, c == O_TOTAL ? &rc.total_ns :
-					   &rc.wait_lock_ns) < 0) {
-				fprintf(stderr, "kdsafe reset: bad duration "
-					"'%s' (300, 300s, 500ms)\n", optarg);
-				free(rc.qdirs);
-				return KD_EXIT_USAGE;
-			}
-			break;
-		case 'h': usage(stdout); free(rc.qdirs); return KD_EXIT_OK;
-		default: usage(stderr); free(rc.qdirs); return KD_EXIT_USAGE;
-		}
+	ret = parse_options(&rc, argc, argv);
+	if (ret == KD_EXIT_OK && !rc.help) {
+		if (rc.json)
+			kd_json_want_errors(cli);
+		ret = parse_devices(&rc, argc - optind, argv + optind);
 	}
-	if (rc.insecure_quirks && rc.allow_real) {
-		fprintf(stderr, "kdsafe reset: --allow-insecure-quirks is for "
-				"tests: refused together with "
-				"--allow-real-sysfs\n");
-		free(rc.qdirs);
-		return KD_EXIT_USAGE;
-	}
-	if (optind >= argc && !rc.all) {
-		fprintf(stderr, "kdsafe reset: which devices? (DEVICE... or "
-				"--all)\n");
-		free(rc.qdirs);
-		return KD_EXIT_USAGE;
-	}
-	if (optind < argc && rc.all) {
-		fprintf(stderr, "kdsafe reset: --all and DEVICE exclude each "
-				"other\n");
-		free(rc.qdirs);
-		return KD_EXIT_USAGE;
-	}
-	if (!rc.all) {
-		rc.addrs = calloc((size_t)(argc - optind), sizeof(*rc.addrs));
-		if (!rc.addrs) {
-			free(rc.qdirs);
-			return KD_EXIT_FATAL;
-		}
-	}
-	if (cli->dump_path && !rc.ro.dry_run) {
-		fprintf(stderr, "kdsafe reset: a dump is read-only: use "
-				"--dry-run with --dump\n");
-		free(rc.addrs);
-		free(rc.qdirs);
-		return KD_EXIT_USAGE;
-	}
-	if (rc.json)
-		cli->errors = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		/* a bad address is reported; the others are still handled
-		 * (kd_addr_parse() wants the ".F": a slot is not a function) */
-		if (kd_addr_parse(argv[i], &rc.addrs[rc.n]) < 0) {
-			kd_cli_error(cli, argv[i], "not a PCI function address "
-				     "([[DDDD:]BB:]DD.F)");
-			rc.bad_args = true;
-			continue;
-		}
-		rc.n++;
-	}
-	if (!rc.all && rc.n == 0) {
-		free(rc.addrs);
-		free(rc.qdirs);
-		return KD_EXIT_USAGE;
-	}
-	ret = run(&rc);
+	if (ret == KD_EXIT_OK && !rc.help)
+		ret = run(&rc);
 	free(rc.addrs);
 	free(rc.qdirs);
 	return ret;

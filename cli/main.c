@@ -22,7 +22,8 @@ static void usage(FILE *f)
 	for (const struct kd_command *c = kd_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f,
-		"\nGlobal options:\n"
+		"\nGlobal options (--sysroot, --dump and -q may also follow "
+		"COMMAND;\nafter it, -v and -h are the command's own):\n"
 		"  --sysroot DIR  read /sys and /lib/modules under DIR\n"
 		"  --dump FILE    read config space from an lspci -x dump "
 		"(read-only)\n"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 		"  -V, --version  print the version\n\n"
 		"Exit status: 0 ok, 1 a function is not clean (where the "
 		"command says so),\n2 usage error, 3 some input unreadable "
-		"(the rest was handled), 4 nothing could be done.\n"
+		"(the rest was handled), 4 nothing could be done or stdout\n"
+		"could not be written.\n"
 		"See kdsafe(8).\n");
 }
 
@@ -54,8 +56,11 @@ static void error_locked(struct kd_cli *cli, const char *address,
 {
 	struct json_object *e;
 
-	fprintf(stderr, "kdsafe: error: %s%s%s\n", address ? address : "",
-		address ? ": " : "", msg);
+	char a[KD_SAFE_LEN], m[KD_SAFE_LEN];
+
+	fprintf(stderr, "kdsafe: error: %s%s%s\n",
+		address ? kd_text_safe(address, a, sizeof(a)) : "",
+		address ? ": " : "", kd_text_safe(msg, m, sizeof(m)));
 	cli->n_errors++;
 	if (!cli->errors)
 		return;
@@ -72,17 +77,19 @@ static void cli_log(void *data, int prio, const char *file, int line,
 		    const char *fn, const char *format, va_list args)
 {
 	struct kd_cli *cli = data;
-	char msg[1024];
+	char msg[1024], safe[KD_SAFE_LEN];
 
 	vsnprintf(msg, sizeof(msg), format, args);
 	pthread_mutex_lock(&cli->log_lock);
 	if (prio <= KD_LOG_ERR)
 		error_locked(cli, NULL, msg);
 	else if (cli->verbosity >= 2)
-		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn, msg);
+		fprintf(stderr, "kdsafe: %s:%d %s: %s\n", file, line, fn,
+			kd_text_safe(msg, safe, sizeof(safe)));
 	else
 		fprintf(stderr, "kdsafe: %s%s\n",
-			prio == KD_LOG_WARNING ? "warning: " : "", msg);
+			prio == KD_LOG_WARNING ? "warning: " : "",
+			kd_text_safe(msg, safe, sizeof(safe)));
 	kmsg_locked(cli, prio, msg);
 	pthread_mutex_unlock(&cli->log_lock);
 }
@@ -136,13 +143,61 @@ int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)
 	return kd_ctx_new(&opts, out);
 }
 
+/* A global option given twice must say the same thing. */
+static int set_once(const char **slot, const char *name, const char *v)
+{
+	if (*slot && strcmp(*slot, v) != 0) {
+		fprintf(stderr, "kdsafe: %s given twice: '%s' and '%s'\n", name,
+			*slot, v);
+		return -1;
+	}
+	*slot = v;
+	return 1;
+}
+
+int kd_cli_global_option(struct kd_cli *cli, int c, const char *arg)
+{
+	int ret;
+
+	switch (c) {
+	case KD_OPT_SYSROOT:
+		ret = set_once(&cli->sysroot, "--sysroot", arg);
+		break;
+	case KD_OPT_DUMP:
+		ret = set_once(&cli->dump_path, "--dump", arg);
+		break;
+	case KD_OPT_QUIET:
+		cli->verbosity = -1;
+		return 1;
+	default:
+		return 0;
+	}
+	if (ret > 0 && cli->sysroot && cli->dump_path) {
+		fprintf(stderr, "kdsafe: --sysroot and --dump exclude each "
+				"other\n");
+		return -1;
+	}
+	return ret;
+}
+
+static int run_command(struct kd_cli *cli, int argc, char **argv)
+{
+	for (const struct kd_command *cmd = kd_commands; cmd->name; cmd++) {
+		if (strcmp(cmd->name, argv[0]) == 0) {
+			optind = 0; /* re-initialise getopt for the command */
+			return cmd->run(cli, argc, argv);
+		}
+	}
+	fprintf(stderr, "kdsafe: unknown command '%s' (see kdsafe --help)\n",
+		argv[0]);
+	return KD_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "sysroot", required_argument, NULL, 'r' },
-		{ "dump", required_argument, NULL, 'd' },
+		KD_CLI_GLOBAL_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -151,41 +206,31 @@ int main(int argc, char **argv)
 			      .log_lock = PTHREAD_MUTEX_INITIALIZER };
 	int c, ret;
 
-	/* '+': stop at the command name; its options are its own */
-	while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
+	/* '+': stop at the command name; its options are its own, and the
+	 * global ones may follow it too (kd_cli_global_option()) */
+	while ((c = getopt_long(argc, argv, "+vhV" KD_CLI_GLOBAL_SHORT, opts,
+				NULL)) != -1) {
 		switch (c) {
-		case 'r': cli.sysroot = optarg; break;
-		case 'd': cli.dump_path = optarg; break;
 		case 'v': cli.verbosity++; break;
-		case 'q': cli.verbosity = -1; break;
-		case 'h': usage(stdout); return KD_EXIT_OK;
+		case 'h': usage(stdout); return kd_cli_close_stdout(KD_EXIT_OK);
 		case 'V': printf("kdsafe %s\n", KDSAFE_VERSION);
-			return KD_EXIT_OK;
-		default: usage(stderr); return KD_EXIT_USAGE;
+			return kd_cli_close_stdout(KD_EXIT_OK);
+		default:
+			ret = kd_cli_global_option(&cli, c, optarg);
+			if (ret > 0)
+				break;
+			if (ret == 0)
+				usage(stderr);
+			return KD_EXIT_USAGE;
 		}
-	}
-	if (cli.sysroot && cli.dump_path) {
-		fprintf(stderr, "kdsafe: --sysroot and --dump exclude each "
-				"other\n");
-		return KD_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return KD_EXIT_USAGE;
 	}
-	for (const struct kd_command *cmd = kd_commands; cmd->name; cmd++) {
-		if (strcmp(cmd->name, argv[optind]) == 0) {
-			argv += optind;
-			argc -= optind;
-			optind = 0; /* re-initialise getopt for the command */
-			ret = cmd->run(&cli, argc, argv);
-			json_object_put(cli.errors);
-			if (cli.kmsg_fd >= 0)
-				close(cli.kmsg_fd);
-			return ret;
-		}
-	}
-	fprintf(stderr, "kdsafe: unknown command '%s' (see kdsafe --help)\n",
-		argv[optind]);
-	return KD_EXIT_USAGE;
+	ret = run_command(&cli, argc - optind, argv + optind);
+	json_object_put(cli.errors);
+	if (cli.kmsg_fd >= 0)
+		close(cli.kmsg_fd);
+	return kd_cli_close_stdout(ret);
 }

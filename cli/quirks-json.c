@@ -91,10 +91,3 @@ struct json_object *kd_quirk_plan_to_json(const struct kd_probe_info *in,
 	ADD(o, "cmdline", strv(pl->cmdline.v, pl->cmdline.n));
 	return o;
 }
-
-void kd_quirks_json_print(struct json_object *top)
-{
-	printf("%s\n", json_object_to_json_string_ext(top,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		JSON_C_TO_STRING_NOSLASHESCAPE));
-}

@@ -11,6 +11,5 @@ struct json_object *kd_quirk_entry_to_json(const struct kd_quirk_entry *e);
 struct json_object *kd_quirk_plan_to_json(const struct kd_probe_info *in,
 					  const struct kd_quirk_plan *pl,
 					  const struct kd_dev *dev);
-void kd_quirks_json_print(struct json_object *top);
 
 #endif

@@ -5,8 +5,6 @@
 
 #include "quirks.h"
 
-/* Longest duration any field or step accepts. */
-#define KD_QUIRK_MAX_NS (600ull * 1000000000ull)
 /* Largest quirk file read. */
 #define KD_QUIRK_MAX_FILE (1u << 20)
 
@@ -94,8 +92,6 @@ int quirks_diag(struct kd_quirks *db, enum kd_quirk_diag_level level,
 
 /* Parsing helpers (parse-values.c). */
 int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out);
-/* Duration "250ms": 0 or an error text. */
-const char *qparse_duration(const char *s, size_t len, uint64_t *ns);
 /* One step ("cfg CAP_EXP+8.W=8000:8000", ...) into *out; on error returns
  * the message and sets *err_off to its offset in text. */
 const char *qparse_step(struct qpool *pool, const char *text,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Values inside quirk files: hex numbers (setpci style), durations, section
- * headers (device matches) and steps.  Pure functions over strings; the
- * error texts they return are reported by parse.c with file:line:col.
+ * Values inside quirk files: hex numbers (setpci style), section headers
+ * (device matches) and steps; durations are access/duration.c's.  Pure
+ * functions over strings; the error texts they return are reported by
+ * parse.c with file:line:col.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,9 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access/duration.h"
+#include "access/regs.h"
 #include "internal.h"
 
-/* ---- numbers and durations --------------------------------------------- */
+/* ---- numbers ---------------------------------------------------------- */
 
 /* Hex digits with an optional 0x, as setpci: 0 or -EINVAL / -ERANGE. */
 int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -45,43 +48,6 @@ int qparse_hex(const char *s, size_t len, uint64_t max, uint64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
-}
-
-const char *qparse_duration(const char *s, size_t len, uint64_t *ns)
-{
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
-		{ "s", 1000000000 },
-	};
-	uint64_t v = 0;
-	size_t i = 0;
-
-	while (i < len && isdigit((unsigned char)s[i])) {
-		if (v > KD_QUIRK_MAX_NS)
-			return "duration too long (at most 600s)";
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		i++;
-	}
-	if (i == 0)
-		return "expected a duration such as 250ms (units ns, us, ms, "
-		       "s)";
-	if (i == len) {
-		if (v == 0) {
-			*ns = 0;
-			return NULL;
-		}
-		return "duration needs a unit (ns, us, ms or s)";
-	}
-	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		if (strlen(units[u].unit) == len - i &&
-		    memcmp(units[u].unit, s + i, len - i) == 0) {
-			if (v > KD_QUIRK_MAX_NS / units[u].mul)
-				return "duration too long (at most 600s)";
-			*ns = v * units[u].mul;
-			return NULL;
-		}
-	}
-	return "unknown duration unit (use ns, us, ms or s)";
 }
 
 /* ---- device match ------------------------------------------------------ */
@@ -301,28 +267,24 @@ static const struct named ecap_names[] = {
 
 /* Header registers setpci knows by name, with their natural width. */
 static const struct named reg_names[] = {
-	{ "VENDOR_ID", 0x00, 2 }, { "DEVICE_ID", 0x02, 2 },
-	{ "COMMAND", 0x04, 2 }, { "STATUS", 0x06, 2 },
-	{ "REVISION", 0x08, 1 }, { "CLASS_PROG", 0x09, 1 },
-	{ "CLASS_DEVICE", 0x0a, 2 }, { "CACHE_LINE_SIZE", 0x0c, 1 },
-	{ "LATENCY_TIMER", 0x0d, 1 }, { "HEADER_TYPE", 0x0e, 1 },
-	{ "BIST", 0x0f, 1 }, { "BASE_ADDRESS_0", 0x10, 4 },
-	{ "BASE_ADDRESS_1", 0x14, 4 }, { "BASE_ADDRESS_2", 0x18, 4 },
-	{ "BASE_ADDRESS_3", 0x1c, 4 }, { "BASE_ADDRESS_4", 0x20, 4 },
-	{ "BASE_ADDRESS_5", 0x24, 4 }, { "CARDBUS_CIS", 0x28, 4 },
-	{ "SUBSYSTEM_VENDOR_ID", 0x2c, 2 }, { "SUBSYSTEM_ID", 0x2e, 2 },
-	{ "ROM_ADDRESS", 0x30, 4 }, { "CAPABILITIES", 0x34, 1 },
-	{ "INTERRUPT_LINE", 0x3c, 1 }, { "INTERRUPT_PIN", 0x3d, 1 },
-	{ "MIN_GNT", 0x3e, 1 }, { "MAX_LAT", 0x3f, 1 },
-	{ "PRIMARY_BUS", 0x18, 1 }, { "SECONDARY_BUS", 0x19, 1 },
-	{ "SUBORDINATE_BUS", 0x1a, 1 }, { "SEC_LATENCY_TIMER", 0x1b, 1 },
-	{ "IO_BASE", 0x1c, 1 }, { "IO_LIMIT", 0x1d, 1 },
-	{ "SEC_STATUS", 0x1e, 2 }, { "MEMORY_BASE", 0x20, 2 },
-	{ "MEMORY_LIMIT", 0x22, 2 }, { "PREF_MEMORY_BASE", 0x24, 2 },
-	{ "PREF_MEMORY_LIMIT", 0x26, 2 }, { "PREF_BASE_UPPER32", 0x28, 4 },
-	{ "PREF_LIMIT_UPPER32", 0x2c, 4 }, { "IO_BASE_UPPER16", 0x30, 2 },
-	{ "IO_LIMIT_UPPER16", 0x32, 2 }, { "BRIDGE_ROM_ADDRESS", 0x38, 4 },
-	{ "BRIDGE_CONTROL", 0x3e, 2 },
+#define R(name, width) { #name, PCI_##name, width }
+	R(VENDOR_ID, 2), R(DEVICE_ID, 2), R(COMMAND, 2), R(STATUS, 2),
+	{ "REVISION", PCI_REVISION_ID, 1 }, R(CLASS_PROG, 1),
+	R(CLASS_DEVICE, 2), R(CACHE_LINE_SIZE, 1), R(LATENCY_TIMER, 1),
+	R(HEADER_TYPE, 1), R(BIST, 1), R(BASE_ADDRESS_0, 4),
+	R(BASE_ADDRESS_1, 4), R(BASE_ADDRESS_2, 4), R(BASE_ADDRESS_3, 4),
+	R(BASE_ADDRESS_4, 4), R(BASE_ADDRESS_5, 4), R(CARDBUS_CIS, 4),
+	R(SUBSYSTEM_VENDOR_ID, 2), R(SUBSYSTEM_ID, 2), R(ROM_ADDRESS, 4),
+	{ "CAPABILITIES", PCI_CAPABILITY_LIST, 1 }, R(INTERRUPT_LINE, 1),
+	R(INTERRUPT_PIN, 1), R(MIN_GNT, 1), R(MAX_LAT, 1),
+	R(PRIMARY_BUS, 1), R(SECONDARY_BUS, 1), R(SUBORDINATE_BUS, 1),
+	R(SEC_LATENCY_TIMER, 1), R(IO_BASE, 1), R(IO_LIMIT, 1),
+	R(SEC_STATUS, 2), R(MEMORY_BASE, 2), R(MEMORY_LIMIT, 2),
+	R(PREF_MEMORY_BASE, 2), R(PREF_MEMORY_LIMIT, 2),
+	R(PREF_BASE_UPPER32, 4), R(PREF_LIMIT_UPPER32, 4),
+	R(IO_BASE_UPPER16, 2), R(IO_LIMIT_UPPER16, 2),
+	{ "BRIDGE_ROM_ADDRESS", PCI_ROM_ADDRESS1, 4 }, R(BRIDGE_CONTROL, 2),
+#undef R
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -521,130 +483,192 @@ static const char *add_arg(struct qpool *pool, struct kd_quirk_step *s,
 	return NULL;
 }
 
+/* The tokens of one step and where the parser is in them. */
+struct steptok {
+	struct qpool *pool;
+	const char *text;
+	size_t pos, len;
+	size_t *err_off;
+	char *msgbuf;
+	size_t msglen;
+};
+
+static const char *tok_next(struct steptok *k)
+{
+	return next_tok(k->text, &k->pos, &k->len);
+}
+
+static bool tok_is(const char *t, size_t len, const char *word)
+{
+	return t && strlen(word) == len && memcmp(t, word, len) == 0;
+}
+
+/* "wait DURATION" */
+static const char *parse_wait(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t = tok_next(k), *e;
+
+	s->kind = KD_STEP_WAIT;
+	if (!t)
+		return "expected: wait DURATION";
+	*k->err_off = (size_t)(t - k->text);
+	e = kd_duration_parse(t, k->len, 0, &s->timeout_ns);
+	if (e)
+		return e;
+	if (s->timeout_ns == 0)
+		return "wait of zero does nothing";
+	return NULL;
+}
+
+/* The REG.W=VALUE[:MASK] token after cfg/mmio, of the kind mmio says. */
+static const char *parse_target(struct steptok *k, struct kd_quirk_step *s,
+				bool mmio, const char *missing,
+				const char *wrong_kind)
+{
+	const char *t = tok_next(k), *e;
+	size_t sub = 0;
+
+	if (!t)
+		return missing;
+	*k->err_off = (size_t)(t - k->text);
+	e = parse_access(t, k->len, s, &sub, k->msgbuf, k->msglen);
+	if (e) {
+		*k->err_off += sub;
+		return e;
+	}
+	if (mmio != (s->reg.base == KD_REG_BAR))
+		return wrong_kind;
+	return NULL;
+}
+
+/* "cfg REG.W=VALUE[:MASK]" or "mmio BARn+OFF.W=VALUE[:MASK]" */
+static const char *parse_write(struct steptok *k, struct kd_quirk_step *s,
+			       bool mmio)
+{
+	s->kind = mmio ? KD_STEP_MMIO : KD_STEP_CFG;
+	return parse_target(k, s, mmio,
+			    mmio ? "expected: mmio BARn+OFF.W=VALUE[:MASK]" :
+				   "expected: cfg REG.W=VALUE[:MASK]",
+			    mmio ? "mmio needs BARn+OFFSET" :
+				   "cfg takes a config register (use mmio for "
+				   "BARn+OFFSET)");
+}
+
+/* The timeout= and interval= tokens ending a poll step. */
+static const char *parse_poll_bounds(struct steptok *k,
+				     struct kd_quirk_step *s)
+{
+	const char *t, *e;
+
+	s->interval_ns = 1000000;
+	while ((t = tok_next(k))) {
+		uint64_t *dst;
+		size_t skip;
+
+		*k->err_off = (size_t)(t - k->text);
+		if (has_prefix(t, k->len, "timeout=")) {
+			dst = &s->timeout_ns;
+			skip = 8;
+		} else if (has_prefix(t, k->len, "interval=")) {
+			dst = &s->interval_ns;
+			skip = 9;
+		} else {
+			return "expected timeout=DURATION or interval=DURATION";
+		}
+		*k->err_off += skip;
+		e = kd_duration_parse(t + skip, k->len - skip, 0, dst);
+		if (e)
+			return e;
+	}
+	*k->err_off = 0;
+	if (!s->timeout_ns)
+		return "poll needs timeout=DURATION (non-zero)";
+	if (!s->interval_ns)
+		return "poll interval must be non-zero";
+	if (s->interval_ns > s->timeout_ns)
+		return "poll interval is longer than its timeout";
+	return NULL;
+}
+
+/* "poll cfg|mmio REG.W=VALUE[:MASK] timeout=D [interval=D]" */
+static const char *parse_poll(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t = tok_next(k), *e;
+	bool mmio;
+
+	if (!tok_is(t, k->len, "cfg") && !tok_is(t, k->len, "mmio")) {
+		*k->err_off = t ? (size_t)(t - k->text) : 0;
+		return "expected: poll cfg|mmio REG.W=VALUE[:MASK] "
+		       "timeout=DURATION [interval=DURATION]";
+	}
+	mmio = k->len == 4;
+	s->kind = mmio ? KD_STEP_POLL_MMIO : KD_STEP_POLL_CFG;
+	e = parse_target(k, s, mmio,
+			 "expected REG.W=VALUE[:MASK] after poll cfg|mmio",
+			 mmio ? "poll mmio needs BARn+OFFSET" :
+				"poll cfg takes a config register");
+	return e ? e : parse_poll_bounds(k, s);
+}
+
+/* "run [timeout=DURATION] /PATH [ARG...]": the rest of the line is its */
+static const char *parse_run(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t, *e;
+	size_t n = 0, cap = 0;
+
+	s->kind = KD_STEP_RUN;
+	s->timeout_ns = 10ull * KD_NS_PER_S;
+	while ((t = tok_next(k)) && has_prefix(t, k->len, "timeout=")) {
+		*k->err_off = (size_t)(t - k->text) + 8;
+		e = kd_duration_parse(t + 8, k->len - 8, 0, &s->timeout_ns);
+		if (e)
+			return e;
+		if (!s->timeout_ns)
+			return "script timeout must be non-zero";
+	}
+	if (!t) {
+		*k->err_off = 0;
+		return "expected: run [timeout=DURATION] /PATH [ARG...]";
+	}
+	*k->err_off = (size_t)(t - k->text);
+	if (t[0] != '/')
+		return "script path must be absolute";
+	do {
+		e = add_arg(k->pool, s, &n, &cap, t, k->len);
+		if (e)
+			return e;
+	} while ((t = tok_next(k)));
+	*k->err_off = 0;
+	return NULL;
+}
+
 const char *qparse_step(struct qpool *pool, const char *text,
 			struct kd_quirk_step *s, size_t *err_off,
 			char *msgbuf, size_t msglen)
 {
-	size_t pos = 0, len = 0, sub = 0, n = 0, cap = 0;
-	const char *t = next_tok(text, &pos, &len), *e;
+	struct steptok k = { .pool = pool, .text = text, .err_off = err_off,
+			     .msgbuf = msgbuf, .msglen = msglen };
+	const char *t = tok_next(&k), *e;
+	size_t len = k.len;
 
 	memset(s, 0, sizeof(*s));
 	*err_off = 0;
 	if (!t)
 		return "empty step";
-	if (len == 4 && memcmp(t, "wait", 4) == 0) {
-		s->kind = KD_STEP_WAIT;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return "expected: wait DURATION";
-		*err_off = (size_t)(t - text);
-		e = qparse_duration(t, len, &s->timeout_ns);
-		if (e)
-			return e;
-		if (s->timeout_ns == 0)
-			return "wait of zero does nothing";
-	} else if ((len == 3 && memcmp(t, "cfg", 3) == 0) ||
-		   (len == 4 && memcmp(t, "mmio", 4) == 0)) {
-		bool mmio = len == 4;
-
-		s->kind = mmio ? KD_STEP_MMIO : KD_STEP_CFG;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return mmio ? "expected: mmio BARn+OFF.W=VALUE[:MASK]" :
-				      "expected: cfg REG.W=VALUE[:MASK]";
-		*err_off = (size_t)(t - text);
-		e = parse_access(t, len, s, &sub, msgbuf, msglen);
-		if (e) {
-			*err_off += sub;
-			return e;
-		}
-		if (mmio != (s->reg.base == KD_REG_BAR))
-			return mmio ? "mmio needs BARn+OFFSET" :
-				      "cfg takes a config register (use mmio "
-				      "for BARn+OFFSET)";
-	} else if (len == 4 && memcmp(t, "poll", 4) == 0) {
-		bool mmio;
-
-		t = next_tok(text, &pos, &len);
-		if (!t || !((len == 3 && memcmp(t, "cfg", 3) == 0) ||
-			    (len == 4 && memcmp(t, "mmio", 4) == 0))) {
-			*err_off = t ? (size_t)(t - text) : 0;
-			return "expected: poll cfg|mmio REG.W=VALUE[:MASK] "
-			       "timeout=DURATION [interval=DURATION]";
-		}
-		mmio = len == 4;
-		s->kind = mmio ? KD_STEP_POLL_MMIO : KD_STEP_POLL_CFG;
-		t = next_tok(text, &pos, &len);
-		if (!t)
-			return "expected REG.W=VALUE[:MASK] after poll cfg|mmio";
-		*err_off = (size_t)(t - text);
-		e = parse_access(t, len, s, &sub, msgbuf, msglen);
-		if (e) {
-			*err_off += sub;
-			return e;
-		}
-		if (mmio != (s->reg.base == KD_REG_BAR))
-			return mmio ? "poll mmio needs BARn+OFFSET" :
-				      "poll cfg takes a config register";
-		s->interval_ns = 1000000;
-		while ((t = next_tok(text, &pos, &len))) {
-			uint64_t *dst;
-			size_t skip;
-
-			*err_off = (size_t)(t - text);
-			if (has_prefix(t, len, "timeout=")) {
-				dst = &s->timeout_ns;
-				skip = 8;
-			} else if (has_prefix(t, len, "interval=")) {
-				dst = &s->interval_ns;
-				skip = 9;
-			} else {
-				return "expected timeout=DURATION or "
-				       "interval=DURATION";
-			}
-			*err_off += skip;
-			e = qparse_duration(t + skip, len - skip, dst);
-			if (e)
-				return e;
-		}
-		*err_off = 0;
-		if (!s->timeout_ns)
-			return "poll needs timeout=DURATION (non-zero)";
-		if (!s->interval_ns)
-			return "poll interval must be non-zero";
-		if (s->interval_ns > s->timeout_ns)
-			return "poll interval is longer than its timeout";
-	} else if (len == 3 && memcmp(t, "run", 3) == 0) {
-		s->kind = KD_STEP_RUN;
-		s->timeout_ns = 10ull * 1000000000ull;
-		while ((t = next_tok(text, &pos, &len)) &&
-		       has_prefix(t, len, "timeout=")) {
-			*err_off = (size_t)(t - text) + 8;
-			e = qparse_duration(t + 8, len - 8, &s->timeout_ns);
-			if (e)
-				return e;
-			if (!s->timeout_ns)
-				return "script timeout must be non-zero";
-		}
-		if (!t) {
-			*err_off = 0;
-			return "expected: run [timeout=DURATION] /PATH [ARG...]";
-		}
-		*err_off = (size_t)(t - text);
-		if (t[0] != '/')
-			return "script path must be absolute";
-		do {
-			e = add_arg(pool, s, &n, &cap, t, len);
-			if (e)
-				return e;
-		} while ((t = next_tok(text, &pos, &len)));
-		*err_off = 0;
-		return NULL;
-	} else {
+	if (tok_is(t, len, "wait"))
+		e = parse_wait(&k, s);
+	else if (tok_is(t, len, "cfg") || tok_is(t, len, "mmio"))
+		e = parse_write(&k, s, len == 4);
+	else if (tok_is(t, len, "poll"))
+		e = parse_poll(&k, s);
+	else if (tok_is(t, len, "run"))
+		return parse_run(&k, s);
+	else
 		return MSG("unknown step '%.*s' (cfg, mmio, poll, wait, run)",
 			   (int)(len > 30 ? 30 : len), t);
-	}
-	t = next_tok(text, &pos, &len);
+	if (e)
+		return e;
+	t = tok_next(&k);
 	if (t) {
 		*err_off = (size_t)(t - text);
 		return "unexpected text after the step";

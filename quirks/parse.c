@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/duration.h"
 #include "internal.h"
 
 int qstrv_push(struct qpool *p, struct qstrv *sv, const char *s, size_t len)
@@ -530,9 +531,9 @@ static int handler(void *user, const char *section, const char *name,
 		break;
 	case QF_DELAY:
 	case QF_TIMEOUT:
-		err = qparse_duration(value, strlen(value),
-				      fields[k].f == QF_DELAY ? &e->delay_ns :
-								&e->timeout_ns);
+		err = kd_duration_parse(value, strlen(value), 0,
+					fields[k].f == QF_DELAY ? &e->delay_ns :
+								  &e->timeout_ns);
 		if (err)
 			perr(p, p->val_col, "%s", err);
 		else if (fields[k].f == QF_TIMEOUT && !e->timeout_ns)

@@ -173,7 +173,7 @@ static struct kd_sim_fn *new_fn(struct kd_sim *sim, const char *bdf,
 		fn->has_parent = true;
 	}
 	fn->cfg_len = 256;
-	fn->next_cap = 0x40;
+	fn->next_cap = PCI_STD_HEADER_SIZEOF;
 	if (sim->n == sim->cap) {
 		size_t cap = sim->cap ? sim->cap * 2 : 16;
 		struct kd_sim_fn **v = realloc(sim->fn, cap * sizeof(*v));
@@ -275,7 +275,7 @@ static unsigned add_cap(struct kd_sim_fn *fn, uint8_t id, unsigned size)
 {
 	unsigned pos = fn->next_cap;
 
-	if (pos + size > 0x100)
+	if (pos + size > PCI_CFG_SPACE_SIZE)
 		die("capabilities overflow", fn->name);
 	fn->cfg[pos] = id;
 	fn->cfg[pos + 1] = 0;
@@ -336,9 +336,9 @@ unsigned kd_sim_cap_af(struct kd_sim_fn *fn)
 
 unsigned kd_sim_ecap_aer(struct kd_sim_fn *fn)
 {
-	fn->aer = 0x100;
+	fn->aer = PCI_CFG_SPACE_SIZE; /* the first extended capability */
 	fn->cfg_len = SIM_CFG;
-	put(fn->cfg, 0x100, 4, PCI_EXT_CAP_ID_ERR | 1u << 16);
+	put(fn->cfg, fn->aer, 4, PCI_EXT_CAP_ID_ERR | 1u << 16);
 	return fn->aer;
 }
 
@@ -358,7 +358,7 @@ void kd_sim_set_live(struct kd_sim_fn *fn)
 		put(fn->cfg, PCI_BASE_ADDRESS_0, 4, 0xfe000000 |
 		    (uint32_t)fn->addr.bus << 16 | (uint32_t)fn->addr.dev << 11 |
 		    (uint32_t)fn->addr.fn << 8);
-	fn->cfg[0x3c] = 11;
+	fn->cfg[PCI_INTERRUPT_LINE] = 11;
 	if (fn->msi)
 		put(fn->cfg, fn->msi + PCI_MSI_FLAGS, 2,
 		    get(fn->cfg, fn->msi + PCI_MSI_FLAGS, 2) |
@@ -476,17 +476,17 @@ void kd_sim_make_virtio(struct kd_sim_fn *fn)
 {
 	/* virtio 1.x §4.1.4: cfg_type 1 (common), BAR 4 offset 0; BAR4 a
 	 * 64-bit memory BAR as QEMU's virtio-pci has it */
-	unsigned c = add_cap(fn, 0x09, 16);
+	unsigned c = add_cap(fn, PCI_CAP_ID_VNDR, 16);
 
 	fn->cfg[c + 2] = 16;
 	fn->cfg[c + 3] = 1;
 	fn->cfg[c + 4] = 4;
 	put(fn->cfg, c + 8, 4, 0);
 	put(fn->cfg, c + 12, 4, 0x1000);
-	put(fn->cfg, PCI_BASE_ADDRESS_0 + 16, 4, 0xfd000000 |
+	put(fn->cfg, PCI_BASE_ADDRESS_4, 4, 0xfd000000 |
 	    (uint32_t)fn->addr.bus << 16 | (uint32_t)fn->addr.dev << 11 |
 	    (uint32_t)fn->addr.fn << 8 | 0xc);
-	put(fn->cfg, PCI_BASE_ADDRESS_0 + 20, 4, 0);
+	put(fn->cfg, PCI_BASE_ADDRESS_5, 4, 0);
 	kd_sim_bar_reg(fn, 4, 0x14, 0x0f, 0); /* DRIVER_OK|FEATURES_OK|... */
 	fn->virtio = true;
 	fn->vbar = 4;
@@ -519,7 +519,7 @@ static void do_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 	fn->resets++;
 	put(c, PCI_COMMAND, 2, 0);
 	put(c, PCI_STATUS, 2, get(c, PCI_STATUS, 2) & ~PCI_STATUS_ERROR_BITS);
-	c[0x3c] = 0;
+	c[PCI_INTERRUPT_LINE] = 0;
 	if (fn->is_bridge) {
 		memset(c + PCI_BASE_ADDRESS_0, 0, 8);
 		c[PCI_PRIMARY_BUS] = c[PCI_SECONDARY_BUS] =
