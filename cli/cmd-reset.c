@@ -301,6 +301,9 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 				       json_object_new_int64((int64_t)op->value));
 		json_object_object_add(o, "if_changed",
 				       json_object_new_boolean(op->if_changed));
+		if (op->mask)
+			json_object_object_add(o, "mask", json_object_new_int64(
+						(int64_t)op->mask));
 		break;
 	case KD_OP_ATTR_WRITE:
 		json_object_object_add(o, "attribute", jstr(op->attr));
@@ -311,14 +314,29 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 						(double)op->ns / 1e6));
 		break;
 	case KD_OP_POLL:
+		if (op->width) { /* a register poll (a quirk's) */
+			if (op->bar >= 0)
+				json_object_object_add(o, "bar",
+					json_object_new_int(op->bar));
+			json_object_object_add(o, "offset",
+					       json_object_new_int((int)op->pos));
+			json_object_object_add(o, "width",
+					json_object_new_int((int)op->width));
+			json_object_object_add(o, "value", json_object_new_int64(
+						(int64_t)op->value));
+			json_object_object_add(o, "mask", json_object_new_int64(
+						(int64_t)op->mask));
+		}
 		json_object_object_add(o, "until", jstr(op->text));
 		json_object_object_add(o, "timeout_ms", json_object_new_double(
 						(double)op->ns / 1e6));
 		json_object_object_add(o, "waited_ms", json_object_new_double(
 						(double)op->waited_ns / 1e6));
 		break;
-	case KD_OP_NOTE:
-		json_object_object_add(o, "text", jstr(op->text));
+	case KD_OP_RUN:
+		json_object_object_add(o, "command", jstr(op->text));
+		json_object_object_add(o, "timeout_ms", json_object_new_double(
+						(double)op->ns / 1e6));
 		break;
 	}
 	json_object_object_add(o, "why", jstr(op->why));
@@ -507,40 +525,6 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 	return ret;
 }
 
-/* The context, writes allowed unless a dry run, the functions for --all,
- * the quirk policy: 0 or -errno (logged). */
-static int prepare(struct reset_cli *rc, struct kd_ctx **ctx,
-		   struct kd_quirks **db, struct kd_run_lock *lock,
-		   struct kd_run_guard **guard)
-{
-	int err = kd_cli_ctx(rc->cli, ctx);
-
-	if (err < 0)
-		return err;
-	if (rc->kmsg)
-		kd_cli_open_kmsg(rc->cli, *ctx);
-	if (!rc->ro.dry_run) {
-		err = kd_ctx_enable_writes(*ctx, rc->allow_real);
-		if (err == 0)
-			err = run_guard_begin(rc, *ctx, lock, guard);
-		if (err < 0)
-			return err;
-	}
-	if (rc->all) {
-		err = select_all(rc, *ctx);
-		if (err < 0) {
-			ERR(*ctx, "cannot list functions: %s", strerror(-err));
-			return err;
-		}
-	}
-	*db = load_quirks(rc, *ctx);
-	if (*db) {
-		rc->ro.policy_fn = kd_reset_quirk_policy;
-		rc->ro.policy_data = *db;
-	}
-	return 0;
-}
-
 /* ---- run guarantees (reset/guard.h, docs/reset.md) --------------------- */
 
 /* Before any write: the run lock, the signal flag, the total budget, and
@@ -607,6 +591,40 @@ static int report_interrupted(struct reset_cli *rc, struct kd_ctx *ctx,
 	    strsignal(sig));
 	ERR(ctx, "%s", list);
 	return bad ? KD_EXIT_UNRESTORED : KD_EXIT_INTERRUPTED;
+}
+
+/* The context, writes allowed unless a dry run, the functions for --all,
+ * the quirk policy: 0 or -errno (logged). */
+static int prepare(struct reset_cli *rc, struct kd_ctx **ctx,
+		   struct kd_quirks **db, struct kd_run_lock *lock,
+		   struct kd_run_guard **guard)
+{
+	int err = kd_cli_ctx(rc->cli, ctx);
+
+	if (err < 0)
+		return err;
+	if (rc->kmsg)
+		kd_cli_open_kmsg(rc->cli, *ctx);
+	if (!rc->ro.dry_run) {
+		err = kd_ctx_enable_writes(*ctx, rc->allow_real);
+		if (err == 0)
+			err = run_guard_begin(rc, *ctx, lock, guard);
+		if (err < 0)
+			return err;
+	}
+	if (rc->all) {
+		err = select_all(rc, *ctx);
+		if (err < 0) {
+			ERR(*ctx, "cannot list functions: %s", strerror(-err));
+			return err;
+		}
+	}
+	*db = load_quirks(rc, *ctx);
+	if (*db) {
+		rc->ro.policy_fn = kd_reset_quirk_policy;
+		rc->ro.policy_data = *db;
+	}
+	return 0;
 }
 
 static int run(struct reset_cli *rc)
