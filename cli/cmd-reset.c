@@ -98,7 +98,7 @@ static int parse_duration(const char *s, uint64_t *ns)
 	return *ns ? 0 : -EINVAL;
 }
 
-/* --all: every unbound, non-bridge function whose verdict is not clean */
+/* --all: every function kd_probe_reset_candidate() picks */
 static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 {
 	struct kd_prober *p;
@@ -118,9 +118,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
-		if (kd_probe(p, dev, &in) == 0 && !in.bound && !in.is_bridge &&
-		    !kd_probe_platform_bridge(&in) &&
-		    in.verdict != KD_VERDICT_CLEAN)
+		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in))
 			rc->addrs[rc->n++] = in.addr;
 		kd_probe_info_clear(&in);
 		kd_dev_free(dev);
