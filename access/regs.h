@@ -150,9 +150,16 @@
 #define  PCI_EXP_LNKSTA_NLW 0x03f0
 #define  PCI_EXP_LNKSTA_LT 0x0800
 #define  PCI_EXP_LNKSTA_DLLLA 0x2000
-#define PCI_EXP_SLTCAP 20
-#define  PCI_EXP_SLTCAP_HPC 0x0040
+#define PCI_EXP_SLTCAP 20                   /* §7.5.3.9 */
+#define  PCI_EXP_SLTCAP_ABP 0x0001          /* Attention Button Present */
+#define  PCI_EXP_SLTCAP_HPC 0x0040          /* Hot-Plug Capable */
 #define PCI_EXP_SLTCTL 24                   /* §7.5.3.10 */
+#define  PCI_EXP_SLTCTL_PDCE 0x0008         /* Presence Detect Changed Enable */
+#define  PCI_EXP_SLTCTL_HPIE 0x0020         /* Hot-Plug Interrupt Enable */
+#define  PCI_EXP_SLTCTL_DLLSCE 0x1000       /* DLL State Changed Enable */
+#define PCI_EXP_SLTSTA 26                   /* §7.5.3.11, RW1C events */
+#define  PCI_EXP_SLTSTA_PDC 0x0008          /* Presence Detect Changed */
+#define  PCI_EXP_SLTSTA_DLLSC 0x0100        /* DLL State Changed */
 #define PCI_EXP_DEVCTL2 40                  /* §7.5.3.16 */
 #define PCI_EXP_LNKCTL2 48                  /* §7.5.3.19 */
 
@@ -170,6 +177,8 @@
 #define PCI_EXT_CAP_ID_ERR 0x0001
 #define PCI_EXT_CAP_ID_SRIOV 0x0010
 /* SR-IOV capability, SR-IOV 1.1 §3.3 */
+#define PCI_SRIOV_CTRL 0x08                  /* SR-IOV Control */
+#define  PCI_SRIOV_CTRL_VFE 0x01             /* VF Enable */
 #define PCI_SRIOV_NUM_VF 0x10                /* NumVFs */
 #define PCI_SRIOV_VF_OFFSET 0x14             /* First VF Offset */
 #define PCI_SRIOV_VF_STRIDE 0x16             /* VF Stride */

@@ -113,7 +113,7 @@ static bool parse_budget(const char *opt, const char *arg, uint64_t *ns)
 	return !e;
 }
 
-/* --all: every unbound, non-bridge function whose verdict is not clean */
+/* --all: every function kd_probe_reset_candidate() picks */
 static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 {
 	struct kd_prober *p;
@@ -133,9 +133,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
-		if (kd_probe(p, dev, &in) == 0 && !in.bound && !in.is_bridge &&
-		    !kd_probe_platform_bridge(&in) &&
-		    in.verdict != KD_VERDICT_CLEAN)
+		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in))
 			rc->addrs[rc->n++] = in.addr;
 		kd_probe_info_clear(&in);
 		kd_dev_free(dev);

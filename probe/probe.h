@@ -189,5 +189,12 @@ void kd_probe_judge(struct kd_probe_info *info);
 /* A bridge-class (06) function that is no PCI-to-PCI bridge: host,
  * ISA/LPC... bridges, platform plumbing firmware owns and no kernel resets. */
 bool kd_probe_platform_bridge(const struct kd_probe_info *info);
+/* A function the kernel owns without a driver (IOMMU, I/O APIC, RCEC):
+ * what it is, or NULL. */
+const char *kd_probe_kernel_owned(const struct kd_probe_info *info);
+/* What `reset --all` picks (info from kd_probe()): an unbound function,
+ * not a bridge, not platform plumbing, not kernel-owned, whose verdict
+ * is not clean. */
+bool kd_probe_reset_candidate(const struct kd_probe_info *info);
 
 #endif

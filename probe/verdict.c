@@ -75,6 +75,36 @@ bool kd_probe_platform_bridge(const struct kd_probe_info *in)
 	       in->class_code >> 16 == PCI_BASE_CLASS_BRIDGE;
 }
 
+/*
+ * Functions the kernel drives itself and no PCI driver ever binds (PCI
+ * Code and ID Assignment 1.11 §1.9, base class 08): the AMD IOMMU 08:06
+ * (amd_iommu_init, MSI on), I/O APICs 08:00 prog-if 10/20 (ioapic.c
+ * maps them from ACPI), Root Complex Event Collectors 08:07 (AER and PME
+ * through the port services).  Resetting one pulls interrupt routing or
+ * DMA remapping from under the running kernel.
+ */
+const char *kd_probe_kernel_owned(const struct kd_probe_info *in)
+{
+	unsigned cls = in->class_code >> 8, prog = in->class_code & 0xff;
+
+	if (in->dead || in->bound)
+		return NULL;
+	if (cls == 0x0806)
+		return "an IOMMU (class 0806)";
+	if (cls == 0x0800 && (prog == 0x10 || prog == 0x20))
+		return "an I/O APIC (class 0800)";
+	if (cls == 0x0807 || (in->exp_cap && in->pcie_type ==
+			      PCI_EXP_TYPE_RC_EC))
+		return "a Root Complex Event Collector";
+	return NULL;
+}
+
+bool kd_probe_reset_candidate(const struct kd_probe_info *in)
+{
+	return !in->bound && !in->is_bridge && !kd_probe_platform_bridge(in) &&
+	       !kd_probe_kernel_owned(in) && in->verdict != KD_VERDICT_CLEAN;
+}
+
 static unsigned find_reasons(const struct kd_probe_info *in)
 {
 	unsigned r = 0;

@@ -7,6 +7,7 @@
  * pci_bus_restore_locked()).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,12 @@ static unsigned depth_below(const struct kd_topo *t, const struct kd_addr *a,
 	return d;
 }
 
+/* One function below the bridge; t.dev is NULL when it cannot be read. */
 struct member {
+	struct kd_addr addr;
 	struct kd_bus_target t;
 	unsigned depth;
+	int open_err;
 };
 
 static int cmp_member(const void *a, const void *b)
@@ -38,8 +42,23 @@ static int cmp_member(const void *a, const void *b)
 
 	if (x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
-	return kd_addr_cmp(kd_dev_addr(x->t.dev), kd_dev_addr(y->t.dev));
+	return kd_addr_cmp(&x->addr, &y->addr);
 }
+
+/* A bus reset in progress: the bridge, what is below it, the slot. */
+struct bus_reset {
+	struct kd_reset_exec *x;
+	struct kd_ctx *ctx;
+	const struct kd_topo *topo;
+	const struct kd_reset_opts *o;
+	struct kd_dev *dev, *br;
+	struct kd_addr pa;
+	struct kd_probe_info bi;
+	struct member *m;
+	size_t n;
+	bool slot_masked;
+	uint16_t sltctl, stat_mask;
+};
 
 static bool downstream_port(int type)
 {
@@ -147,6 +166,21 @@ static void free_members(struct member *m, size_t n)
 	free(m);
 }
 
+/* the first member directly below bridge a that can be read */
+static struct kd_dev *first_child(const struct bus_reset *b, size_t from,
+				  const struct kd_addr *a)
+{
+	for (size_t j = from; j < b->n; j++) {
+		const struct kd_topo_node *c = kd_topo_find(b->topo,
+							    &b->m[j].addr);
+
+		if (b->m[j].t.dev && c && c->has_parent &&
+		    kd_addr_eq(&c->parent, a))
+			return b->m[j].t.dev;
+	}
+	return NULL;
+}
+
 /*
  * Restore every saved function, top down (pci_bus_restore_locked()).
  * settle: the reset happened and the bus came back, so a nested bridge's
@@ -154,13 +188,13 @@ static void free_members(struct member *m, size_t n)
  * (an error stopped the reset) restore what still answers, best effort:
  * the saved state exists only here.  Returns the first error.
  */
-static int restore_members(struct kd_reset_exec *x, struct member *m,
-			   size_t n, const struct kd_topo *topo, bool settle)
+static int restore_members(struct bus_reset *b, bool settle)
 {
+	struct kd_reset_exec *x = b->x;
 	int first = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct kd_bus_target *t = &m[i].t;
+	for (size_t i = 0; i < b->n; i++) {
+		struct kd_bus_target *t = &b->m[i].t;
 		int err;
 
 		if (!t->saved.valid)
@@ -169,17 +203,10 @@ static int restore_members(struct kd_reset_exec *x, struct member *m,
 			continue;
 		err = kd_restore(x, t->dev, &t->saved);
 		if (err == 0 && settle && t->info.is_bridge) {
-			for (size_t j = i + 1; j < n; j++) {
-				const struct kd_topo_node *c =
-					kd_topo_find(topo, kd_dev_addr(m[j].t.dev));
+			struct kd_dev *c = first_child(b, i + 1,
+						       kd_dev_addr(t->dev));
 
-				if (c && c->has_parent &&
-				    kd_addr_eq(&c->parent, kd_dev_addr(t->dev))) {
-					err = wait_secondary(x, t->dev, &t->info,
-							     m[j].t.dev);
-					break;
-				}
-			}
+			err = wait_secondary(x, t->dev, &t->info, c);
 		}
 		if (err < 0 && !first)
 			first = err;
@@ -187,153 +214,336 @@ static int restore_members(struct kd_reset_exec *x, struct member *m,
 	return first;
 }
 
-static void refuse(struct kd_reset_exec *x, const char *fmt, const char *a,
-		   const char *b)
+static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
 {
-	snprintf(x->res->reason, sizeof(x->res->reason), fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->res->reason, sizeof(x->res->reason), fmt, ap);
+	va_end(ap);
 }
 
-int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
-		  const struct kd_topo *topo, bool force)
+/* The parent bridge: a PCI-to-PCI bridge, never a root bus. */
+static int open_bridge(struct bus_reset *b)
 {
-	struct kd_ctx *ctx = x->ctx;
-	struct kd_probe_info bi;
-	struct member *m = NULL;
-	struct kd_dev *br = NULL;
-	struct kd_addr pa, *also;
-	size_t n = 0, n_also = 0;
-	uint16_t ctrl;
-	int err;
+	int err = kd_dev_parent(b->dev, &b->pa);
 
-	memset(&bi, 0, sizeof(bi));
-	err = kd_dev_parent(dev, &pa);
 	if (err == -ENOENT) {
-		refuse(x, "%s is on a root bus: no bridge above it (kdsafe "
-			  "never resets a root bus or host bridge)%s",
-		       kd_dev_name(dev), "");
+		refuse(b->x, "%s is on a root bus: no bridge above it (kdsafe "
+			     "never resets a root bus or host bridge)",
+		       kd_dev_name(b->dev));
 		return -ENOTTY;
 	}
 	if (err < 0)
 		return err;
-	err = kd_dev_open(ctx, &pa, &br);
+	err = kd_dev_open(b->ctx, &b->pa, &b->br);
 	if (err < 0)
 		return err;
-	kd_probe_identify(topo, br, &bi);
-	if (bi.dead || !bi.is_bridge) {
-		refuse(x, "parent %s is not a PCI-to-PCI bridge%s",
-		       kd_dev_name(br), "");
-		err = -ENOTTY;
-		goto out;
+	kd_probe_identify(b->topo, b->br, &b->bi);
+	if (b->bi.dead || !b->bi.is_bridge) {
+		refuse(b->x, "parent %s is not a PCI-to-PCI bridge",
+		       kd_dev_name(b->br));
+		return -ENOTTY;
 	}
-	x->res->has_bridge = true;
-	x->res->bridge = pa;
-	/* pciehp would see the link go down: the kernel masks that through
-	 * its slot reset (pciehp_reset_slot()); kdsafe cannot */
-	if (bi.hotplug_slot && bi.bound)
-		WARN(ctx, "%s: hot-plug slot with %s bound: a bus reset may "
-			  "look like a surprise removal", kd_dev_name(br),
-		     bi.driver);
+	b->x->res->has_bridge = true;
+	b->x->res->bridge = b->pa;
+	return 0;
+}
 
-	/* every function below the bridge, parents before children */
-	m = calloc(topo->n ? topo->n : 1, sizeof(*m));
-	if (!m) {
-		err = -ENOMEM;
-		goto out;
-	}
+/* Every function below the bridge, parents before children; one that
+ * cannot be opened stays listed with its error. */
+static int gather_members(struct bus_reset *b)
+{
+	const struct kd_topo *topo = b->topo;
+
+	b->m = calloc(topo->n ? topo->n : 1, sizeof(*b->m));
+	if (!b->m)
+		return -ENOMEM;
 	for (size_t i = 0; i < topo->n; i++) {
 		const struct kd_addr *a = &topo->v[i].addr;
+		struct member *mb = &b->m[b->n];
 
-		if (!kd_topo_below(topo, a, &pa))
+		if (!kd_topo_below(topo, a, &b->pa))
 			continue;
-		err = kd_dev_open(ctx, a, &m[n].t.dev);
-		if (err < 0) {
-			char s[KD_ADDR_STRLEN];
-
-			WARN(ctx, "%s: below %s but unreadable (%s); the bus "
-				  "reset hits it unsaved", kd_addr_format(a, s),
-			     kd_dev_name(br), strerror(-err));
+		b->n++;
+		mb->addr = *a;
+		mb->depth = depth_below(topo, a, &b->pa);
+		mb->t.requested = kd_addr_eq(a, kd_dev_addr(b->dev));
+		mb->open_err = kd_dev_open(b->ctx, a, &mb->t.dev);
+		if (mb->open_err < 0) {
+			mb->t.dev = NULL;
 			continue;
 		}
-		kd_probe_identify(topo, m[n].t.dev, &m[n].t.info);
-		m[n].t.bound = m[n].t.info.bound;
-		m[n].t.requested = kd_addr_eq(a, kd_dev_addr(dev));
-		m[n].depth = depth_below(topo, a, &pa);
-		n++;
+		kd_probe_identify(b->topo, mb->t.dev, &mb->t.info);
+		mb->t.bound = mb->t.info.bound;
+		/* all-ones config: the identify path did not ask sysfs */
+		if (mb->t.info.dead && !mb->t.bound) {
+			bool builtin;
+			int e = kd_dev_driver(mb->t.dev, mb->t.info.driver,
+					      sizeof(mb->t.info.driver),
+					      &builtin);
+
+			mb->t.bound = e != -ENOENT;
+			if (e < 0 && e != -ENOENT)
+				snprintf(mb->t.info.driver,
+					 sizeof(mb->t.info.driver), "unknown");
+		}
 	}
-	qsort(m, n, sizeof(*m), cmp_member);
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].t.requested || !m[i].t.bound || force)
+	qsort(b->m, b->n, sizeof(*b->m), cmp_member);
+	return 0;
+}
+
+/* The quirk database's word on one function: true when it forbids a bus
+ * reset (PCI_DEV_FLAGS_NO_BUS_RESET); its name goes to *src. */
+static bool no_bus_reset(const struct bus_reset *b, struct kd_dev *dev,
+			 const struct kd_probe_info *in, char *src, size_t len)
+{
+	struct kd_reset_policy pol;
+	bool no;
+
+	if (!b->o->policy_fn || !dev)
+		return false;
+	memset(&pol, 0, sizeof(pol));
+	if (b->o->policy_fn(b->o->policy_data, dev, in, &pol) < 0)
+		return false;
+	no = pol.avoid & (KD_RM_BIT(KD_RM_BUS) | KD_RM_BIT(KD_RM_KERNEL_BUS));
+	snprintf(src, len, "%s", pol.source);
+	if (pol.release)
+		pol.release(pol.hook_data);
+	return no;
+}
+
+/*
+ * pci_bus_resettable() / pci_slot_resettable(): the bridge and every
+ * function on every bus below it must allow a bus reset; a quirk that
+ * forbids it (PCI_DEV_FLAGS_NO_BUS_RESET) stops it, --force or not (the
+ * requested function's own quirk was weighed by the runner).  A bound
+ * function, or one that cannot be read (unknown = bound), stops it
+ * unless --force.  A VF is never bus-reset: the reset takes its PF's VF
+ * Enable, and so every sibling VF, with it.
+ */
+static int check_scope(struct bus_reset *b)
+{
+	struct kd_reset_exec *x = b->x;
+	char src[64];
+
+	if (kd_reset_is_vf(b->dev)) {
+		refuse(x, "%s is an SR-IOV VF: a bus reset would reset its PF "
+			  "and every sibling VF", kd_dev_name(b->dev));
+		return -ENOTTY;
+	}
+	if (no_bus_reset(b, b->br, &b->bi, src, sizeof(src))) {
+		refuse(x, "quirk %s forbids a bus reset below bridge %s",
+		       src, kd_dev_name(b->br));
+		return -EPERM;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct member *mb = &b->m[i];
+		char s[KD_ADDR_STRLEN];
+
+		kd_addr_format(&mb->addr, s);
+		if (mb->t.requested)
 			continue;
-		refuse(x, "%s below the same bridge has driver %s bound "
-			  "(use --force)", kd_dev_name(m[i].t.dev),
-		       m[i].t.info.driver);
-		err = -EBUSY;
-		goto out;
+		if (no_bus_reset(b, mb->t.dev, &mb->t.info, src, sizeof(src))) {
+			refuse(x, "quirk %s on %s below the same bridge forbids "
+				  "a bus reset", src, s);
+			return -EPERM;
+		}
+		if (b->o->force)
+			continue;
+		if (!mb->t.dev) {
+			refuse(x, "%s below the same bridge cannot be read "
+				  "(%s): it may have a driver bound (use "
+				  "--force)", s, strerror(-mb->open_err));
+			return -EBUSY;
+		}
+		if (mb->t.bound) {
+			refuse(x, "%s below the same bridge has driver %s "
+				  "bound (use --force)", s, mb->t.info.driver);
+			return -EBUSY;
+		}
 	}
-	also = calloc(n ? n : 1, sizeof(*also));
-	if (!also) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!m[i].t.requested)
-			also[n_also++] = *kd_dev_addr(m[i].t.dev);
-	free(x->res->also);
-	x->res->also = also;
-	x->res->n_also = n_also;
+	return 0;
+}
 
-	/* save and disable every function, top down */
-	for (size_t i = 0; i < n; i++) {
-		struct kd_bus_target *t = &m[i].t;
+/* The other functions this reset hits, for the result. */
+static int record_also(struct bus_reset *b)
+{
+	struct kd_addr *also = calloc(b->n ? b->n : 1, sizeof(*also));
+	size_t n_also = 0;
 
+	if (!also)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->m[i].t.requested)
+			also[n_also++] = b->m[i].addr;
+	free(b->x->res->also);
+	b->x->res->also = also;
+	b->x->res->n_also = n_also;
+	return 0;
+}
+
+/* pci_bus_save_and_disable_locked(): save and disable, top down */
+static int save_members(struct bus_reset *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct kd_bus_target *t = &b->m[i].t;
+		char s[KD_ADDR_STRLEN];
+		int err;
+
+		if (!t->dev) {
+			WARN(b->ctx, "%s: below %s but unreadable: the bus "
+				     "reset hits it unsaved",
+			     kd_addr_format(&b->m[i].addr, s),
+			     kd_dev_name(b->br));
+			continue;
+		}
 		if (t->info.dead) {
-			WARN(ctx, "%s reads all-ones: reset without saving",
+			WARN(b->ctx, "%s reads all-ones: reset without saving",
 			     kd_dev_name(t->dev));
 			continue;
 		}
 		/* saved before the power-up: see function_reset() */
 		err = kd_save(t->dev, !t->bound, &t->saved);
 		if (!err)
-			err = kd_power_up(x, t->dev);
+			err = kd_power_up(b->x, t->dev);
 		if (!err)
-			err = kd_disable(x, t->dev);
+			err = kd_disable(b->x, t->dev);
 		if (err < 0)
-			goto restore;
+			return err;
 	}
+	return 0;
+}
 
-	/* pci_reset_secondary_bus() */
-	ctrl = kd_cfg_read16(br, PCI_BRIDGE_CONTROL) & ~PCI_BRIDGE_CTL_BUS_RESET;
-	err = kd_reset_cfg_write(x, br, PCI_BRIDGE_CONTROL, 2,
+/*
+ * pciehp_reset_slot(): below a hot-plug capable port (SltCap.HPC) the
+ * link going down looks like a surprise removal.  Mask Presence Detect
+ * Changed (unless an Attention Button is present) and Data Link Layer
+ * State Changed in SltCtl before the reset ...
+ */
+static int slot_mask(struct bus_reset *b)
+{
+	unsigned e = b->bi.exp_cap;
+	uint16_t mask = PCI_EXP_SLTCTL_DLLSCE;
+	uint32_t cur;
+	int err;
+
+	if (!b->bi.hotplug_slot)
+		return 0;
+	b->sltctl = kd_cfg_read16(b->br, e + PCI_EXP_SLTCTL);
+	if (!b->x->dry_run && kd_cfg_read_live(b->br, e + PCI_EXP_SLTCTL, 2,
+					       &cur) == 0)
+		b->sltctl = (uint16_t)cur;
+	b->stat_mask = PCI_EXP_SLTSTA_DLLSC;
+	if (!(kd_cfg_read32(b->br, e + PCI_EXP_SLTCAP) & PCI_EXP_SLTCAP_ABP)) {
+		mask |= PCI_EXP_SLTCTL_PDCE;
+		b->stat_mask |= PCI_EXP_SLTSTA_PDC;
+	}
+	err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTCTL, 2,
+				 b->sltctl & ~mask, "mask Presence Detect "
+				 "and DLL State Changed events, PCIe r5.0 "
+				 "§7.5.3.10 (pciehp_reset_slot)");
+	b->slot_masked = err == 0;
+	return err;
+}
+
+/* ... then clear the events the reset raised (RW1C, SltSta) and put
+ * SltCtl back as it was. */
+static int slot_unmask(struct bus_reset *b)
+{
+	unsigned e = b->bi.exp_cap;
+	int err;
+
+	if (!b->slot_masked)
+		return 0;
+	err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTSTA, 2,
+				 b->stat_mask, "clear Presence Detect and DLL "
+				 "State Changed (RW1C), PCIe r5.0 §7.5.3.11 "
+				 "(pciehp_reset_slot)");
+	if (err == 0)
+		err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTCTL, 2,
+					 b->sltctl, "restore Slot Control "
+					 "(pciehp_reset_slot)");
+	return err;
+}
+
+/* pci_reset_secondary_bus(): SBR asserted 2 ms, then deasserted */
+static int pulse_sbr(struct bus_reset *b)
+{
+	struct kd_reset_exec *x = b->x;
+	uint16_t ctrl;
+	int err;
+
+	ctrl = kd_cfg_read16(b->br, PCI_BRIDGE_CONTROL) &
+	       ~PCI_BRIDGE_CTL_BUS_RESET;
+	err = kd_reset_cfg_write(x, b->br, PCI_BRIDGE_CONTROL, 2,
 				 ctrl | PCI_BRIDGE_CTL_BUS_RESET,
 				 "assert Secondary Bus Reset, Bridge Control "
 				 "bit 6 (pci_reset_secondary_bus)");
 	if (err < 0)
-		goto restore;
-	kd_exec_sleep(x, &pa, KD_SBR_ASSERT_NS, "hold reset 2 ms: Trst >= 1 ms, "
-		      "PCI 3.0 §7.6.4.2 (pci_reset_secondary_bus)");
-	err = kd_reset_cfg_write(x, br, PCI_BRIDGE_CONTROL, 2, ctrl,
+		return err;
+	kd_exec_sleep(x, &b->pa, KD_SBR_ASSERT_NS, "hold reset 2 ms: Trst >= "
+		      "1 ms, PCI 3.0 §7.6.4.2 (pci_reset_secondary_bus)");
+	err = kd_reset_cfg_write(x, b->br, PCI_BRIDGE_CONTROL, 2, ctrl,
 				 "deassert Secondary Bus Reset");
 	if (err < 0)
-		err = kd_reset_cfg_write(x, br, PCI_BRIDGE_CONTROL, 2, ctrl,
+		err = kd_reset_cfg_write(x, b->br, PCI_BRIDGE_CONTROL, 2, ctrl,
 					 "deassert Secondary Bus Reset "
 					 "(again: the bus must not stay in "
 					 "reset)");
-	if (err < 0) {
-		ERR(ctx, "%s: could not deassert Secondary Bus Reset: "
-			 "everything below stays in reset", kd_dev_name(br));
-		goto restore;
-	}
-	err = wait_secondary(x, br, &bi, n ? m[0].t.dev : NULL);
 	if (err < 0)
-		goto restore;
-	err = restore_members(x, m, n, topo, true);
-	goto out;
-restore:
-	/* pci_bus_restore_locked() runs whatever the reset returned */
-	restore_members(x, m, n, topo, false);
+		ERR(b->ctx, "%s: could not deassert Secondary Bus Reset: "
+			    "everything below stays in reset",
+		    kd_dev_name(b->br));
+	return err;
+}
+
+/* pci_bridge_secondary_bus_reset(): the pulse and the settle; the slot
+ * is unmasked whatever they returned, as pciehp_reset_slot() does */
+static int reset_secondary(struct bus_reset *b)
+{
+	int err = slot_mask(b), uerr;
+
+	if (err < 0)
+		return err;
+	err = pulse_sbr(b);
+	if (err == 0)
+		err = wait_secondary(b->x, b->br, &b->bi,
+				     first_child(b, 0, &b->pa));
+	uerr = slot_unmask(b);
+	return err < 0 ? err : uerr;
+}
+
+int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
+		  const struct kd_topo *topo, const struct kd_reset_opts *o)
+{
+	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
+			       .dev = dev };
+	int err;
+
+	err = open_bridge(&b);
+	if (!err)
+		err = gather_members(&b);
+	if (!err)
+		err = check_scope(&b);
+	if (!err)
+		err = record_also(&b);
+	if (err < 0)
+		goto out;
+	err = save_members(&b);
+	if (!err)
+		err = reset_secondary(&b);
+	if (!err)
+		err = restore_members(&b, true);
+	else
+		/* pci_bus_restore_locked() runs whatever the reset returned */
+		restore_members(&b, false);
 out:
-	free_members(m, n);
-	kd_probe_info_clear(&bi);
-	kd_dev_free(br);
+	free_members(b.m, b.n);
+	kd_probe_info_clear(&b.bi);
+	kd_dev_free(b.br);
 	return err;
 }

@@ -72,6 +72,9 @@ struct kd_reset_exec {
 	bool quiet;             /* a timeout that is not yet an error */
 	uint64_t timeout_ns;
 	int oom;                /* an op could not be recorded */
+	/* BARs before the reset (run.c): assigned then, 0 after = lost */
+	const uint32_t *bars_before;
+	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
 };
 
@@ -140,14 +143,27 @@ int kd_method_pm(struct kd_reset_exec *x, struct kd_dev *dev,
 		 const struct kd_probe_info *in, bool unbound);
 int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 		      const struct kd_probe_info *in);
+/* avoid: the policy's KD_RM_BIT()s; "kernel" narrows reset_method to
+ * what they (and, for a VF, never bus) allow.  -EOPNOTSUPP: the kernel
+ * has no such method (EINVAL/ENOTTY from reset_method or reset), with
+ * the reason set. */
 int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
-		     enum kd_reset_method m, bool unbound);
+		     enum kd_reset_method m, bool unbound, unsigned avoid);
 /* virtio 1.x device reset through the common configuration (methods.c) */
 int kd_method_virtio(struct kd_reset_exec *x, struct kd_dev *dev,
 		     const struct kd_probe_info *in, bool unbound);
-/* Whether the method can run on this function: 0 or -ENOTTY with why. */
+/* Whether the method can run on this function: 0 or -ENOTTY with why.
+ * topo: a bridge with functions below is no endpoint (no flr, pm, ...). */
 int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
-		    enum kd_reset_method m, char *why, size_t len);
+		    const struct kd_topo *topo, enum kd_reset_method m,
+		    char *why, size_t len);
+/* An SR-IOV VF (sysfs physfn link, or a dump's physfn annotation). */
+bool kd_reset_is_vf(struct kd_dev *dev);
+/* A PF whose enabled VFs include one with a driver bound, or one that
+ * cannot be read (unknown = bound): true, its address and driver in
+ * who.  Any reset of the PF takes its VFs along (SR-IOV 1.1 §2.2.2). */
+bool kd_pf_has_bound_vf(struct kd_dev *pf, const struct kd_probe_info *in,
+			const struct kd_topo *topo, char *who, size_t len);
 bool kd_kernel_has_reset(struct kd_dev *dev);
 
 /* virtio 1.x §4.1.4.3: the common configuration's BAR and offset from
@@ -168,7 +184,9 @@ struct kd_bus_target {
 	struct kd_saved saved;
 };
 
+/* o: force and the policy, asked about the bridge and every function
+ * below it (pci_bus_resettable()) */
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
-		  const struct kd_topo *topo, bool force);
+		  const struct kd_topo *topo, const struct kd_reset_opts *o);
 
 #endif

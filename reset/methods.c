@@ -32,6 +32,68 @@ bool kd_kernel_has_reset(struct kd_dev *dev)
 	       kd_dev_attr_read(dev, "reset_method", buf, sizeof(buf)) >= 0;
 }
 
+bool kd_reset_is_vf(struct kd_dev *dev)
+{
+	char buf[KD_ADDR_STRLEN + 8];
+
+	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0;
+}
+
+/* Routing ID of VF n, SR-IOV 1.1 §3.3.10-11 (First VF Offset, Stride) */
+static struct kd_addr vf_addr(const struct kd_addr *pf, unsigned offset,
+			      unsigned stride, unsigned n)
+{
+	unsigned rid = (unsigned)(pf->bus << 8 | pf->dev << 3 | pf->fn) +
+		       offset + n * stride;
+	struct kd_addr a = { .domain = pf->domain, .bus = (rid >> 8) & 0xff,
+			     .dev = (rid >> 3) & 0x1f, .fn = rid & 7 };
+
+	return a;
+}
+
+bool kd_pf_has_bound_vf(struct kd_dev *pf, const struct kd_probe_info *in,
+			const struct kd_topo *topo, char *who, size_t len)
+{
+	unsigned c = in->sriov_cap, num, off, stride;
+
+	if (!c || !(kd_cfg_read16(pf, c + PCI_SRIOV_CTRL) & PCI_SRIOV_CTRL_VFE))
+		return false;
+	num = kd_cfg_read16(pf, c + PCI_SRIOV_NUM_VF);
+	off = kd_cfg_read16(pf, c + PCI_SRIOV_VF_OFFSET);
+	stride = kd_cfg_read16(pf, c + PCI_SRIOV_VF_STRIDE);
+	for (unsigned n = 0; n < num && n < 256; n++) {
+		struct kd_addr a = vf_addr(kd_dev_addr(pf), off, stride, n);
+		char drv[KD_NAME_MAX], s[KD_ADDR_STRLEN];
+		struct kd_dev *vf;
+		bool builtin;
+		int err;
+
+		if (!kd_topo_find(topo, &a))
+			continue;
+		kd_addr_format(&a, s);
+		if (kd_dev_open(kd_dev_ctx(pf), &a, &vf) < 0) {
+			snprintf(who, len, "%s (cannot be read)", s);
+			return true;
+		}
+		err = kd_dev_driver(vf, drv, sizeof(drv), &builtin);
+		kd_dev_free(vf);
+		if (err != -ENOENT) {
+			snprintf(who, len, "%s (driver %s)", s,
+				 err < 0 ? "unknown" : drv);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool has_children(const struct kd_topo *t, const struct kd_addr *a)
+{
+	for (size_t i = 0; t && i < t->n; i++)
+		if (t->v[i].has_parent && kd_addr_eq(&t->v[i].parent, a))
+			return true;
+	return false;
+}
+
 static bool word_in(const char *list, const char *word)
 {
 	size_t n = strlen(word);
@@ -100,7 +162,8 @@ static int virtio_check(struct kd_dev *dev, const struct kd_probe_info *in,
 }
 
 int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
-		    enum kd_reset_method m, char *why, size_t len)
+		    const struct kd_topo *topo, enum kd_reset_method m,
+		    char *why, size_t len)
 {
 	char methods[128];
 	const char *k;
@@ -108,6 +171,25 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 	if (in->dead && m != KD_RM_BUS) {
 		snprintf(why, len, "config space reads all-ones; only a bus "
 				   "reset could bring it back");
+		return -ENOTTY;
+	}
+	/*
+	 * A port's FLR or D3hot->D0 resets its secondary side too (the link
+	 * goes down), and no function's reset saves what is below it: the
+	 * QEMU lab's xio3130 downstream port came back "clean" while the
+	 * virtio-net below it lost its BARs.  Only a bus reset, which saves
+	 * and restores the whole subtree, may reset it.
+	 */
+	if (in->is_bridge && m != KD_RM_BUS && m != KD_RM_QUIESCE &&
+	    has_children(topo, kd_dev_addr(dev))) {
+		snprintf(why, len, "a bridge with functions below it: its own "
+				   "reset would reset them unsaved (a bus reset "
+				   "above it saves and restores them)");
+		return -ENOTTY;
+	}
+	if ((m == KD_RM_BUS || m == KD_RM_KERNEL_BUS) && kd_reset_is_vf(dev)) {
+		snprintf(why, len, "an SR-IOV VF: a bus reset resets its PF and "
+				   "every sibling VF");
 		return -ENOTTY;
 	}
 	switch (m) {
@@ -321,26 +403,95 @@ static int clear_bme(struct kd_reset_exec *x, struct kd_dev *dev)
 				  "restore set again (unbound function)");
 }
 
+/* The kernel's reset_method names the policy (or a VF) rules out. */
+static bool kernel_word_allowed(const char *w, unsigned avoid, bool vf)
+{
+	if (!strcmp(w, "flr"))
+		return !(avoid & (KD_RM_BIT(KD_RM_FLR) |
+				  KD_RM_BIT(KD_RM_KERNEL_FLR)));
+	if (!strcmp(w, "af_flr"))
+		return !(avoid & KD_RM_BIT(KD_RM_AF_FLR));
+	if (!strcmp(w, "pm"))
+		return !(avoid & (KD_RM_BIT(KD_RM_PM) |
+				  KD_RM_BIT(KD_RM_KERNEL_PM)));
+	if (!strcmp(w, "bus") || !strcmp(w, "cxl_bus"))
+		return !vf && !(avoid & (KD_RM_BIT(KD_RM_BUS) |
+					 KD_RM_BIT(KD_RM_KERNEL_BUS)));
+	return true;
+}
+
+/* orig narrowed to the allowed words, in the kernel's order */
+static void kernel_narrow(const char *orig, unsigned avoid, bool vf,
+			  char *out, size_t len)
+{
+	char list[128], *save = NULL;
+	size_t n = 0;
+
+	snprintf(list, sizeof(list), "%s", orig);
+	out[0] = '\0';
+	for (char *w = strtok_r(list, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save)) {
+		if (!kernel_word_allowed(w, avoid, vf))
+			continue;
+		snprintf(out + n, len - n, "%s%s", n ? " " : "", w);
+		n = strnlen(out, len);
+	}
+}
+
+/* EINVAL (reset_method_store(): no such method, or its probe failed)
+ * and ENOTTY (pci_reset_function(): no method worked) mean the kernel
+ * does not offer the reset: the method is unavailable, not the device
+ * failed */
+static int kernel_unavailable(struct kd_reset_exec *x, const char *attr,
+			      int err)
+{
+	if (err != -EINVAL && err != -ENOTTY)
+		return err;
+	snprintf(x->res->reason, sizeof(x->res->reason), "kernel: method not "
+		 "available (writing %s: %s)", attr, strerror(-err));
+	return -EOPNOTSUPP;
+}
+
 int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
-		     enum kd_reset_method m, bool unbound)
+		     enum kd_reset_method m, bool unbound, unsigned avoid)
 {
 	const char *k = kernel_name(m);
-	char orig[128];
+	char orig[128], narrow[128];
+	bool vf = kd_reset_is_vf(dev);
 	int err, rerr;
 
+	if (!k && kd_dev_attr_read(dev, "reset_method", orig,
+				   sizeof(orig)) >= 0) {
+		/* "kernel": what the kernel will do, within the policy */
+		kernel_narrow(orig, avoid, vf, narrow, sizeof(narrow));
+		if (!narrow[0]) {
+			snprintf(x->res->reason, sizeof(x->res->reason),
+				 "kernel: method not available (\"%s\" has "
+				 "nothing the quirk%s allows)", orig,
+				 vf ? " or a VF" : "");
+			return -EOPNOTSUPP;
+		}
+		if (strcmp(narrow, orig) != 0)
+			k = narrow;
+	}
 	if (k) {
-		if (kd_dev_attr_read(dev, "reset_method", orig,
-				     sizeof(orig)) < 0)
+		if (k != narrow && kd_dev_attr_read(dev, "reset_method", orig,
+						    sizeof(orig)) < 0)
 			return -ENOTTY;
 		err = kd_reset_attr_write(x, dev, "reset_method", k,
+					  k == narrow ?
+					  "narrow the kernel's methods to what "
+					  "the policy allows (reset_method, "
+					  "Linux >= 5.15)" :
 					  "choose the kernel's method "
 					  "(reset_method, Linux >= 5.15)");
 		if (err < 0)
-			return err;
+			return kernel_unavailable(x, "reset_method", err);
 	}
 	err = kd_reset_attr_write(x, dev, "reset", "1",
 				  "kernel reset: pci_reset_function() saves, "
 				  "resets, waits, restores");
+	err = kernel_unavailable(x, "reset", err);
 	if (k) {
 		/* always put the kernel's own order back */
 		rerr = kd_reset_attr_write(x, dev, "reset_method",

@@ -22,6 +22,8 @@ struct target {
 	struct kd_addr addr;
 	struct kd_addr key;  /* reset domain */
 	unsigned depth;
+	unsigned n_bars;     /* BARs as the domain found them */
+	uint32_t bars[6];
 };
 
 struct domain {
@@ -117,10 +119,43 @@ static int cmp_full(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-static bool clean(const struct kd_reset_result *r)
+static bool clean(const struct kd_reset_exec *x)
 {
+	const struct kd_reset_result *r = x->res;
+
 	return r->after.valid && r->after.verdict == KD_VERDICT_CLEAN &&
-	       r->witness.verdict != KD_WITNESS_NOOP;
+	       r->witness.verdict != KD_WITNESS_NOOP && !x->bars_lost;
+}
+
+/* The BAR registers of a type 0 (6) or type 1 (2) header. */
+static unsigned read_bars(struct kd_dev *dev, uint32_t *v)
+{
+	unsigned n = (kd_cfg_read8(dev, PCI_HEADER_TYPE) &
+		      PCI_HEADER_TYPE_MASK) == PCI_HEADER_TYPE_BRIDGE ? 2 : 6;
+
+	for (unsigned i = 0; i < n; i++)
+		v[i] = kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 * i);
+	return n;
+}
+
+static uint32_t bar_addr(uint32_t v)
+{
+	return v & (v & PCI_BASE_ADDRESS_SPACE_IO ? ~3u :
+		    PCI_BASE_ADDRESS_MEM_MASK);
+}
+
+/* Assigned before, 0 after: the function lost its resources (a reset
+ * whose restore did not stick, or one that hit it unsaved). */
+static void check_bars(struct kd_reset_exec *x, struct kd_dev *dev)
+{
+	uint32_t now[6];
+	unsigned n = read_bars(dev, now);
+
+	x->bars_lost = 0;
+	for (unsigned i = 0; i < n && i < x->n_bars; i++)
+		if (bar_addr(x->bars_before[i]) && !bar_addr(now[i]) &&
+		    now[i] != 0xffffffff)
+			x->bars_lost |= 1u << i;
 }
 
 static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
@@ -131,6 +166,8 @@ static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
 	if (x->dry_run)
 		return;
 	kd_reset_snapshot(dev, &r->after);
+	if (!r->after.dead)
+		check_bars(x, dev);
 	memset(&in, 0, sizeof(in));
 	if (!r->after.dead)
 		kd_probe_identify(x->topo, dev, &in);
@@ -140,8 +177,19 @@ static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
 	kd_probe_info_clear(&in);
 }
 
-static void describe_dirty(struct kd_reset_result *r, char *buf, size_t len)
+static void describe_dirty(const struct kd_reset_exec *x, char *buf,
+			   size_t len)
 {
+	const struct kd_reset_result *r = x->res;
+
+	if (x->bars_lost) {
+		unsigned i = (unsigned)__builtin_ctz(x->bars_lost);
+
+		snprintf(buf, len, "BAR%u was 0x%08x and reads 0 after the "
+			 "reset: the function lost its resources", i,
+			 x->bars_before[i]);
+		return;
+	}
 	if (r->witness.verdict == KD_WITNESS_NOOP) {
 		snprintf(buf, len, "%s still set: the reset was a no-op",
 			 r->witness.name);
@@ -183,7 +231,7 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 		err = kd_method_pm(x, dev, in, unbound);
 		break;
 	case KD_RM_BUS:
-		err = kd_method_bus(x, dev, &rn->topo, rn->o->force);
+		err = kd_method_bus(x, dev, &rn->topo, rn->o);
 		break;
 	case KD_RM_VIRTIO:
 		err = kd_method_virtio(x, dev, in, unbound);
@@ -192,7 +240,8 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 	case KD_RM_KERNEL_FLR:
 	case KD_RM_KERNEL_PM:
 	case KD_RM_KERNEL_BUS:
-		err = kd_method_kernel(x, dev, m, unbound);
+		err = kd_method_kernel(x, dev, m, unbound,
+				       pol ? pol->avoid : 0);
 		break;
 	case KD_RM_QUIESCE:
 		err = kd_method_quiesce(x, dev, in);
@@ -268,7 +317,8 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 			   kd_reset_method_name(m));
 		return;
 	}
-	if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
+	if (kd_method_check(dev, in, &rn->topo, m, why,
+			    sizeof(why)) < 0) {
 		r->status = KD_RS_REFUSED;
 		r->err = -ENOTTY;
 		set_reason(r, "%s: %s", kd_reset_method_name(m), why);
@@ -278,9 +328,10 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 	if (err < 0) {
 		fail_reason(r, m, err, why, sizeof(why));
 		set_reason(r, "%s", why);
-		r->err = err;
-		r->status = (err == -ENOTTY || err == -EBUSY) && r->n_ops == 0 ?
-			    KD_RS_REFUSED : KD_RS_FAILED;
+		r->err = err == -EOPNOTSUPP ? -ENOTTY : err;
+		r->status = err == -EOPNOTSUPP ||
+			    ((err == -ENOTTY || err == -EBUSY || err == -EPERM) &&
+			     r->n_ops == 0) ? KD_RS_REFUSED : KD_RS_FAILED;
 		verify(x, dev);
 		return;
 	}
@@ -289,12 +340,12 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 		return;
 	}
 	verify(x, dev);
-	if (clean(r)) {
+	if (clean(x)) {
 		r->status = KD_RS_OK;
 		return;
 	}
 	r->status = KD_RS_DIRTY;
-	describe_dirty(r, why, sizeof(why));
+	describe_dirty(x, why, sizeof(why));
 	set_reason(r, "%s", why);
 }
 
@@ -343,7 +394,8 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		}
 		if (i)
 			refresh_info(x, dev, in);
-		if (kd_method_check(dev, in, m, why, sizeof(why)) < 0) {
+		if (kd_method_check(dev, in, &rn->topo, m, why,
+				    sizeof(why)) < 0) {
 			note_attempt(r, m, -ENOTTY, why);
 			continue;
 		}
@@ -380,11 +432,11 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			return;
 		}
 		verify(x, dev);
-		if (clean(r)) {
+		if (clean(x)) {
 			r->status = KD_RS_OK;
 			return;
 		}
-		describe_dirty(r, why, sizeof(why));
+		describe_dirty(x, why, sizeof(why));
 		note_attempt(r, m, 0, why);
 		/* the witness after this try is the before of the next */
 		r->witness.before = r->witness.after;
@@ -426,7 +478,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		set_reason(r, "%s", why);
 		return;
 	}
-	r->status = clean(r) ? KD_RS_OK : KD_RS_DIRTY;
+	r->status = clean(x) ? KD_RS_OK : KD_RS_DIRTY;
 	set_reason(r, "no reset method worked: quiesced only (not reset)");
 }
 
@@ -463,6 +515,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	struct kd_probe_info in;
 	struct kd_dev *dev = NULL;
 	uint64_t start, timeout;
+	char why[160];
 	bool have_pol = false;
 	int err;
 
@@ -485,6 +538,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	memset(&in, 0, sizeof(in));
 	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
 	x.topo = &rn->topo;
+	x.bars_before = rn->t[pos].bars;
+	x.n_bars = rn->t[pos].n_bars;
 	cov = covered_by(rn, d, pos, &r->addr);
 	if (cov) {
 		r->used = cov->used;
@@ -493,7 +548,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 			r->status = KD_RS_PLANNED;
 		} else {
 			verify(&x, dev);
-			r->status = clean(r) ? KD_RS_OK : KD_RS_DIRTY;
+			r->status = clean(&x) ? KD_RS_OK : KD_RS_DIRTY;
 		}
 		set_reason(r, "%s together with %s", kd_addr_eq(&cov->addr,
 			   &r->addr) ? "listed twice: handled" : "reset",
@@ -525,6 +580,23 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		r->err = -EBUSY;
 		r->used = o->method;
 		set_reason(r, "driver %s is bound (use --force)", in.driver);
+		goto out;
+	}
+	if (!o->force && kd_probe_kernel_owned(&in)) {
+		r->status = KD_RS_REFUSED;
+		r->err = -EPERM;
+		r->used = o->method;
+		set_reason(r, "%s: the kernel owns it without a driver (use "
+			      "--force)", kd_probe_kernel_owned(&in));
+		goto out;
+	}
+	if (!o->force && o->method != KD_RM_QUIESCE &&
+	    kd_pf_has_bound_vf(dev, &in, &rn->topo, why, sizeof(why))) {
+		r->status = KD_RS_REFUSED;
+		r->err = -EBUSY;
+		r->used = o->method;
+		set_reason(r, "its VF %s would be reset with it (use --force)",
+			   why);
 		goto out;
 	}
 	if (kd_probe_platform_bridge(&in)) {
@@ -564,6 +636,16 @@ out:
 
 static void run_domain(struct runner *rn, const struct domain *d)
 {
+	/* BARs before anything in the domain is reset: a bus reset may hit
+	 * a later target first */
+	for (size_t i = d->first; i < d->first + d->n; i++) {
+		struct kd_dev *dev;
+
+		if (kd_dev_open(rn->ctx, &rn->t[i].addr, &dev) < 0)
+			continue;
+		rn->t[i].n_bars = read_bars(dev, rn->t[i].bars);
+		kd_dev_free(dev);
+	}
 	for (size_t i = d->first; i < d->first + d->n; i++)
 		reset_target(rn, d, i);
 }

@@ -858,6 +858,72 @@ static void test_errors_cleared_by_restore(void **state)
 	world_free(w);
 }
 
+/* pciehp_reset_slot(): below a hot-plug slot, Presence Detect Changed
+ * and Data Link Layer State Changed are masked in SltCtl around the
+ * reset, their RW1C status cleared after it, SltCtl put back last; no
+ * hot-plug event fires (a surprise removal otherwise). */
+static void test_bus_reset_hotplug_slot_masked(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	struct kd_sim_fn *rp;
+	const uint16_t ctl = PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_PDCE |
+			     PCI_EXP_SLTCTL_DLLSCE;
+	unsigned e;
+	size_t k = 0;
+	struct { unsigned pos; uint64_t value; } want[] = {
+		{ PCI_EXP_SLTCTL, PCI_EXP_SLTCTL_HPIE },
+		{ PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET },
+		{ PCI_BRIDGE_CONTROL, 0 },
+		{ PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC },
+		{ PCI_EXP_SLTCTL, ctl },
+	};
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	rp = kd_sim_find(w->sim, "00:1c.0");
+	kd_sim_slot(rp);
+	e = kd_sim_cfg_get(rp, PCI_CAPABILITY_LIST, 1);
+	want[0].pos += e;
+	want[3].pos += e;
+	want[4].pos += e;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *ev = kd_sim_event(w->sim, i);
+
+		if (ev->kind != KD_SIM_EV_CFG_WRITE ||
+		    !kd_addr_eq(&ev->addr, A(rp)))
+			continue;
+		assert_true(k < sizeof(want) / sizeof(want[0]));
+		assert_int_equal(ev->pos, want[k].pos);
+		assert_int_equal(ev->value, want[k].value);
+		k++;
+	}
+	assert_int_equal(k, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_HOTPLUG, NULL), 0);
+	assert_int_equal(kd_sim_cfg_get(rp, e + PCI_EXP_SLTCTL, 2), ctl);
+	assert_int_equal(kd_sim_cfg_get(rp, e + PCI_EXP_SLTSTA, 2), 0);
+	world_free(w);
+}
+
+/* A function whose BARs were assigned before and read 0 after is not
+ * clean, whatever its Command and interrupts say. */
+static void test_bars_lost_not_clean(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+
+	(void)state;
+	kd_sim_set_flags(f, KD_SIM_BARS_LOST);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_cfg_get(f, PCI_BASE_ADDRESS_0, 4), 0);
+	assert_int_equal(w->res[0].status, KD_RS_DIRTY);
+	assert_non_null(strstr(w->res[0].reason, "BAR0"));
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +961,8 @@ int main(void)
 		cmocka_unit_test(test_virtio_refused_bar_unassigned),
 		cmocka_unit_test(test_virtio_dry_run_records),
 		cmocka_unit_test(test_errors_cleared_by_restore),
+		cmocka_unit_test(test_bus_reset_hotplug_slot_masked),
+		cmocka_unit_test(test_bars_lost_not_clean),
 	};
 
 	return cmocka_run_group_tests_name("reset-methods", tests, NULL, NULL);

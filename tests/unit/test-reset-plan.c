@@ -304,7 +304,10 @@ static void test_kernel_reset_fails_enotty(void **state)
 	kd_sim_set_kernel_reset(f, "flr bus");
 	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY);
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
-	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	/* pci_reset_function()'s ENOTTY: no method of the kernel's worked;
+	 * the method is unavailable, the device has not failed */
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "not available"));
 	/* reset_method is restored even though reset failed */
 	assert_string_equal(kd_sim_reset_method(f), "flr bus");
 	/* pci_reset_function() restored Command, Bus Master included, in
@@ -315,6 +318,118 @@ static void test_kernel_reset_fails_enotty(void **state)
 	assert_false(w->res[0].after.bus_master);
 	assert_int_equal(kd_sim_cfg_get(f, PCI_COMMAND, 2) &
 			 PCI_COMMAND_MASTER, 0);
+	world_free(w);
+}
+
+static int policy_avoid_flr(void *data, struct kd_dev *dev,
+			    const struct kd_probe_info *in,
+			    struct kd_reset_policy *p)
+{
+	(void)data;
+	(void)dev;
+	(void)in;
+	snprintf(p->source, sizeof(p->source), "no-flr.conf:1");
+	p->avoid = KD_RM_BIT(KD_RM_FLR) | KD_RM_BIT(KD_RM_KERNEL_FLR);
+	return 0;
+}
+
+/* the kernel method is what the kernel will do: with avoid=flr, auto's
+ * kernel reset must not run the kernel's FLR; reset_method is narrowed
+ * to what the policy allows and put back after */
+static void test_kernel_narrowed_to_policy(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = policy_avoid_flr };
+	const char *want[][2] = { { "reset_method", "pm bus" },
+				  { "reset", "1" },
+				  { "reset_method", "flr pm bus" } };
+	size_t k = 0;
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_KERNEL);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		if (e->kind == KD_SIM_EV_RESET)
+			assert_string_equal(e->text, "kernel pm");
+		if (e->kind != KD_SIM_EV_ATTR_WRITE)
+			continue;
+		assert_true(k < 3);
+		assert_string_equal(e->attr, want[k][0]);
+		assert_string_equal(e->text, want[k][1]);
+		k++;
+	}
+	assert_int_equal(k, 3);
+	assert_string_equal(kd_sim_reset_method(f), "flr pm bus");
+	world_free(w);
+}
+
+/* a VF's kernel reset never includes bus (it would reset the PF) */
+static void test_kernel_vf_without_bus(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *pf = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_sim_fn *vf;
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL };
+	const struct kd_sim_event *e;
+
+	(void)state;
+	kd_sim_ecap_sriov(pf, 1, 1, 1);
+	vf = kd_sim_add_vf(w->sim, "01:00.1", "01:00.0");
+	kd_sim_set_kernel_reset(vf, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.1", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	kd_sim_set_kernel_reset(vf, "flr bus");
+	assert_int_equal(run_reset(w, &o, "01:00.1", NULL), 0);
+	e = kd_sim_find_write(w->sim, A(vf), PCI_COMMAND, 0);
+	(void)e;
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		e = kd_sim_event(w->sim, i);
+		if (e->kind == KD_SIM_EV_ATTR_WRITE) {
+			assert_string_equal(e->attr, "reset_method");
+			assert_string_equal(e->text, "flr");
+			break;
+		}
+	}
+	assert_int_equal(kd_sim_resets(pf), 0);
+	world_free(w);
+}
+
+/* reset_method_store() answers EINVAL when the kernel's probe of a method
+ * fails: the method is not available, the device has not failed */
+static void test_kernel_einval_is_unavailable(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_FLR };
+	size_t i;
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	kd_sim_set_flags(f, KD_SIM_RESET_METHOD_EINVAL);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "not available"));
+	/* nothing to put back: the kernel kept its list */
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 1);
+	assert_string_equal(kd_sim_reset_method(f), "flr pm bus");
+	/* auto goes on to the next method */
+	o.method = KD_RM_AUTO;
+	o.policy_fn = policy_avoid_flr;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_PM);
+	for (i = 0; i < w->res[0].n_attempts; i++)
+		if (w->res[0].attempts[i].method == KD_RM_KERNEL)
+			break;
+	assert_true(i < w->res[0].n_attempts);
+	assert_non_null(strstr(w->res[0].attempts[i].why, "not available"));
 	world_free(w);
 }
 
@@ -626,6 +741,9 @@ int main(void)
 		cmocka_unit_test(test_kernel_method_not_offered),
 		cmocka_unit_test(test_kernel_before_5_15),
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
+		cmocka_unit_test(test_kernel_narrowed_to_policy),
+		cmocka_unit_test(test_kernel_vf_without_bus),
+		cmocka_unit_test(test_kernel_einval_is_unavailable),
 		cmocka_unit_test(test_bound_device_refused),
 		cmocka_unit_test(test_bus_reset_bound_sibling_refused),
 		cmocka_unit_test(test_platform_bridges_refused),

@@ -176,8 +176,16 @@ fresh
 kd reset --all --kmsg
 [ $rc = 0 ] && [[ $out == *"0000:01:00.0  ok"* ]] &&
 	[[ $out == *"0000:02:00.0  ok"* ]] && [[ $out != *"01:00.1"* ]] &&
+	[[ $out != *"00:00.2"* ]] &&
 	grep -q "<5>kdsafe: 0000:01:00.0: ok via kernel" "$work/root/dev/kmsg"
 expect all-dirty-unbound-and-kmsg $? "rc=$rc $out $err"
+
+# a function the kernel owns without a driver: refused unless --force
+fresh
+kd reset 00:00.2
+[ $rc = 1 ] && [[ $out == *"refused"* ]] && [[ $out == *"IOMMU"* ]] &&
+	[ "$(cfg16 0000:00:00.2 4)" = 1030 ]
+expect kernel-owned-refused $? "rc=$rc $out $err"
 
 # --- quirks from a directory not owned as root wants -----------------------
 fresh

@@ -8,7 +8,8 @@ of `kdsafe reset`, or the same machine as an annotated lspci -x dump.
 The machine: root port 00:1c.0 with 01:00.0 (FLR, reset_method "flr pm
 bus", Bus Master on) and 01:00.1 (bound to e1000e); root port 00:1d.0 with
 02:00.0 (reset_method "flr pm", no reset_method write needed); 00:1f.0 on
-the root bus bound to i801_smbus.  Writes to `reset` and `reset_method` land
+the root bus bound to i801_smbus; the AMD IOMMU 00:00.2 (class 08:06, MSI
+on, no driver: the kernel's).  Writes to `reset` and `reset_method` land
 in plain files: the tests read them back.
 
 With --sriov the machine also has root port 00:1e.0 with the PF 03:00.0
@@ -82,6 +83,9 @@ def cfg_root_port(secondary):
 
 MACHINE = [
     # addr, parent, config, driver, reset_method
+    # AMD IOMMU: the kernel's, MSI on, never a driver (not for --all)
+    ("0000:00:00.2", None, cfg_endpoint(0x1022, 0x1481, 0x080600, 0x0406,
+                                        flr=False, msi=True), None, None),
     ("0000:00:1c.0", None, cfg_root_port(1), "pcieport", None),
     ("0000:00:1d.0", None, cfg_root_port(2), "pcieport", None),
     ("0000:00:1f.0", None, cfg_endpoint(0x8086, 0xa323, 0x0c0500, 0x0107,

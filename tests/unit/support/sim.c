@@ -30,7 +30,10 @@ struct kd_sim_fn {
 	size_t cfg_len;
 	unsigned next_cap;      /* where the next capability goes */
 	unsigned last_cap;      /* to link the next one */
-	unsigned pm, msi, msix, exp, af, aer;
+	unsigned pm, msi, msix, exp, af, aer, sriov;
+	bool hp_slot;           /* SltCap.HPC: link events reach pciehp */
+	bool is_vf, unreadable;
+	struct kd_addr physfn;
 	uint16_t devctl_default;
 	bool is_bridge;
 	char driver[32];
@@ -348,6 +351,62 @@ void kd_sim_set_immediate_ready(struct kd_sim_fn *fn)
 				    PCI_STATUS_IMM_READY);
 }
 
+void kd_sim_slot(struct kd_sim_fn *fn)
+{
+	if (!fn->exp || !fn->is_bridge)
+		die("a slot needs a PCIe bridge", fn->name);
+	fn->hp_slot = true;
+	put(fn->cfg, fn->exp + PCI_EXP_FLAGS, 2,
+	    get(fn->cfg, fn->exp + PCI_EXP_FLAGS, 2) | PCI_EXP_FLAGS_SLOT);
+	put(fn->cfg, fn->exp + PCI_EXP_SLTCAP, 4, PCI_EXP_SLTCAP_HPC);
+	/* as pciehp leaves it: interrupts on, presence and link events on */
+	put(fn->cfg, fn->exp + PCI_EXP_SLTCTL, 2, PCI_EXP_SLTCTL_HPIE |
+	    PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_DLLSCE);
+}
+
+unsigned kd_sim_ecap_sriov(struct kd_sim_fn *fn, unsigned num_vfs,
+			   unsigned offset, unsigned stride)
+{
+	unsigned pos = fn->aer ? 0x160 : 0x100;
+
+	if (fn->aer)
+		put(fn->cfg, fn->aer + 2, 2, (get(fn->cfg, fn->aer + 2, 2) &
+					      0xf) | pos << 4);
+	fn->sriov = pos;
+	fn->cfg_len = SIM_CFG;
+	put(fn->cfg, pos, 4, PCI_EXT_CAP_ID_SRIOV | 1u << 16);
+	put(fn->cfg, pos + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_VFE);
+	put(fn->cfg, pos + PCI_SRIOV_NUM_VF, 2, num_vfs);
+	put(fn->cfg, pos + PCI_SRIOV_VF_OFFSET, 2, offset);
+	put(fn->cfg, pos + PCI_SRIOV_VF_STRIDE, 2, stride);
+	put(fn->cfg, pos + PCI_SRIOV_VF_DID, 2, 0x10ed);
+	return pos;
+}
+
+struct kd_sim_fn *kd_sim_add_vf(struct kd_sim *sim, const char *bdf,
+				const char *pf)
+{
+	struct kd_sim_fn *p = kd_sim_find(sim, pf), *fn;
+	char parent[KD_ADDR_STRLEN];
+
+	if (!p)
+		die("no such PF", pf);
+	fn = new_fn(sim, bdf, p->has_parent ?
+		    kd_addr_format(&p->parent, parent) : NULL);
+	/* SR-IOV 1.1 §3.4.1.1: a VF's Vendor and Device ID read ffff */
+	put(fn->cfg, PCI_VENDOR_ID, 4, 0xffffffff);
+	put(fn->cfg, PCI_REVISION_ID, 4, get(p->cfg, PCI_REVISION_ID, 4));
+	fn->is_vf = true;
+	fn->physfn = p->addr;
+	kd_sim_cap_exp(fn, PCI_EXP_TYPE_ENDPOINT, true);
+	return fn;
+}
+
+void kd_sim_set_unreadable(struct kd_sim_fn *fn)
+{
+	fn->unreadable = true;
+}
+
 void kd_sim_set_live(struct kd_sim_fn *fn)
 {
 	uint32_t cmd = get(fn->cfg, PCI_COMMAND, 2);
@@ -569,12 +628,36 @@ static bool below(struct kd_sim *sim, const struct kd_sim_fn *fn,
 	return false;
 }
 
+/* A hot-plug interrupt pciehp would take: an enabled event is pending. */
+static void slot_events(struct kd_sim *sim, struct kd_sim_fn *br)
+{
+	uint16_t ctl = (uint16_t)get(br->cfg, br->exp + PCI_EXP_SLTCTL, 2);
+	uint16_t sta = (uint16_t)get(br->cfg, br->exp + PCI_EXP_SLTSTA, 2);
+	struct kd_sim_event *e;
+
+	if (!br->hp_slot || !(ctl & PCI_EXP_SLTCTL_HPIE))
+		return;
+	if (!((ctl & PCI_EXP_SLTCTL_PDCE) && (sta & PCI_EXP_SLTSTA_PDC)) &&
+	    !((ctl & PCI_EXP_SLTCTL_DLLSCE) && (sta & PCI_EXP_SLTSTA_DLLSC)))
+		return;
+	e = add_event(sim, KD_SIM_EV_HOTPLUG, &br->addr);
+	snprintf(e->text, sizeof(e->text), "surprise removal: SltSta %04x",
+		 sta);
+}
+
 static void bus_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 		      struct kd_sim_fn *br, const char *cause)
 {
 	for (size_t i = 0; i < sim->n; i++)
 		if (below(sim, sim->fn[i], &br->addr))
 			do_reset(sim, ctx, sim->fn[i], cause);
+	/* the link went down and came back: PCIe r5.0 §6.7.3 */
+	if (br->hp_slot) {
+		put(br->cfg, br->exp + PCI_EXP_SLTSTA, 2,
+		    get(br->cfg, br->exp + PCI_EXP_SLTSTA, 2) |
+		    PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC);
+		slot_events(sim, br);
+	}
 }
 
 static bool busy(struct kd_sim *sim, struct kd_ctx *ctx,
@@ -618,6 +701,13 @@ static int byte_rule(const struct kd_sim_fn *fn, unsigned p)
 	if (fn->exp && p == fn->exp + PCI_EXP_DEVSTA + 1)
 		return -1;
 	if (fn->exp && in_range(p, fn->exp + PCI_EXP_DEVCAP, 4))
+		return -1;
+	if (fn->hp_slot && p == fn->exp + PCI_EXP_SLTSTA)
+		return PCI_EXP_SLTSTA_PDC;
+	if (fn->hp_slot && p == fn->exp + PCI_EXP_SLTSTA + 1)
+		return PCI_EXP_SLTSTA_DLLSC >> 8;
+	if ((fn->flags & KD_SIM_BARS_LOST) && fn->resets && !fn->is_bridge &&
+	    in_range(p, PCI_BASE_ADDRESS_0, 24))
 		return -1;
 	if (fn->aer && (in_range(p, fn->aer + PCI_ERR_UNCOR_STATUS, 4) ||
 			in_range(p, fn->aer + PCI_ERR_COR_STATUS, 4)))
@@ -705,6 +795,9 @@ static int sim_config_write(struct kd_ctx *ctx, void *state,
 		    !(now & PCI_BRIDGE_CTL_BUS_RESET))
 			bus_reset(sim, ctx, fn, "bus");
 	}
+	if (fn->hp_slot && in_range(fn->exp + PCI_EXP_SLTCTL, pos,
+				    (unsigned)len))
+		slot_events(sim, fn);
 out:
 	e->result = ret;
 	pthread_mutex_unlock(&sim->lock);
@@ -801,7 +894,9 @@ static int sim_attr_write(struct kd_ctx *ctx, void *state,
 	if (!fn || fn->gone) {
 		ret = -ENODEV;
 	} else if (strcmp(name, "reset_method") == 0 && fn->has_reset_method) {
-		if (!method_known(fn->kernel_methods, value))
+		if (!method_known(fn->kernel_methods, value) ||
+		    ((fn->flags & KD_SIM_RESET_METHOD_EINVAL) &&
+		     strcmp(value, "default") != 0))
 			ret = -EINVAL;
 		else
 			snprintf(fn->reset_method, sizeof(fn->reset_method),
@@ -854,6 +949,8 @@ static ssize_t sim_config_read(struct kd_ctx *ctx, void *state,
 	fn = lookup(sim, a);
 	if (!fn || fn->gone) {
 		ret = -ENODEV;
+	} else if (fn->unreadable) {
+		ret = -EIO;
 	} else if (pos >= fn->cfg_len) {
 		ret = 0;
 	} else {
@@ -913,6 +1010,11 @@ static ssize_t sim_link_read(struct kd_ctx *ctx, void *state,
 	fn = lookup(sim, a);
 	if (fn && strcmp(name, "driver") == 0 && fn->driver[0])
 		ret = copy_out(fn->driver, buf, len);
+	else if (fn && strcmp(name, "physfn") == 0 && fn->is_vf) {
+		char s[KD_ADDR_STRLEN];
+
+		ret = copy_out(kd_addr_format(&fn->physfn, s), buf, len);
+	}
 	pthread_mutex_unlock(&sim->lock);
 	return ret;
 }

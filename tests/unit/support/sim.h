@@ -119,6 +119,20 @@ unsigned kd_sim_ecap_aer(struct kd_sim_fn *fn);
 /* Status bit 0: Immediate Readiness (no 100 ms FLR wait) */
 void kd_sim_set_immediate_ready(struct kd_sim_fn *fn);
 
+/* A hot-plug slot on a PCIe bridge: SltCap.HPC, SltCtl with HPIE, PDCE
+ * and DLLSCE on (as pciehp leaves it).  A bus reset below sets SltSta
+ * PDC and DLLSC (RW1C); whenever an enabled event is pending with HPIE
+ * on, a KD_SIM_EV_HOTPLUG "surprise removal" is logged. */
+void kd_sim_slot(struct kd_sim_fn *fn);
+/* SR-IOV capability (VF Enable on, NumVFs, First VF Offset, VF Stride) */
+unsigned kd_sim_ecap_sriov(struct kd_sim_fn *fn, unsigned num_vfs,
+			   unsigned offset, unsigned stride);
+/* A VF of pf: IDs read ffff, "physfn" link, the PF's parent bridge. */
+struct kd_sim_fn *kd_sim_add_vf(struct kd_sim *sim, const char *bdf,
+				const char *pf);
+/* config reads fail with -EIO (a function that cannot be read) */
+void kd_sim_set_unreadable(struct kd_sim_fn *fn);
+
 /* ---- state and behaviour ----------------------------------------------- */
 
 /* What a crashed kernel leaves: Memory + Bus Master on, MSI and MSI-X
@@ -141,6 +155,12 @@ enum kd_sim_flags {
 					  * restoring, as the kernel does) */
 	KD_SIM_VIRTIO_STUCK = 1 << 7,    /* virtio device_status never reads
 					  * 0 after a virtio reset */
+	KD_SIM_RESET_METHOD_EINVAL = 1 << 9, /* writing reset_method fails
+					  * EINVAL but for "default" (the
+					  * kernel's probe of the method
+					  * failed, reset_method_store()) */
+	KD_SIM_BARS_LOST = 1 << 8,       /* once reset, BAR writes do not
+					  * stick: the BARs read 0 */
 };
 void kd_sim_set_flags(struct kd_sim_fn *fn, unsigned flags);
 /* config reads return all-ones for ms after each reset */
@@ -176,6 +196,8 @@ enum kd_sim_ev_kind {
 	KD_SIM_EV_BAR_WRITE,  /* addr, bar, pos, width, value */
 	KD_SIM_EV_SLEEP,      /* ns: a sleep through the fake clock */
 	KD_SIM_EV_RESET,      /* addr: a reset took effect; text: cause */
+	KD_SIM_EV_HOTPLUG,    /* addr: the slot's bridge; an enabled hot-plug
+			       * event fired (pciehp would remove the card) */
 };
 
 struct kd_sim_event {
