@@ -4,6 +4,7 @@
  * the reads made and the waits taken. */
 #include <unistd.h>
 
+#include "quirks/quirks.h"
 #include "test-reset.h"
 
 /* index in the sim log of the nth config write to addr at pos, or -1 */
@@ -362,6 +363,32 @@ static void test_pm_d3hot_delay_default(void **state)
 	world_free(w);
 }
 
+/* the quirk key d3hot-delay reaches the PM method through the policy */
+static void test_pm_d3hot_delay_from_quirk(void **state)
+{
+	static const char conf[] = "[1234:0001]\nd3hot-delay = 70ms\n";
+	struct world *w = world_new();
+	struct kd_quirks *db;
+	struct kd_reset_opts o = { .method = KD_RM_PM,
+				   .policy_fn = kd_reset_quirk_policy };
+	uint64_t sleeps[8];
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	assert_int_equal(kd_quirks_new(w->ctx, &db), 0);
+	assert_int_equal(kd_quirks_add_buffer(db, "t.conf", conf,
+					      sizeof(conf) - 1), 0);
+	o.policy_data = db;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(kd_sim_sleeps(w->sim, sleeps, 8), 2);
+	assert_int_equal(sleeps[0], MSN(70));
+	assert_int_equal(sleeps[1], MSN(70));
+	kd_quirks_free(db);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_lnkcap2_speed_picks_link_wait),
 		cmocka_unit_test(test_pm_d3hot_delay_from_policy),
 		cmocka_unit_test(test_pm_d3hot_delay_default),
+		cmocka_unit_test(test_pm_d3hot_delay_from_quirk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
