@@ -206,9 +206,13 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 			if (s->link)
 				s->lnkctl2 = kd_cfg_read16(dev,
 							   exp + PCI_EXP_LNKCTL2);
-			/* every version 2 capability has Slot Control 2
-			 * (pcie_capability_reg_implemented()) */
-			s->sltctl2 = kd_cfg_read16(dev, exp + PCI_EXP_SLTCTL2);
+			/* Slot Control 2 (PCIe §7.5.3.22) only where the slot
+			 * registers are: RsvdP elsewhere.  The kernel's
+			 * pcie_capability_reg_implemented() lists none of
+			 * the slot 2 registers, so it never writes it. */
+			if (s->slot)
+				s->sltctl2 = kd_cfg_read16(dev,
+							   exp + PCI_EXP_SLTCTL2);
 		}
 	}
 	save_ext(dev, s);
@@ -465,7 +469,7 @@ static int restore_pcie(struct kd_reset_exec *x, struct kd_dev *dev,
 		err = restore_word(x, dev, e + PCI_EXP_DEVCTL2, s->devctl2);
 	if (!err && s->v2 && s->link)
 		err = restore_word(x, dev, e + PCI_EXP_LNKCTL2, s->lnkctl2);
-	if (!err && s->v2)
+	if (!err && s->v2 && s->slot)
 		err = restore_word(x, dev, e + PCI_EXP_SLTCTL2, s->sltctl2);
 	return err;
 }

@@ -183,6 +183,8 @@ static void test_root_port_rtctl_sltctl2_restored(void **state)
 
 	(void)state;
 	kd_sim_cap_pm(rp, false);
+	kd_sim_cfg_set(rp, e + PCI_EXP_FLAGS, 2, PCI_EXP_FLAGS_SLOT |
+		       kd_sim_cfg_get(rp, e + PCI_EXP_FLAGS, 2));
 	live_reg(rp, e + PCI_EXP_RTCTL, 2, PCI_EXP_RTCTL_CRSSVE | 0x7);
 	live_reg(rp, e + PCI_EXP_SLTCTL2, 2, 0x0001);
 	live_reg(rp, e + PCI_EXP_DEVCTL2, 2, 0x0006);
