@@ -145,6 +145,7 @@
 #define  PCI_EXP_LNKCAP_SLS 0x0000000f      /* Max Link Speed, §7.5.3.6 */
 #define  PCI_EXP_LNKCAP_DLLLARC 0x00100000  /* DLL Link Active Reporting */
 #define PCI_EXP_LNKCTL 16                   /* §7.5.3.7 */
+#define  PCI_EXP_LNKCTL_ASPM_L1 0x0002      /* ASPM L1 Entry Enabled */
 #define PCI_EXP_LNKSTA 18
 #define  PCI_EXP_LNKSTA_CLS 0x000f
 #define  PCI_EXP_LNKSTA_NLW 0x03f0
@@ -160,8 +161,14 @@
 #define PCI_EXP_SLTSTA 26                   /* §7.5.3.11, RW1C events */
 #define  PCI_EXP_SLTSTA_PDC 0x0008          /* Presence Detect Changed */
 #define  PCI_EXP_SLTSTA_DLLSC 0x0100        /* DLL State Changed */
+#define PCI_EXP_RTCTL 28                    /* Root Control, §7.5.3.12 */
+#define  PCI_EXP_RTCTL_CRSSVE 0x0010        /* RRS Software Visibility Enable */
 #define PCI_EXP_DEVCTL2 40                  /* §7.5.3.16 */
+#define  PCI_EXP_DEVCTL2_LTR_EN 0x0400      /* LTR Mechanism Enable */
+#define PCI_EXP_LNKCAP2 44                  /* §7.5.3.18 */
+#define  PCI_EXP_LNKCAP2_SLS 0x000000fe     /* Supported Link Speeds Vector */
 #define PCI_EXP_LNKCTL2 48                  /* §7.5.3.19 */
+#define PCI_EXP_SLTCTL2 56                  /* Slot Control 2, §7.5.3.22 */
 
 /* Advanced Features, AF ECN §2 */
 #define PCI_AF_CAP 3
@@ -175,15 +182,56 @@
 /* Extended capabilities, PCIe §7.6 */
 #define PCI_CFG_SPACE_SIZE 256
 #define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_EXT_CAP_ID_ACS 0x000d
+#define PCI_EXT_CAP_ID_ATS 0x000f
 #define PCI_EXT_CAP_ID_SRIOV 0x0010
-/* SR-IOV capability, SR-IOV 1.1 §3.3 */
-#define PCI_SRIOV_CTRL 0x08                  /* SR-IOV Control */
-#define  PCI_SRIOV_CTRL_VFE 0x01             /* VF Enable */
+#define PCI_EXT_CAP_ID_PRI 0x0013
+#define PCI_EXT_CAP_ID_REBAR 0x0015
+#define PCI_EXT_CAP_ID_LTR 0x0018
+#define PCI_EXT_CAP_ID_PASID 0x001b
+#define PCI_EXT_CAP_ID_L1SS 0x001e
+#define  PCI_EXT_CAP_VER(h) (((h) >> 16) & 0xf) /* §7.6.3 */
+/* SR-IOV capability, SR-IOV 1.1 §3.3 (pci_restore_iov_state) */
+#define PCI_SRIOV_CTRL 0x08                  /* SR-IOV Control, §3.3.3 */
+#define  PCI_SRIOV_CTRL_VFE 0x0001           /* VF Enable */
+#define  PCI_SRIOV_CTRL_ARI 0x0010           /* ARI Capable Hierarchy */
 #define PCI_SRIOV_NUM_VF 0x10                /* NumVFs */
 #define PCI_SRIOV_VF_OFFSET 0x14             /* First VF Offset */
 #define PCI_SRIOV_VF_STRIDE 0x16             /* VF Stride */
 #define PCI_SRIOV_VF_DID 0x1a                /* VF Device ID */
+#define PCI_SRIOV_SYS_PGSIZE 0x20            /* System Page Size, §3.3.13 */
+#define PCI_SRIOV_BAR 0x24                   /* VF BAR0..5, §3.3.14 */
+#define PCI_SRIOV_NUM_BARS 6
+/* AER, PCIe §7.8.4 (pci_save_aer_state(), pci_restore_aer_state()) */
 #define PCI_ERR_UNCOR_STATUS 4              /* §7.8.4.2 */
+#define PCI_ERR_UNCOR_MASK 8                /* §7.8.4.3 */
+#define PCI_ERR_UNCOR_SEVER 12              /* §7.8.4.4 */
 #define PCI_ERR_COR_STATUS 16               /* §7.8.4.5 */
+#define PCI_ERR_COR_MASK 20                 /* §7.8.4.6 */
+#define PCI_ERR_CAP 24                      /* Capabilities and Control, §7.8.4.7 */
+#define PCI_ERR_ROOT_COMMAND 44             /* Root Error Command, §7.8.4.9 */
+/* ACS, PCIe §7.7.8 (pci_enable_acs()) */
+#define PCI_ACS_CTRL 6
+/* ATS, PCIe §10.5.1 (pci_restore_ats_state()) */
+#define PCI_ATS_CTRL 6
+/* PRI, PCIe §10.5.2 (pci_restore_pri_state()) */
+#define PCI_PRI_CTRL 4
+#define PCI_PRI_ALLOC_REQ 0x0c              /* Outstanding Page Request Allocation */
+/* PASID, PCIe §7.8.8 (pci_restore_pasid_state()) */
+#define PCI_PASID_CTRL 6
+/* Resizable BAR, PCIe §7.8.6 (pci_restore_rebar_state()) */
+#define PCI_REBAR_CTRL 8                    /* the first BAR's control */
+#define  PCI_REBAR_CTRL_BAR_IDX 0x00000007
+#define  PCI_REBAR_CTRL_NBAR_MASK 0x000000e0
+#define  PCI_REBAR_CTRL_NBAR_SHIFT 5
+#define  PCI_REBAR_CTRL_BAR_SIZE 0x00003f00
+#define PCI_REBAR_ENTRY 8                   /* bytes per BAR entry */
+/* LTR, PCIe §7.8.2 (pci_restore_ltr_state(): before DevCtl2.LTR_EN) */
+#define PCI_LTR_MAX_SNOOP_LAT 4
+#define PCI_LTR_MAX_NOSNOOP_LAT 6
+/* L1 PM Substates, PCIe §7.8.3 (pci_restore_aspm_l1ss_state()) */
+#define PCI_L1SS_CTL1 8
+#define  PCI_L1SS_CTL1_L1SS_MASK 0x0000000f /* the four enable bits */
+#define PCI_L1SS_CTL2 0x0c
 
 #endif

@@ -138,6 +138,8 @@ int kd_quirks_match(const struct kd_quirks *db, const struct kd_quirk_id *id,
 			out->delay_after_reset_ns = e->delay_ns;
 			out->delay_from = e;
 		}
+		if (e->seen[QF_D3HOT])
+			out->d3hot_delay_ns = e->d3hot_ns;
 		if (e->seen[QF_TIMEOUT]) {
 			out->has_timeout = true;
 			out->timeout_ns = e->timeout_ns;

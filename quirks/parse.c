@@ -348,7 +348,22 @@ static const struct {
 	{ "blacklist", QF_BLACKLIST, true },
 	{ "options", QF_OPTIONS, true },
 	{ "cmdline", QF_CMDLINE, true },
+	{ "d3hot-delay", QF_D3HOT, false },
 };
+
+/* d3hot-delay = DURATION: the device's D3hot<->D0 recovery (the kernel's
+ * per-device d3hot_delay, pci_dev_d3_sleep()); non-zero */
+static void parse_d3hot(struct parser *p, const char *value,
+			struct kd_quirk_entry *e)
+{
+	const char *err = kd_duration_parse(value, strlen(value), 0,
+					    &e->d3hot_ns);
+
+	if (err)
+		perr(p, p->val_col, "%s", err);
+	else if (!e->d3hot_ns)
+		perr(p, p->val_col, "d3hot-delay must be non-zero");
+}
 
 static const char *const kernel_methods[] = {
 	"device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus",
@@ -528,6 +543,9 @@ static int handler(void *user, const char *section, const char *name,
 	case QF_CMDLINE:
 		if (qstrv_push(&p->db->pool, &e->cmdline, value, strlen(value)) < 0)
 			p->oom = 1;
+		break;
+	case QF_D3HOT:
+		parse_d3hot(p, value, e);
 		break;
 	case QF_DELAY:
 	case QF_TIMEOUT:

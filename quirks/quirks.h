@@ -172,6 +172,7 @@ struct kd_quirk_plan {
 	struct kd_quirk_strv avoid;
 	bool has_delay, has_timeout;
 	uint64_t delay_after_reset_ns, timeout_ns;
+	uint64_t d3hot_delay_ns;      /* d3hot-delay; 0: not given */
 	struct kd_quirk_steps pre, post;
 	struct kd_quirk_strv blacklist; /* modules to keep out */
 	struct kd_quirk_strv options;   /* "module opt=val ..." */

@@ -102,8 +102,7 @@ static int wait_secondary(struct kd_reset_exec *x, struct kd_dev *br,
 		return kd_exec_wait_ready(x, child, t, "readiness after bus "
 					  "reset (pci_dev_wait)");
 	}
-	speed = kd_cfg_read32(br, bi->exp_cap + PCI_EXP_LNKCAP) &
-		PCI_EXP_LNKCAP_SLS;
+	speed = kd_link_speed_cap(br, bi->exp_cap);
 	if (speed <= 2) { /* <= 5 GT/s */
 		kd_reset_sleep(x, KD_RESET_SETTLE_NS, "100 ms before config "
 			       "requests, PCIe r5.0 §6.6.1 (<= 5 GT/s)");

@@ -424,6 +424,67 @@ static bool ready_value(uint32_t cmd, uint32_t id)
 	return cmd != 0xffffffff && (id & 0xffff) != PCI_VENDOR_ID_RRS;
 }
 
+/*
+ * Whether the Root Port above dev has RRS Software Visibility enabled
+ * (RtCtl.CRSSVE, PCIe §7.5.3.12; the kernel sets it at enumeration,
+ * pci_enable_rrs_sv(), and pci_dev_wait() asks pcie_find_root_port()).
+ * Bounded by the bus depth.
+ */
+static bool root_rrs_sv(struct kd_dev *dev)
+{
+	struct kd_ctx *ctx = kd_dev_ctx(dev);
+	struct kd_dev *cur = dev, *up = NULL;
+	bool sv = false;
+
+	for (unsigned depth = 0; depth < 256; depth++) {
+		struct kd_addr a;
+		unsigned e;
+		uint32_t v;
+
+		if (kd_dev_parent(cur, &a) < 0 || kd_dev_open(ctx, &a, &up) < 0)
+			break;
+		if (cur != dev)
+			kd_dev_free(cur);
+		cur = up;
+		e = kd_cap_find(cur, PCI_CAP_ID_EXP);
+		if (e && ((kd_cfg_read16(cur, e + PCI_EXP_FLAGS) &
+			   PCI_EXP_FLAGS_TYPE) >> 4) == PCI_EXP_TYPE_ROOT_PORT) {
+			sv = kd_cfg_read_live(cur, e + PCI_EXP_RTCTL, 2, &v) == 0 &&
+			     v != 0xffff && (v & PCI_EXP_RTCTL_CRSSVE);
+			break;
+		}
+	}
+	if (cur != dev)
+		kd_dev_free(cur);
+	return sv;
+}
+
+/* One readiness read: 1 ready, 0 not yet, or -errno */
+static int ready_once(struct kd_dev *dev, bool rrs_sv)
+{
+	uint32_t cmd = 0xffffffff, id = 0xffffffff;
+	int err;
+
+	if (rrs_sv) {
+		/* only the Vendor ID completes with the RRS value; 0x0001
+		 * while the function is not ready (PCIe §2.3.2) */
+		err = kd_cfg_read_live(dev, PCI_VENDOR_ID, 2, &id);
+		if (err < 0)
+			return err;
+		if (id == PCI_VENDOR_ID_RRS)
+			return 0;
+		if (id != 0xffff)
+			return 1;
+		/* ffff: gone, or a VF (no IDs of its own): Command tells */
+		err = kd_cfg_read_live(dev, PCI_COMMAND, 4, &cmd);
+		return err < 0 ? err : cmd != 0xffffffff;
+	}
+	err = kd_cfg_read_live(dev, PCI_COMMAND, 4, &cmd);
+	if (err == 0)
+		err = kd_cfg_read_live(dev, PCI_VENDOR_ID, 4, &id);
+	return err < 0 ? err : ready_value(cmd, id);
+}
+
 bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
 		     uint64_t *delay, uint64_t *waited)
 {
@@ -443,6 +504,7 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
 						kd_dev_addr(dev), why);
 	uint64_t delay = MS(1), waited = 0;
+	bool rrs_sv;
 	int err;
 
 	snprintf(op->text, sizeof(op->text),
@@ -450,21 +512,23 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 	op->ns = timeout_ns;
 	if (x->dry_run)
 		return 0;
+	rrs_sv = root_rrs_sv(dev);
+	if (rrs_sv)
+		snprintf(op->text, sizeof(op->text),
+			 "Vendor ID reads until not RRS 0x0001");
 	/* pci_dev_wait(): read, sleep 1, 2, 4 ... ms, give up at timeout */
 	for (;;) {
-		uint32_t cmd = 0xffffffff, id = 0xffffffff;
-
-		err = kd_cfg_read_live(dev, PCI_COMMAND, 4, &cmd);
-		if (err == 0)
-			err = kd_cfg_read_live(dev, PCI_VENDOR_ID, 4, &id);
+		err = ready_once(dev, rrs_sv);
 		if (err == -ENODEV || err == -ENOENT) {
 			ERR(x->ctx, "%s: device disappeared while waiting "
 				    "for it after reset", kd_dev_name(dev));
 			err = -ENODEV;
 			break;
 		}
-		if (err == 0 && ready_value(cmd, id))
+		if (err == 1) {
+			err = 0;
 			break;
+		}
 		if (!kd_exec_backoff(x, timeout_ns, &delay, &waited)) {
 			if (!x->quiet)
 				ERR(x->ctx, "%s: not ready %" PRIu64 " ms after reset; "

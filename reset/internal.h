@@ -63,6 +63,9 @@
 #define KD_VIRTIO_PCI_CAP_COMMON_CFG 1
 #define KD_VIRTIO_COMMON_STATUS 0x14
 #define KD_VIRTIO_POLL_FIRST_NS MS(1)
+/* VF Enable: 100 ms before VFs answer, SR-IOV 1.1 §3.3.3.1
+ * (sriov_restore_state(), sriov_enable()) */
+#define KD_VF_ENABLE_WAIT_NS MS(100)
 
 struct kd_reset_exec {
 	struct kd_ctx *ctx;
@@ -71,12 +74,19 @@ struct kd_reset_exec {
 	bool dry_run;
 	bool quiet;             /* a timeout that is not yet an error */
 	uint64_t timeout_ns;
+	uint64_t d3hot_delay_ns; /* the policy's; 0: KD_D3HOT_DELAY_NS */
 	int oom;                /* an op could not be recorded */
 	/* BARs before the reset (run.c): assigned then, 0 after = lost */
 	const uint32_t *bars_before;
 	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
 };
+
+/* pci_dev_d3_sleep(): the device's d3hot_delay, else 10 ms */
+static inline uint64_t kd_exec_d3hot_delay(const struct kd_reset_exec *x)
+{
+	return x->d3hot_delay_ns ? x->d3hot_delay_ns : KD_D3HOT_DELAY_NS;
+}
 
 void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
 		  struct kd_reset_result *res, bool dry_run,
@@ -98,6 +108,10 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 /* pci_wait_for_pending(): true when the bits cleared in time. */
 bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
 			  unsigned pos, uint16_t mask, const char *why);
+/* pcie_get_speed_cap(): the highest speed in LnkCap2's Supported Link
+ * Speeds Vector when it has one, else LnkCap's Max Link Speed, both in
+ * the LnkCap encoding (1: 2.5 GT/s, 2: 5 GT/s, 3: 8 GT/s ...) (link.c) */
+unsigned kd_link_speed_cap(struct kd_dev *dev, unsigned exp);
 /* pcie_wait_for_link_status(): poll LnkSta.DLLLA every 1 ms. */
 int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
 		      unsigned exp, uint64_t timeout_ns, const char *why);
@@ -109,8 +123,9 @@ int kd_exec_quirk_steps(struct kd_reset_exec *x, struct kd_dev *dev,
 			const struct kd_quirk_id *id,
 			enum kd_quirk_phase phase, bool allow_insecure);
 
-/* Config space saved across a reset (pci_save_state(), the parts kdsafe
- * restores: the header and the PCIe control registers). */
+/* Config space saved across a reset (pci_save_state(): the header, the
+ * PCIe control registers and the extended capabilities' controls the
+ * kernel restores).  A capability offset of 0: absent, nothing saved. */
 struct kd_saved {
 	bool valid;
 	uint8_t hdr_type;
@@ -118,13 +133,31 @@ struct kd_saved {
 	uint32_t hdr[16];
 	unsigned exp;
 	bool slot, link, v2;    /* which registers the capability has */
-	uint16_t devctl, lnkctl, sltctl, devctl2, lnkctl2;
+	bool root;              /* RtCtl: root port / event collector */
+	uint16_t devctl, lnkctl, sltctl, rtctl, devctl2, lnkctl2, sltctl2;
+	unsigned ltr;           /* pci_save_ltr_state() */
+	uint16_t ltr_snoop, ltr_nosnoop;
+	unsigned l1ss;          /* pci_save_aspm_l1ss_state() */
+	uint32_t l1ss_ctl1, l1ss_ctl2;
+	unsigned aer;           /* pci_save_aer_state() */
+	uint32_t aer_uncor_mask, aer_uncor_sever, aer_cor_mask, aer_cap,
+		 aer_root_cmd;
+	unsigned acs, ats, pri, pasid;
+	uint16_t acs_ctrl, ats_ctrl, pri_ctrl, pasid_ctrl;
+	uint32_t pri_alloc;
+	unsigned rebar, n_rebar; /* pci_restore_rebar_state() */
+	uint32_t rebar_ctrl[PCI_SRIOV_NUM_BARS];
+	unsigned sriov;         /* sriov_save_state() */
+	uint16_t sriov_ctrl, sriov_numvf;
+	uint32_t sriov_pgsz, sriov_bar[PCI_SRIOV_NUM_BARS];
 };
 
 int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s);
-/* pci_dev_save_and_disable(): Command = INTx Disable only. */
+/* pci_dev_save_and_disable(): Command = INTx Disable only; a bridge keeps
+ * its Command (Bus Master, decode) and only gains INTx Disable. */
 int kd_disable(struct kd_reset_exec *x, struct kd_dev *dev);
-/* pci_restore_state() order; BME stays off for unbound functions. */
+/* pci_restore_state() order; BME stays off for unbound functions other
+ * than bridges. */
 int kd_restore(struct kd_reset_exec *x, struct kd_dev *dev,
 	       const struct kd_saved *s);
 /* Config reads answer (Command/Status not all-ones); true in a dry run. */

@@ -354,14 +354,14 @@ static int pm_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
 				 "PMCSR PowerState = D3hot (pci_pm_reset)");
 	if (err < 0)
 		return err;
-	kd_reset_sleep(x, KD_D3HOT_DELAY_NS, "D0->D3hot 10 ms, PCI PM 1.2 "
+	kd_reset_sleep(x, kd_exec_d3hot_delay(x), "D0->D3hot 10 ms, PCI PM 1.2 "
 		       "§5.6.1 (pci_dev_d3_sleep)");
 	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr,
 				 "PMCSR PowerState = D0: internal reset "
 				 "(pci_pm_reset)");
 	if (err < 0)
 		return err;
-	kd_reset_sleep(x, KD_D3HOT_DELAY_NS, "D3hot->D0 10 ms, PCI PM 1.2 "
+	kd_reset_sleep(x, kd_exec_d3hot_delay(x), "D3hot->D0 10 ms, PCI PM 1.2 "
 		       "§5.6.1 (pci_dev_d3_sleep)");
 	return kd_exec_wait_ready(x, dev, x->timeout_ns,
 				  "readiness after D3hot->D0 (pci_dev_wait)");

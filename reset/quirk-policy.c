@@ -94,6 +94,7 @@ int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 		out->delay_after_ns = plan->delay_after_reset_ns;
 	if (plan->has_timeout)
 		out->timeout_ns = plan->timeout_ns;
+	out->d3hot_delay_ns = plan->d3hot_delay_ns;
 	if (plan->pre.n)
 		out->pre = pre;
 	if (plan->post.n)

@@ -85,6 +85,8 @@ struct kd_reset_policy {
 	unsigned avoid;      /* KD_RM_BIT()s: never used, even if asked */
 	uint64_t delay_after_ns; /* extra settle time after the reset */
 	uint64_t timeout_ns; /* readiness bound; 0: default (60 s) */
+	uint64_t d3hot_delay_ns; /* D3hot<->D0 wait (the kernel's per-device
+				  * d3hot_delay); 0: 10 ms, PCI PM 1.2 §5.6.1 */
 	kd_reset_hook pre, post; /* around the reset; may be NULL */
 	void *hook_data;
 	void (*release)(void *hook_data); /* when the device is done */

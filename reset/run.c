@@ -575,6 +575,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		  have_pol && pol.timeout_ns ? pol.timeout_ns :
 		  KD_RESET_DEFAULT_TIMEOUT_NS;
 	x.timeout_ns = timeout;
+	if (have_pol)
+		x.d3hot_delay_ns = pol.d3hot_delay_ns;
 	if (in.bound && !o->force) {
 		r->status = KD_RS_REFUSED;
 		r->err = -EBUSY;

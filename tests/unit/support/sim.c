@@ -53,6 +53,11 @@ struct kd_sim_fn {
 	unsigned virtio_resets;
 	size_t n_bar;
 	struct bar_reg bars[MAX_BAR_REGS];
+	/* extended capabilities, registers a reset zeroes, read tracing */
+	unsigned next_ecap, last_ecap;
+	size_t n_clears;
+	struct { unsigned pos, width; } clears[MAX_BAR_REGS * 2];
+	bool trace_reads, rrs;
 };
 
 struct kd_sim {
@@ -342,6 +347,8 @@ unsigned kd_sim_ecap_aer(struct kd_sim_fn *fn)
 	fn->aer = PCI_CFG_SPACE_SIZE; /* the first extended capability */
 	fn->cfg_len = SIM_CFG;
 	put(fn->cfg, fn->aer, 4, PCI_EXT_CAP_ID_ERR | 1u << 16);
+	fn->last_ecap = fn->aer;
+	fn->next_ecap = fn->aer + 0x48;
 	return fn->aer;
 }
 
@@ -562,6 +569,82 @@ unsigned kd_sim_virtio_resets(const struct kd_sim_fn *fn)
 	return fn->virtio_resets;
 }
 
+/* ---- extended capabilities, reset-cleared registers, read trace ---------- */
+
+unsigned kd_sim_ecap_add(struct kd_sim_fn *fn, uint16_t id, unsigned version,
+			 unsigned size)
+{
+	unsigned pos = fn->next_ecap ? fn->next_ecap : 0x100;
+
+	if (pos + size > SIM_CFG)
+		die("extended capabilities overflow", fn->name);
+	fn->cfg_len = SIM_CFG;
+	put(fn->cfg, pos, 4, id | (version & 0xf) << 16);
+	if (fn->last_ecap)
+		put(fn->cfg, fn->last_ecap, 4,
+		    (get(fn->cfg, fn->last_ecap, 4) & 0xfffff) | pos << 20);
+	fn->last_ecap = pos;
+	fn->next_ecap = (pos + size + 3) & ~3u;
+	return pos;
+}
+
+void kd_sim_reset_clears(struct kd_sim_fn *fn, unsigned pos, unsigned width)
+{
+	size_t max = sizeof(fn->clears) / sizeof(fn->clears[0]);
+
+	if (fn->n_clears == max)
+		die("too many reset-cleared registers", fn->name);
+	fn->clears[fn->n_clears].pos = pos;
+	fn->clears[fn->n_clears].width = width;
+	fn->n_clears++;
+}
+
+static void reset_clears(struct kd_sim_fn *fn)
+{
+	for (size_t i = 0; i < fn->n_clears; i++)
+		put(fn->cfg, fn->clears[i].pos, fn->clears[i].width, 0);
+}
+
+void kd_sim_trace_reads(struct kd_sim_fn *fn, bool on)
+{
+	fn->trace_reads = on;
+}
+
+static void trace_read(struct kd_sim *sim, struct kd_sim_fn *fn, unsigned pos,
+		       size_t len)
+{
+	struct kd_sim_event *e;
+
+	if (!fn->trace_reads)
+		return;
+	e = add_event(sim, KD_SIM_EV_CFG_READ, &fn->addr);
+	e->pos = pos;
+	e->width = (unsigned)len;
+}
+
+void kd_sim_set_rrs(struct kd_sim_fn *fn, bool on)
+{
+	fn->rrs = on;
+}
+
+/* PCIe §2.3.2: with RRS Software Visibility the root port completes a
+ * read of the Vendor ID with 0x0001 while the function answers RRS */
+static void rrs_vendor_id(const struct kd_sim_fn *fn, unsigned pos,
+			  uint8_t *buf, size_t len)
+{
+	static const uint8_t rrs[2] = { 0x01, 0x00 };
+
+	if (!fn->rrs)
+		return;
+	for (unsigned i = pos; i < 2 && i - pos < len; i++)
+		buf[i - pos] = rrs[i];
+}
+
+unsigned kd_sim_exp_pos(const struct kd_sim_fn *fn)
+{
+	return fn->exp;
+}
+
 /* ---- reset effects ------------------------------------------------------ */
 
 static void do_reset(struct kd_sim *sim, struct kd_ctx *ctx,
@@ -610,6 +693,7 @@ static void do_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 		    PCI_PM_CTRL_NO_SOFT_RESET);
 	for (size_t i = 0; i < fn->n_bar; i++)
 		fn->bars[i].live = fn->bars[i].reset_value;
+	reset_clears(fn);
 	if (fn->flags & KD_SIM_NEVER_BACK)
 		fn->never_back = true;
 	fn->busy_until = sim_time(sim, ctx) + fn->busy_ns;
@@ -956,10 +1040,13 @@ static ssize_t sim_config_read(struct kd_ctx *ctx, void *state,
 	} else {
 		if (len > fn->cfg_len - pos)
 			len = fn->cfg_len - pos;
-		if (busy(sim, ctx, fn))
+		trace_read(sim, fn, pos, len);
+		if (busy(sim, ctx, fn)) {
 			memset(buf, 0xff, len);
-		else
+			rrs_vendor_id(fn, pos, buf, len);
+		} else {
 			memcpy(buf, fn->cfg + pos, len);
+		}
 		ret = (ssize_t)len;
 	}
 	pthread_mutex_unlock(&sim->lock);

@@ -116,6 +116,12 @@ unsigned kd_sim_cap_msix(struct kd_sim_fn *fn, unsigned table_size);
 unsigned kd_sim_cap_exp(struct kd_sim_fn *fn, int type, bool flr);
 unsigned kd_sim_cap_af(struct kd_sim_fn *fn);
 unsigned kd_sim_ecap_aer(struct kd_sim_fn *fn);
+/* An extended capability appended to the chain (after AER if any):
+ * header id | version << 16, size bytes reserved; returns its offset */
+unsigned kd_sim_ecap_add(struct kd_sim_fn *fn, uint16_t id, unsigned version,
+			 unsigned size);
+/* The PCIe capability's offset (0: none) */
+unsigned kd_sim_exp_pos(const struct kd_sim_fn *fn);
 /* Status bit 0: Immediate Readiness (no 100 ms FLR wait) */
 void kd_sim_set_immediate_ready(struct kd_sim_fn *fn);
 
@@ -143,6 +149,13 @@ void kd_sim_cfg_set(struct kd_sim_fn *fn, unsigned pos, unsigned width,
 uint32_t kd_sim_cfg_get(const struct kd_sim_fn *fn, unsigned pos,
 			unsigned width);
 void kd_sim_bind(struct kd_sim_fn *fn, const char *driver);
+/* A register any reset sets to 0 (extended capability controls, ...) */
+void kd_sim_reset_clears(struct kd_sim_fn *fn, unsigned pos, unsigned width);
+/* While busy after a reset, Vendor ID reads return the RRS value 0x0001
+ * (the root port has RRS Software Visibility on, PCIe §2.3.2) */
+void kd_sim_set_rrs(struct kd_sim_fn *fn, bool on);
+/* Log each config read of fn as a KD_SIM_EV_CFG_READ (pos, width) */
+void kd_sim_trace_reads(struct kd_sim_fn *fn, bool on);
 
 enum kd_sim_flags {
 	KD_SIM_IGNORE_FLR = 1 << 0,      /* FLR accepted, resets nothing */
@@ -198,6 +211,7 @@ enum kd_sim_ev_kind {
 	KD_SIM_EV_RESET,      /* addr: a reset took effect; text: cause */
 	KD_SIM_EV_HOTPLUG,    /* addr: the slot's bridge; an enabled hot-plug
 			       * event fired (pciehp would remove the card) */
+	KD_SIM_EV_CFG_READ,   /* addr, pos, width (kd_sim_trace_reads) */
 };
 
 struct kd_sim_event {
