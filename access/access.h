@@ -99,6 +99,13 @@ const char *kd_ctx_kernel_release(const struct kd_ctx *ctx);
 int kd_ctx_enable_writes(struct kd_ctx *ctx, bool allow_real_sysfs);
 bool kd_ctx_writes_enabled(const struct kd_ctx *ctx);
 
+/*
+ * SYSROOT/dev/kmsg opened for appending log lines: resolved beneath the
+ * sysroot, a character device or regular file only, never blocking.  An fd
+ * or -errno; a refusal is logged naming the file.
+ */
+int kd_ctx_open_kmsg(struct kd_ctx *ctx);
+
 void kd_log(struct kd_ctx *ctx, int prio, const char *file, int line,
 	    const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));

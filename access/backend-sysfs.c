@@ -9,6 +9,11 @@
  * libpci's error callback may not return.  Every libpci call runs under
  * LIBPCI_GUARD, which longjmps back and turns the error into -EIO, so
  * libpci can never exit() the process halfway through a reset.
+ *
+ * Every file of the tree is opened through kd_open_tree() (open.h): beneath
+ * the sysroot, of the expected type, without blocking.  libpci opens
+ * `config` itself, so each read first opens it that way (the same path, so
+ * the same resolution) and config writes go through that checked fd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "open.h"
 
 struct sysfs_state {
 	struct pci_access *pacc;
@@ -98,7 +104,6 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 	if (!st)
 		return -ENOMEM;
 	snprintf(st->sysroot, sizeof(st->sysroot), "%s", kd_ctx_sysroot(ctx));
-	st->real = st->sysroot[0] == '\0';
 	if (kd_ctx_path(ctx, st->bus_path, sizeof(st->bus_path),
 			KD_SYSFS_PCI) < 0) {
 		free(st);
@@ -122,6 +127,9 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 		free(st);
 		return err;
 	}
+	/* real means "on a sysfs mount", wherever the sysroot's links lead:
+	 * a tree whose sys is a link to /sys is the real /sys */
+	st->real = kd_fd_on_sysfs(st->devices_fd);
 	LIBPCI_GUARD_BEGIN(ctx)
 		st->pacc = pci_alloc();
 		st->pacc->error = libpci_error;
@@ -154,15 +162,32 @@ static void sysfs_cleanup(struct kd_ctx *ctx, void *state)
 	free(st);
 }
 
-static int dev_path(struct sysfs_state *st, const struct kd_addr *a,
-		    const char *name, char *buf, size_t len)
+/* "/sys/bus/pci/devices/X/name" below the sysroot, for kd_open_tree() */
+static int tree_path(const struct kd_addr *a, const char *name, char *buf,
+		     size_t len)
 {
 	char n[KD_ADDR_STRLEN];
-	int r = snprintf(buf, len, "%s/devices/%s%s%s", st->bus_path,
-			 kd_addr_format(a, n), name ? "/" : "",
-			 name ? name : "");
+	int r = snprintf(buf, len, KD_SYSFS_PCI "/devices/%s/%s",
+			 kd_addr_format(a, n), name);
 
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Opens a file of the device, bounded (open.h); -ENODEV when the function
+ * has none.  Errors other than a missing file are logged with the path. */
+static int open_dev_file(struct kd_ctx *ctx, struct sysfs_state *st,
+			 const struct kd_addr *a, const char *name, int flags)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (tree_path(a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = kd_open_tree(ctx, path, flags, KD_OPEN_REG);
+	if (fd < 0 && fd != -ENOENT && fd != -EXDEV && fd != -EINVAL &&
+	    fd != -EISDIR && fd != -EPERM)
+		ERR(ctx, "%s%s: %s", st->sysroot, path, strerror(-fd));
+	return fd;
 }
 
 /* "DDDD:BB:DD.F/name" relative to devices_fd */
@@ -211,19 +236,17 @@ static int sysfs_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
 	return err;
 }
 
-/* One guarded libpci block transfer; a longjmp out of libpci may leak the
+/* One guarded libpci block read; a longjmp out of libpci may leak the
  * pci_dev, which is the price of never exiting. */
-static int libpci_io(struct kd_ctx *ctx, struct pci_access *pacc,
-		     const struct kd_addr *a, int pos, u8 *buf, int len,
-		     bool write)
+static int libpci_read(struct kd_ctx *ctx, struct pci_access *pacc,
+		       const struct kd_addr *a, int pos, u8 *buf, int len)
 {
 	volatile int ret = -EIO;
 
 	LIBPCI_GUARD_BEGIN(ctx)
 		struct pci_dev *d = pci_get_dev(pacc, (int)a->domain, a->bus,
 						a->dev, a->fn);
-		int ok = write ? pci_write_block(d, pos, buf, len) :
-				 pci_read_block(d, pos, buf, len);
+		int ok = pci_read_block(d, pos, buf, len);
 
 		pci_free_dev(d);
 		ret = ok ? 0 : -EIO;
@@ -238,22 +261,25 @@ static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
 				 void *buf, size_t len)
 {
 	struct sysfs_state *st = state;
-	char path[PATH_MAX];
 	struct stat sb;
 	size_t avail;
-	int err;
+	int err, fd;
 
-	/* libpci reports a short read only as failure: size it first */
-	if (rel_path(a, "config", path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	if (fstatat(st->devices_fd, path, &sb, 0) < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
+	/* bounded open (a FIFO never reaches libpci, an EACCES keeps its
+	 * name); libpci reports a short read only as failure: size it */
+	fd = open_dev_file(ctx, st, a, "config", O_RDONLY);
+	if (fd < 0)
+		return fd == -ENOENT ? -ENODEV : fd;
+	err = fstat(fd, &sb) < 0 ? -errno : 0;
+	close(fd);
+	if (err < 0)
+		return err;
 	if ((off_t)pos >= sb.st_size)
 		return 0;
 	avail = (size_t)sb.st_size - pos;
 	if (len > avail)
 		len = avail;
-	err = libpci_io(ctx, st->pacc, a, (int)pos, buf, (int)len, false);
+	err = libpci_read(ctx, st->pacc, a, (int)pos, buf, (int)len);
 	return err < 0 ? err : (ssize_t)len;
 }
 
@@ -261,27 +287,35 @@ static int sysfs_config_write(struct kd_ctx *ctx, void *state,
 			      const struct kd_addr *a, unsigned pos,
 			      const void *buf, size_t len)
 {
-	struct sysfs_state *st = state;
+	ssize_t n;
+	int fd, err = 0;
 
-	return libpci_io(ctx, st->pacc, a, (int)pos, (u8 *)buf, (int)len,
-			 true);
+	/* through the fd resolved beneath the sysroot, never a path libpci
+	 * would resolve again; sysfs config takes pwrite (pci_write_config) */
+	fd = open_dev_file(ctx, state, a, "config", O_WRONLY);
+	if (fd < 0)
+		return fd == -ENOENT ? -ENODEV : fd;
+	n = pwrite(fd, buf, len, (off_t)pos);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
 }
 
 static ssize_t sysfs_attr_read(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, const char *name,
 			       char *buf, size_t len)
 {
-	struct sysfs_state *st = state;
-	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	(void)ctx;
-	if (len == 0 || rel_path(a, name, path, sizeof(path)) < 0)
+	if (len == 0)
 		return -EINVAL;
-	fd = openat(st->devices_fd, path, O_RDONLY | O_CLOEXEC);
+	fd = open_dev_file(ctx, state, a, name, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, len - 1);
 	if (n < 0)
 		n = -errno;
@@ -298,19 +332,14 @@ static int sysfs_attr_write(struct kd_ctx *ctx, void *state,
 			    const struct kd_addr *a, const char *name,
 			    const char *value)
 {
-	struct sysfs_state *st = state;
-	char path[PATH_MAX];
 	size_t len = strlen(value);
 	ssize_t n;
 	int fd, err = 0;
 
-	(void)ctx;
-	if (rel_path(a, name, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
 	/* no O_CREAT: a missing attribute is an error, never a new file */
-	fd = openat(st->devices_fd, path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	fd = open_dev_file(ctx, state, a, name, O_WRONLY | O_TRUNC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = write(fd, value, len);
 	if (n < 0)
 		err = -errno;
@@ -403,11 +432,12 @@ static int sysfs_driver(struct kd_ctx *ctx, void *state,
 	return 0;
 }
 
-static int bar_map(struct sysfs_state *st, const struct kd_addr *a, int bar,
+static int bar_map(struct kd_ctx *ctx, struct sysfs_state *st,
+		   const struct kd_addr *a, int bar,
 		   uint64_t off, unsigned width, bool write, void **map,
 		   size_t *maplen, volatile void **reg)
 {
-	char name[16], path[PATH_MAX];
+	char name[16];
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t base = off & ~(uint64_t)(page - 1);
 	struct stat sb;
@@ -417,11 +447,9 @@ static int bar_map(struct sysfs_state *st, const struct kd_addr *a, int bar,
 				   width != 8) || off % width)
 		return -EINVAL;
 	snprintf(name, sizeof(name), "resource%d", bar);
-	if (dev_path(st, a, name, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	fd = open_dev_file(ctx, st, a, name, write ? O_RDWR : O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &sb) < 0 || off + width > (uint64_t)sb.st_size) {
 		close(fd);
 		return -ERANGE;
@@ -445,8 +473,8 @@ static int sysfs_bar_read(struct kd_ctx *ctx, void *state,
 	void *map;
 	int err;
 
-	(void)ctx;
-	err = bar_map(state, a, bar, off, width, false, &map, &maplen, &reg);
+	err = bar_map(ctx, state, a, bar, off, width, false, &map, &maplen,
+		      &reg);
 	if (err < 0)
 		return err;
 	switch (width) {
@@ -468,8 +496,8 @@ static int sysfs_bar_write(struct kd_ctx *ctx, void *state,
 	void *map;
 	int err;
 
-	(void)ctx;
-	err = bar_map(state, a, bar, off, width, true, &map, &maplen, &reg);
+	err = bar_map(ctx, state, a, bar, off, width, true, &map, &maplen,
+		      &reg);
 	if (err < 0)
 		return err;
 	switch (width) {

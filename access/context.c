@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "backend.h"
 #include "context.h"
+#include "open.h"
 
 static void log_stderr(void *data, int prio, const char *file, int line,
 		       const char *fn, const char *format, va_list args)
@@ -57,6 +59,18 @@ void kd_log(struct kd_ctx *ctx, int prio, const char *file, int line,
 	va_end(args);
 }
 
+static int open_root(struct kd_ctx *ctx, const char *dir)
+{
+	ctx->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->root_fd < 0) {
+		int err = -errno;
+
+		ERR(ctx, "sysroot %s: %s", dir, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int normalise_sysroot(struct kd_ctx *ctx, const char *sysroot)
 {
 	struct stat st;
@@ -64,7 +78,7 @@ static int normalise_sysroot(struct kd_ctx *ctx, const char *sysroot)
 
 	if (!sysroot || !*sysroot) {
 		ctx->sysroot[0] = '\0';
-		return 0;
+		return open_root(ctx, "/");
 	}
 	if (stat(sysroot, &st) < 0) {
 		int err = -errno;
@@ -85,26 +99,29 @@ static int normalise_sysroot(struct kd_ctx *ctx, const char *sysroot)
 	len = strlen(ctx->sysroot);
 	if (len == 1 && ctx->sysroot[0] == '/')
 		ctx->sysroot[0] = '\0';
-	return 0;
+	return open_root(ctx, ctx->sysroot[0] ? ctx->sysroot : "/");
 }
 
 static void read_kernel_release(struct kd_ctx *ctx, const char *given)
 {
-	char path[PATH_MAX];
 	struct utsname u;
-	FILE *f;
+	ssize_t n;
+	int fd;
 
 	if (given) {
 		snprintf(ctx->kernel_release, sizeof(ctx->kernel_release),
 			 "%s", given);
 		return;
 	}
-	if (kd_ctx_path(ctx, path, sizeof(path), "/proc/sys/kernel/osrelease")
-		    == 0 && (f = fopen(path, "re"))) {
-		if (fgets(ctx->kernel_release, sizeof(ctx->kernel_release), f))
-			ctx->kernel_release[strcspn(ctx->kernel_release,
-						    "\n")] = '\0';
-		fclose(f);
+	/* a regular file beneath the sysroot, read without blocking */
+	fd = kd_open_tree(ctx, "/proc/sys/kernel/osrelease", O_RDONLY,
+			  KD_OPEN_REG);
+	if (fd >= 0) {
+		n = read(fd, ctx->kernel_release,
+			 sizeof(ctx->kernel_release) - 1);
+		close(fd);
+		ctx->kernel_release[n > 0 ? n : 0] = '\0';
+		ctx->kernel_release[strcspn(ctx->kernel_release, "\n")] = '\0';
 		if (ctx->kernel_release[0])
 			return;
 	}
@@ -125,6 +142,7 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->refcount = 1;
+	ctx->root_fd = -1;
 	ctx->log_fn = opts->log_fn ? opts->log_fn : log_stderr;
 	ctx->log_data = opts->log_data;
 	ctx->log_priority = opts->log_priority ? opts->log_priority :
@@ -152,6 +170,8 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 	*out = ctx;
 	return 0;
 fail:
+	if (ctx->root_fd >= 0)
+		close(ctx->root_fd);
 	free(ctx);
 	return err;
 }
@@ -169,6 +189,7 @@ struct kd_ctx *kd_ctx_unref(struct kd_ctx *ctx)
 		return ctx;
 	if (ctx->backend->cleanup)
 		ctx->backend->cleanup(ctx, ctx->state);
+	close(ctx->root_fd);
 	free(ctx);
 	return NULL;
 }
@@ -258,6 +279,7 @@ int kd_ctx_enable_writes(struct kd_ctx *ctx, bool allow_real_sysfs)
 			ERR(ctx, "writing to the real /sys needs root");
 			return -EACCES;
 		}
+		ctx->real_writes_ok = true;
 #endif
 	}
 	ctx->writes_enabled = true;
@@ -267,4 +289,11 @@ int kd_ctx_enable_writes(struct kd_ctx *ctx, bool allow_real_sysfs)
 bool kd_ctx_writes_enabled(const struct kd_ctx *ctx)
 {
 	return ctx->writes_enabled;
+}
+
+int kd_ctx_open_kmsg(struct kd_ctx *ctx)
+{
+	/* appending only; a FIFO or a link out of the tree is refused */
+	return kd_open_tree(ctx, "/dev/kmsg", O_WRONLY | O_APPEND,
+			    KD_OPEN_REG | KD_OPEN_CHR);
 }

@@ -14,10 +14,14 @@ struct kd_ctx {
 	int log_priority;
 	struct kd_clock clock;
 	char sysroot[PATH_MAX];
+	int root_fd; /* the sysroot ("/" without one): opens resolve beneath */
 	char kernel_release[128];
 	const struct kd_backend *backend;
 	void *state;
 	bool writes_enabled;
+	/* writes may reach a sysfs mount: only with --allow-real-sysfs, as
+	 * root, and never in the test build (KDSAFE_NO_REAL_WRITES) */
+	bool real_writes_ok;
 };
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "context.h"
+#include "regs.h"
 
 struct kd_dev {
 	struct kd_ctx *ctx;
@@ -98,9 +99,16 @@ static int read_config(struct kd_dev *dev)
 					 KD_CFG_SPACE_EXP_SIZE);
 	if (have == -EIO)
 		have = read_stepwise(dev, buf);
-	if (have <= 0) {
+	if (have >= 0 && have < PCI_STD_HEADER_SIZEOF) {
+		/* no header, no verdict: unreadable, never "dirty" */
+		ERR(ctx, "%s: config space is %zd bytes, less than the "
+			 "%d-byte header: unreadable", dev->name, have,
+		    PCI_STD_HEADER_SIZEOF);
+		have = -EIO;
+	}
+	if (have < 0) {
 		free(buf);
-		return have < 0 ? (int)have : -EIO;
+		return (int)have;
 	}
 	/* keep only what the device exposed: 4096 functions x 4 KiB adds up */
 	shrunk = realloc(buf, (size_t)have);

@@ -7,6 +7,8 @@
 
 #include "dump.h"
 
+ssize_t (*kd_dump_getline)(char **line, size_t *cap, FILE *f) = getline;
+
 const char *kd_dump_annot(const struct kd_dump_func *f, const char *key)
 {
 	for (unsigned i = 0; i < f->n_annot; i++)
@@ -206,7 +208,7 @@ int kd_dump_parse(struct kd_ctx *ctx, const char *path, kd_dump_fn fn,
 	struct parser p = { .ctx = ctx, .path = path, .fn = fn, .data = data };
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t len;
+	ssize_t len = 0;
 	int ret = 0;
 	FILE *f;
 
@@ -223,7 +225,8 @@ int kd_dump_parse(struct kd_ctx *ctx, const char *path, kd_dump_fn fn,
 			fclose(f);
 		return -ENOMEM;
 	}
-	while (ret == 0 && (len = getline(&line, &cap, f)) >= 0) {
+	errno = 0;
+	while (ret == 0 && (len = kd_dump_getline(&line, &cap, f)) >= 0) {
 		p.lineno++;
 		while (len > 0 && (line[len - 1] == '\n' ||
 				   line[len - 1] == '\r'))
@@ -249,10 +252,15 @@ int kd_dump_parse(struct kd_ctx *ctx, const char *path, kd_dump_fn fn,
 		if (p.have_dev)
 			drop_dev(&p);
 	}
-	/* getline() fails alike at the end and on a read error (EISDIR...) */
-	if (ret == 0 && ferror(f)) {
+	/* getline() fails alike at the end, on a read error (EISDIR...) and
+	 * when the line cannot be allocated (ENOMEM, stream still good): only
+	 * the end of the file is the end of the dump */
+	if (ret == 0 && len < 0 && ferror(f)) {
 		ret = errno ? -errno : -EIO;
 		ERR(ctx, "%s: %s", path, strerror(-ret));
+	} else if (ret == 0 && len < 0 && !feof(f)) {
+		ret = errno ? -errno : -EIO;
+		ERR(ctx, "%s:%u: %s", path, p.lineno + 1, strerror(-ret));
 	}
 	if (ret == 0)
 		ret = flush_dev(&p);

@@ -18,6 +18,8 @@
 #ifndef KDSAFE_DUMP_H
 #define KDSAFE_DUMP_H
 
+#include <stdio.h>
+
 #include "access.h"
 
 #define KD_DUMP_MAX_ANNOT 16
@@ -46,9 +48,14 @@ const char *kd_dump_annot(const struct kd_dump_func *f, const char *key);
 /* Called for every well-formed device; non-zero stops the parse. */
 typedef int (*kd_dump_fn)(const struct kd_dump_func *f, void *data);
 
+/* Test hook: the line reader (getline), so a test can make it fail. */
+extern ssize_t (*kd_dump_getline)(char **line, size_t *cap, FILE *f);
+
 /*
  * Parses path ("-" is stdin).  Returns the number of malformed lines found
- * (each logged as "FILE:LINE: ..."), or -errno if the file cannot be read.
+ * (each logged as "FILE:LINE: ..."), or -errno if the file cannot be read
+ * to its end (a line that cannot be allocated is -ENOMEM, logged with its
+ * FILE:LINE, never taken for the end of the dump).
  */
 int kd_dump_parse(struct kd_ctx *ctx, const char *path, kd_dump_fn fn,
 		  void *data);

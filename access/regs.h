@@ -181,6 +181,7 @@
 
 /* Extended capabilities, PCIe §7.6 */
 #define PCI_CFG_SPACE_SIZE 256
+#define PCI_STD_HEADER_SIZEOF 64 /* the type 0/1 header, PCI 3.0 §6.1 */
 #define PCI_EXT_CAP_ID_ERR 0x0001
 #define PCI_EXT_CAP_ID_ACS 0x000d
 #define PCI_EXT_CAP_ID_ATS 0x000f

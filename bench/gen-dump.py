@@ -5,6 +5,11 @@
 64 + 64 * 63 = 4096 functions.  Every endpoint has 4096 bytes of config
 space with PM, MSI, PCIe (FLR), MSI-X and AER; a third of them are left
 dirty (Bus Master on, MSI-X enabled) as a crashed kernel would.
+
+`gen-dump.py --flat N` writes N endpoints instead, 64-byte headers (lspci
+-x), 8 functions per device, buses and domains filled in order, with no
+parent= annotations: the scale case of `make bench` (bench/scale.sh), where
+every look-up by address and every parent search must stay O(log n).
 """
 import struct
 import sys
@@ -61,8 +66,25 @@ def emit(out, addr, cfg, annotations=()):
     out.write("\n")
 
 
+def flat(out, count):
+    hdr = bytearray(64)
+    for i in range(count):
+        put(hdr, 0x00, "H", 0x8086)
+        put(hdr, 0x02, "H", 0x10d3)
+        put(hdr, 0x04, "H", 0x0406 if i % 3 == 0 else 0x0400)
+        put(hdr, 0x08, "I", 0x02000000)
+        dom, rest = divmod(i, 65536)
+        bus, rest = divmod(rest, 256)
+        dev, fn = divmod(rest, 8)
+        hdr[0x0e] = 0x80
+        emit(out, f"{dom:04x}:{bus:02x}:{dev:02x}.{fn}", hdr)
+
+
 def main():
     out = sys.stdout
+    if len(sys.argv) == 3 and sys.argv[1] == "--flat":
+        flat(out, int(sys.argv[2]))
+        return
     n = 0
     for port in range(64):
         dev, fn = divmod(port, 2)

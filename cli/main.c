@@ -118,13 +118,12 @@ void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg)
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx)
 {
 	char path[PATH_MAX];
+	int fd = kd_ctx_open_kmsg(ctx);
 
-	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") < 0)
-		return;
-	cli->kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (cli->kmsg_fd < 0)
+	if (fd < 0 && kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") == 0)
 		WARN(ctx, "%s: %s; logging to stderr only", path,
-		     strerror(errno));
+		     strerror(-fd));
+	cli->kmsg_fd = fd < 0 ? -1 : fd;
 }
 
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)

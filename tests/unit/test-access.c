@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Access layer: addresses, filters, the dump reader, the write guard. */
+/* Access layer: addresses, filters, the dump reader, the write guard,
+ * bounded opens of a tree (docs/design.md, "Guarantees"). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "access/access.h"
 #include "access/dump.h"
+#include "access/open.h"
+#include "probe/probe.h"
 #include "testctx.h"
 
 static void addr_parse_forms(void **state)
@@ -263,6 +268,188 @@ static void empty_dump_enumerates_nothing(void **state)
 	test_remove(path);
 }
 
+/* getline() failing for want of memory is not the end of the dump */
+static int getline_calls;
+static ssize_t getline_enomem_at_3(char **line, size_t *cap, FILE *f)
+{
+	if (++getline_calls == 3) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return getline(line, cap, f);
+}
+
+static void dump_line_oom_is_an_error(void **state)
+{
+	struct test_log log;
+	struct seen s = { 0 };
+	char *path, expect[256];
+	struct kd_ctx *ctx = test_dump_ctx(good_dump, &log, &path);
+
+	(void)state;
+	assert_non_null(ctx);
+	getline_calls = 0;
+	kd_dump_getline = getline_enomem_at_3;
+	assert_int_equal(kd_dump_parse(ctx, path, record, &s), -ENOMEM);
+	kd_dump_getline = getline;
+	snprintf(expect, sizeof(expect), "%s:3: Cannot allocate memory", path);
+	assert_non_null(strstr(log.text, expect));
+	kd_ctx_unref(ctx);
+	test_remove(path);
+}
+
+/* A capability whose next pointer is itself: every walk ends. */
+static void self_linked_capabilities_end(void **state)
+{
+	uint8_t cfg[KD_CFG_SPACE_EXP_SIZE] = { 0x86, 0x80, 0xd3, 0x10 };
+	struct test_log log;
+	struct kd_addr a = { .bus = 1 };
+	struct kd_dev *dev;
+	char *text, *path;
+	struct kd_ctx *ctx;
+
+	(void)state;
+	cfg[0x06] = 0x10;                 /* Status: capabilities list */
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x01, cfg[0x41] = 0x40; /* PM, next: itself */
+	cfg[0x100] = 0x01, cfg[0x102] = 0x01, cfg[0x103] = 0x10; /* AER@0x100 */
+	text = test_dump_text("01:00.0 self-linked", cfg, sizeof(cfg));
+	ctx = test_dump_ctx(text, &log, &path);
+	assert_non_null(ctx);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	alarm(10); /* an unbounded walk dies here instead of hanging */
+	assert_int_equal(kd_cap_find(dev, 0x01), 0x40);
+	assert_int_equal(kd_cap_find(dev, 0x05), 0);
+	assert_int_equal(kd_cap_find_next(dev, 0x01, 0x40), 0);
+	assert_int_equal(kd_ecap_find(dev, 0x0001), 0x100);
+	assert_int_equal(kd_ecap_find(dev, 0x0010), 0);
+	alarm(0);
+	kd_dev_free(dev);
+	kd_ctx_unref(ctx);
+	test_remove(path);
+	free(text);
+}
+
+/* A one-function tree under a fresh directory: ROOT/sys/bus/pci/devices/
+ * 0000:00:00.0 is a real directory with a 256-byte config. */
+static char *tiny_tree(void)
+{
+	char tmpl[] = "/tmp/kdsafe-tree.XXXXXX", p[512];
+	uint8_t cfg[256] = { 0x86, 0x80, 0xd3, 0x10 };
+	char *root = strdup(mkdtemp(tmpl));
+	FILE *f;
+
+	snprintf(p, sizeof(p), "mkdir -p %s/sys/bus/pci/devices/0000:00:00.0",
+		 root);
+	assert_int_equal(system(p), 0);
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:00.0/config",
+		 root);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fwrite(cfg, 1, sizeof(cfg), f);
+	fclose(f);
+	return root;
+}
+
+static void rm_tree(char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+static struct kd_ctx *tree_ctx(const char *root, struct test_log *log)
+{
+	struct kd_ctx_options opts = { .sysroot = root,
+				       .log_priority = KD_LOG_ERR - 1 };
+	struct kd_ctx *ctx = NULL;
+
+	assert_int_equal(kd_ctx_new(&opts, &ctx), 0);
+	test_log_attach(ctx, log);
+	kd_ctx_set_log_priority(ctx, KD_LOG_WARNING);
+	return ctx;
+}
+
+static void fifo_resource_is_refused_without_blocking(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *dev;
+	char *root = tiny_tree(), p[600];
+	struct kd_ctx *ctx;
+	uint64_t v;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:00.0/resource0",
+		 root);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	alarm(10);
+	assert_int_equal(kd_bar_read(dev, 0, 0, 4, &v), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(log.text, "0000:00:00.0/resource0: refusing it: "
+				"a FIFO, not a regular file"));
+	kd_dev_free(dev);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
+/* Without openat2 the realpath check refuses the same escapes. */
+static void escaping_link_refused_without_openat2(void **state)
+{
+	struct kd_addr a = { 0 }, b = { .dev = 1 };
+	struct test_log log;
+	struct kd_dev *dev;
+	char *root = tiny_tree(), *other = tiny_tree(), p[600], t[600];
+	struct kd_ctx *ctx;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:01.0", root);
+	snprintf(t, sizeof(t), "../../../../../%s/sys/bus/pci/devices/"
+		 "0000:00:00.0", strrchr(other, '/') + 1);
+	assert_int_equal(symlink(t, p), 0);
+	ctx = tree_ctx(root, &log);
+	for (int pass = 0; pass < 2; pass++) {
+		kd_open_no_openat2 = pass == 1;
+		log.text[0] = '\0';
+		assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+		kd_dev_free(dev);
+		assert_int_equal(kd_dev_open(ctx, &b, &dev), -EXDEV);
+		assert_non_null(strstr(log.text, "0000:00:01.0/config: refusing "
+					"it: resolves outside the sysroot"));
+	}
+	kd_open_no_openat2 = false;
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+	rm_tree(other);
+}
+
+/* A tree whose sys is a link to /sys is the real /sys: no writes. */
+static void sys_link_to_real_sys_is_real(void **state)
+{
+	char tmpl[] = "/tmp/kdsafe-tree.XXXXXX", p[600];
+	struct kd_ctx_options opts = { .log_priority = KD_LOG_ERR - 1 };
+	struct kd_ctx *ctx = NULL;
+	char *root;
+
+	(void)state;
+	if (access("/sys/bus/pci/devices", F_OK) < 0)
+		skip();
+	root = strdup(mkdtemp(tmpl));
+	snprintf(p, sizeof(p), "%s/sys", root);
+	assert_int_equal(symlink("/sys", p), 0);
+	opts.sysroot = root;
+	assert_int_equal(kd_ctx_new(&opts, &ctx), 0);
+	assert_int_equal(kd_ctx_enable_writes(ctx, false), -EPERM);
+	assert_int_equal(kd_ctx_enable_writes(ctx, true), -EPERM);
+	assert_false(kd_ctx_writes_enabled(ctx));
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +464,11 @@ int main(void)
 		cmocka_unit_test(real_sysfs_writes_are_compiled_out),
 		cmocka_unit_test(sysroot_must_exist),
 		cmocka_unit_test(empty_dump_enumerates_nothing),
+		cmocka_unit_test(dump_line_oom_is_an_error),
+		cmocka_unit_test(self_linked_capabilities_end),
+		cmocka_unit_test(fifo_resource_is_refused_without_blocking),
+		cmocka_unit_test(escaping_link_refused_without_openat2),
+		cmocka_unit_test(sys_link_to_real_sys_is_real),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
