@@ -650,6 +650,14 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		free(rc.qdirs);
 		return KD_EXIT_USAGE;
 	}
+	/* scripts not owned by root never run as root on a real machine */
+	if (rc.insecure_quirks && rc.allow_real) {
+		fprintf(stderr, "kdsafe reset: --allow-insecure-quirks is for "
+				"test trees: it cannot be combined with "
+				"--allow-real-sysfs\n");
+		free(rc.qdirs);
+		return KD_EXIT_USAGE;
+	}
 	if (!rc.all) {
 		rc.addrs = calloc((size_t)(argc - optind), sizeof(*rc.addrs));
 		if (!rc.addrs) {

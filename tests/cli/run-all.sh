@@ -243,6 +243,8 @@ run broken-tree-json json_summary "$KDSAFE" --sysroot "$bad" probe --json
 expect broken-tree-json 3
 check broken-tree-never-writes [ "$before" = "$(tree_sum "$bad")" ]
 
+check quirk-scripts "$here/scripts/run.sh" # run steps, tests/cli/scripts
+
 # nothing above made a sanitizer speak (the test binary aborts when one does)
 reports=
 for f in "$work"/out/*; do
