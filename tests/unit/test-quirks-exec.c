@@ -586,6 +586,22 @@ static void test_interpreter_group_writable_refused(void **state)
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "group-writable"));
 }
 
+static void test_interpreter_that_is_a_script_refused(void **state)
+{
+	char body[PATH_MAX + 64];
+
+	(void)state;
+	/* the kernel would open /bin/sh for it by path, unchecked */
+	program("interp", "/bin/sh", "exit 0\n", 0755, 0);
+	snprintf(body, sizeof(body), "echo ran > %s\n", at("ran"));
+	program("s.sh", at("interp"), body, 0755, 0);
+	plan_run("s.sh", NULL);
+	assert_int_equal(run(), -ENOEXEC);
+	assert_string_equal(slurp("ran"), "");
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "itself a `#!` "
+				    "script"));
+}
+
 static void test_interpreter_good_runs_with_args(void **state)
 {
 	char body[PATH_MAX + 64], interp[PATH_MAX + 8];
@@ -656,6 +672,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_group_writable_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_interpreter_that_is_a_script_refused, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_good_runs_with_args,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_inherits_no_descriptor,
