@@ -214,9 +214,13 @@ int kd_quirk_reg_resolve(const struct kd_dev *dev,
  * Runs a KD_STEP_RUN step's program; writes no hardware itself.  Only the
  * reset executor calls it (reset/quirk-steps.c, which records it).  0, or
  * -ETIMEDOUT (killed on timeout), -EIO (exited non-zero or died), -EPERM
- * (writes are not enabled), -EACCES (insecure script and allow_insecure
- * false), another -errno when it cannot start.  Real time, a clean
- * environment (KDSAFE_DEVICE, KDSAFE_SYSFS, KDSAFE_PHASE, KDSAFE_VENDOR,
+ * (writes are not enabled), -EACCES (refused: the program, its `#!`
+ * interpreter or a directory above either is not owned by root -- or by
+ * our euid when allow_insecure -- or is group/world-writable, sticky or
+ * not; or it is not an executable regular file), another -errno when it
+ * cannot start.  What was checked is what runs (fexecve of the checked
+ * descriptor; a script reaches its interpreter as /dev/fd/N).  Real
+ * time, a clean environment (KDSAFE_DEVICE, KDSAFE_SYSFS, KDSAFE_PHASE, KDSAFE_VENDOR,
  * KDSAFE_DEVICE_ID, KDSAFE_CLASS, KDSAFE_REVISION, KDSAFE_SUBSYS_VENDOR,
  * KDSAFE_SUBSYS_DEVICE from id, KDSAFE_SYSROOT, PATH), its own process
  * group, SIGKILL on timeout.
@@ -224,6 +228,18 @@ int kd_quirk_reg_resolve(const struct kd_dev *dev,
 int kd_quirk_run_script(struct kd_dev *dev, const struct kd_quirk_step *s,
 			enum kd_quirk_phase phase, const struct kd_quirk_id *id,
 			bool allow_insecure);
+
+/*
+ * Test-only: after_check, when set, is called once the program (and its
+ * `#!` interpreter) passed every check and before it is executed, with
+ * the step's path.  Tests swap files there to prove that what was checked
+ * is what runs.  Never set outside tests.
+ */
+struct kd_quirk_script_test_hooks {
+	void (*after_check)(const char *path, void *data);
+	void *data;
+};
+extern struct kd_quirk_script_test_hooks kd_quirk_script_test_hooks;
 
 /* One line describing a step; dev (may be NULL) resolves capabilities.
  * Returns the snprintf length. */

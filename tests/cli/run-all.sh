@@ -244,6 +244,7 @@ expect broken-tree-json 3
 check broken-tree-never-writes [ "$before" = "$(tree_sum "$bad")" ]
 
 check hardening timeout 600 "$here/hardening/run.sh" # lock, signals, quirks fail closed
+check quirk-scripts "$here/scripts/run.sh" # run steps, tests/cli/scripts
 
 # nothing above made a sanitizer speak (the test binary aborts when one does)
 reports=

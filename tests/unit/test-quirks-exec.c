@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,10 +34,25 @@ struct fx {
 	struct kd_reset_result res;
 	bool insecure;
 	unsigned exp, msix;
-	char dir[64];
+	char dir[256];
 };
 
 static struct fx fx;
+
+/* KDSAFE_TEST_TMPDIR, or build-test/ when run from the source tree (as make
+ * check does), or the current directory: absolute, with its real parents */
+static const char *test_base_dir(void)
+{
+	static char base[PATH_MAX];
+	const char *env = getenv("KDSAFE_TEST_TMPDIR");
+	struct stat st;
+
+	if (!env)
+		env = stat("build-test", &st) == 0 && S_ISDIR(st.st_mode) ?
+			      "build-test" : ".";
+	assert_non_null(realpath(env, base));
+	return base;
+}
 
 static int setup(void **state)
 {
@@ -54,7 +71,10 @@ static int setup(void **state)
 	assert_int_equal(kd_dev_open(fx.ctx, kd_sim_fn_addr(fx.fn), &fx.dev),
 			 0);
 	kd_sim_clear_log(fx.sim);
-	strcpy(fx.dir, "/tmp/kdsafe-qexec-XXXXXX");
+	/* not under /tmp: a world-writable (even sticky) directory on the
+	 * way refuses a script; the build directory is the caller's own */
+	assert_true(snprintf(fx.dir, sizeof(fx.dir), "%s/kdsafe-qexec-XXXXXX",
+			     test_base_dir()) < (int)sizeof(fx.dir));
 	assert_non_null(mkdtemp(fx.dir));
 	assert_int_equal(chmod(fx.dir, 0755), 0);
 	return 0;
@@ -62,9 +82,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[512];
 
 	(void)state;
+	memset(&kd_quirk_script_test_hooks, 0,
+	       sizeof(kd_quirk_script_test_hooks));
 	kd_reset_result_clear(&fx.res);
 	kd_quirks_free(fx.db);
 	kd_dev_free(fx.dev);
@@ -274,7 +296,7 @@ static void test_writes_not_enabled(void **state)
 
 static void script(const char *name, const char *body, mode_t mode)
 {
-	char path[128];
+	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", fx.dir, name);
@@ -293,7 +315,7 @@ static void allow_own_scripts(void)
 
 static void test_script_environment(void **state)
 {
-	char body[256], text[512], out[4096] = "";
+	char body[1024], text[1024], out[4096] = "";
 	FILE *f;
 	size_t n;
 
@@ -333,7 +355,7 @@ static void test_script_environment(void **state)
 static void test_script_timeout_killed(void **state)
 {
 	struct timespec t0, t1;
-	char text[256];
+	char text[1024];
 	double s;
 
 	(void)state;
@@ -354,7 +376,7 @@ static void test_script_timeout_killed(void **state)
 
 static void test_script_exit_status(void **state)
 {
-	char text[256];
+	char text[1024];
 
 	(void)state;
 	script("fail.sh", "exit 3\n", 0755);
@@ -372,7 +394,7 @@ static void test_script_exit_status(void **state)
 
 static void test_script_refused_or_missing(void **state)
 {
-	char text[256];
+	char text[1024];
 
 	(void)state;
 	script("ww.sh", "exit 0\n", 0777);
@@ -382,16 +404,236 @@ static void test_script_refused_or_missing(void **state)
 	assert_int_equal(run(), -EACCES);
 	assert_non_null(strstr(kd_sim_log_text(fx.sim), "refusing script"));
 	kd_quirks_free(fx.db);
-	/* not executable: execve's errno comes back */
+	/* not executable: refused as execve would */
 	snprintf(text, sizeof(text), "pre = run %s/noexec.sh\n", fx.dir);
 	plan_of(text);
 	allow_own_scripts();
 	assert_int_equal(run(), -EACCES);
-	assert_non_null(strstr(kd_sim_log_text(fx.sim), "cannot execute"));
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "noexec.sh: not executable"));
 	kd_quirks_free(fx.db);
 	fx.insecure = false;
 	plan_of("pre = run /nonexistent/kdsafe-script\n");
 	assert_int_equal(run(), -ENOENT);
+}
+
+/* ---- what was checked is what runs -------------------------------------- */
+
+/* fx.dir/NAME */
+static const char *at(const char *name)
+{
+	static char path[4][PATH_MAX];
+	static unsigned i;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", fx.dir, name);
+	return path[i];
+}
+
+/* fx.dir/NAME with "#!INTERP\n" + body, mode, owner uid */
+static void program(const char *name, const char *interp, const char *body,
+		    mode_t mode, uid_t uid)
+{
+	FILE *f = fopen(at(name), "w");
+
+	assert_non_null(f);
+	fprintf(f, "#!%s\n%s", interp, body);
+	fclose(f);
+	assert_int_equal(chmod(at(name), mode), 0);
+	assert_int_equal(chown(at(name), uid, 0), 0);
+}
+
+/* a copy of the system shell at fx.dir/NAME, as an interpreter */
+static void shell_copy(const char *name, mode_t mode)
+{
+	char cmd[PATH_MAX + 64];
+
+	snprintf(cmd, sizeof(cmd), "cp /bin/sh '%s'", at(name));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chmod(at(name), mode), 0);
+}
+
+/* the contents of fx.dir/NAME ("" when missing) */
+static const char *slurp(const char *name)
+{
+	static char buf[1024];
+	FILE *f = fopen(at(name), "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* plan: pre = run fx.dir/NAME [ARGS] */
+static void plan_run(const char *name, const char *args)
+{
+	char text[PATH_MAX + 128];
+
+	snprintf(text, sizeof(text), "pre = run timeout=5s %s%s%s\n", at(name),
+		 args ? " " : "", args ? args : "");
+	plan_of(text);
+}
+
+/* the test hook: an attacker renames their file over the checked path */
+static void swap_in(const char *path, void *data)
+{
+	assert_int_equal(rename((const char *)data, path), 0);
+}
+
+static void test_script_swapped_after_check_runs_checked(void **state)
+{
+	char body[PATH_MAX + 64];
+
+	(void)state;
+	snprintf(body, sizeof(body), "echo original > %s\n", at("ran"));
+	program("s.sh", "/bin/sh", body, 0755, 0);
+	/* another user's file: never checked, never to run as root */
+	snprintf(body, sizeof(body), "echo hostile > %s\n", at("ran"));
+	program("evil.sh", "/bin/sh", body, 0755, 1000);
+	plan_run("s.sh", NULL);
+	kd_quirk_script_test_hooks.after_check = swap_in;
+	kd_quirk_script_test_hooks.data = (void *)at("evil.sh");
+	assert_int_equal(run(), 0);
+	assert_string_equal(slurp("ran"), "original\n");
+}
+
+static void test_interpreter_swapped_after_check_runs_checked(void **state)
+{
+	char body[PATH_MAX + 64];
+
+	(void)state;
+	shell_copy("sh", 0755);
+	snprintf(body, sizeof(body), "echo original > %s\n", at("ran"));
+	program("s.sh", at("sh"), body, 0755, 0);
+	snprintf(body, sizeof(body), "echo hostile > %s\n", at("ran"));
+	program("evil-sh", "/bin/sh", body, 0755, 1000);
+	plan_run("s.sh", NULL);
+	kd_quirk_script_test_hooks.after_check = swap_in;
+	kd_quirk_script_test_hooks.data = (void *)at("evil-sh");
+	assert_int_equal(run(), 0);
+	assert_string_equal(slurp("ran"), "original\n");
+}
+
+static void test_script_group_writable_parent_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(mkdir(at("gw"), 0775), 0);
+	assert_int_equal(chmod(at("gw"), 0775), 0);
+	program("gw/s.sh", "/bin/sh", "exit 0\n", 0755, 0);
+	plan_run("gw/s.sh", NULL);
+	assert_int_equal(run(), -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), at("gw")));
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "group-writable"));
+	/* reached through a symlink, the directory is refused all the same */
+	assert_int_equal(symlink("gw", at("link")), 0);
+	kd_quirks_free(fx.db);
+	plan_run("link/s.sh", NULL);
+	assert_int_equal(run(), -EACCES);
+}
+
+static void test_script_in_sticky_tmp_refused(void **state)
+{
+	char dir[] = "/tmp/kdsafe-sticky-XXXXXX", path[64], text[128];
+	FILE *f;
+	int err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/s.sh", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(text, sizeof(text), "pre = run %s\n", path);
+	plan_of(text);
+	err = run();
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(err, -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "directory /tmp: "
+				    "world-writable"));
+}
+
+static void test_script_other_owner_refused_even_insecure(void **state)
+{
+	(void)state;
+	program("s.sh", "/bin/sh", "exit 0\n", 0755, 1000);
+	plan_run("s.sh", NULL);
+	/* --allow-insecure-quirks accepts the caller's own files only */
+	fx.insecure = true;
+	assert_int_equal(run(), -EACCES);
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "owned by uid 1000"));
+}
+
+static void test_interpreter_group_writable_refused(void **state)
+{
+	char body[PATH_MAX + 64];
+
+	(void)state;
+	shell_copy("sh", 0775);
+	snprintf(body, sizeof(body), "echo ran > %s\n", at("ran"));
+	program("s.sh", at("sh"), body, 0755, 0);
+	plan_run("s.sh", NULL);
+	assert_int_equal(run(), -EACCES);
+	assert_string_equal(slurp("ran"), "");
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "interpreter"));
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "group-writable"));
+}
+
+static void test_interpreter_that_is_a_script_refused(void **state)
+{
+	char body[PATH_MAX + 64];
+
+	(void)state;
+	/* the kernel would open /bin/sh for it by path, unchecked */
+	program("interp", "/bin/sh", "exit 0\n", 0755, 0);
+	snprintf(body, sizeof(body), "echo ran > %s\n", at("ran"));
+	program("s.sh", at("interp"), body, 0755, 0);
+	plan_run("s.sh", NULL);
+	assert_int_equal(run(), -ENOEXEC);
+	assert_string_equal(slurp("ran"), "");
+	assert_non_null(strstr(kd_sim_log_text(fx.sim), "itself a `#!` "
+				    "script"));
+}
+
+static void test_interpreter_good_runs_with_args(void **state)
+{
+	char body[PATH_MAX + 64], interp[PATH_MAX + 8];
+
+	(void)state;
+	shell_copy("sh", 0755);
+	/* the `#!` line's one optional argument, then the script, then
+	 * the step's arguments */
+	snprintf(interp, sizeof(interp), "%s -e", at("sh"));
+	snprintf(body, sizeof(body), "echo \"$@\" > %s\nfalse\necho no >> "
+		 "%s\n", at("ran"), at("ran"));
+	program("s.sh", interp, body, 0755, 0);
+	plan_run("s.sh", "a 'b c'");
+	assert_int_equal(run(), -EIO); /* -e stopped it at false */
+	assert_string_equal(slurp("ran"), "a 'b c'\n");
+}
+
+static void test_script_inherits_no_descriptor(void **state)
+{
+	char body[256];
+	int fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC: a leak */
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 57), 57);
+	close(fd);
+	snprintf(body, sizeof(body), "[ -e /proc/$$/fd/57 ] && exit 9\n"
+		 "exit 0\n");
+	program("s.sh", "/bin/sh", body, 0755, 0);
+	plan_run("s.sh", NULL);
+	assert_int_equal(run(), 0);
+	close(57);
 }
 
 int main(void)
@@ -417,6 +659,25 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_script_exit_status, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_script_refused_or_missing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_swapped_after_check_runs_checked,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interpreter_swapped_after_check_runs_checked,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_group_writable_parent_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_in_sticky_tmp_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_other_owner_refused_even_insecure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interpreter_group_writable_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_interpreter_that_is_a_script_refused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_interpreter_good_runs_with_args,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_inherits_no_descriptor,
 						setup, teardown),
 	};
 

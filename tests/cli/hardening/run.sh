@@ -8,7 +8,7 @@ set -u
 : "${KDSAFE:?path to the kdsafe test binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 tree=$here/../reset/tree.py
-work=$(mktemp -d /tmp/kdsafe-harden.XXXXXX)
+work=$(mktemp -d "${KDSAFE_TEST_TMPDIR:-/tmp}/kdsafe-harden.XXXXXX")
 bgpid=
 cleanup() { [ -n "$bgpid" ] && kill -KILL "$bgpid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
