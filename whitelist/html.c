@@ -90,10 +90,13 @@ static void cell(FILE *f, const struct kd_wl_device *d, const char *variant)
 		return;
 	}
 	fputs(" title=\"", f);
-	for (int o = 0; o < KD_OUTCOME_COUNT; o++)
-		if (c->n[o])
-			fprintf(f, "%lu %s ", c->n[o],
-				kd_outcome_name((enum kd_outcome)o));
+	for (int o = 0, first = 1; o < KD_OUTCOME_COUNT; o++) {
+		if (!c->n[o])
+			continue;
+		fprintf(f, "%s%lu %s", first ? "" : ", ", c->n[o],
+			kd_outcome_name((enum kd_outcome)o));
+		first = 0;
+	}
 	fprintf(f, "\">%lu/%lu</td>", c->n[KD_OUTCOME_PASS],
 		kd_wl_cell_tested(c));
 }
