@@ -14,8 +14,9 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DKDSAFE_VERSION='"$(VERSION)"' \
 	-I. $(PKG_CFLAGS) $(WARN) -g
 CFLAGS ?= -O2
 
-# one idea per folder; data flows access -> probe -> quirks -> reset -> cli
-LIB_DIRS := access probe quirks reset
+# one idea per folder; data flows access -> probe -> quirks -> reset ->
+# campaign -> whitelist -> cli
+LIB_DIRS := access probe quirks reset campaign whitelist
 LIB_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 HDRS := $(wildcard */*.h)

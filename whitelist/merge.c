@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Merging journals: one counter per device key x variant.  Devices are
+ * found through glibc's tsearch() tree (a red-black tree) and kept in an
+ * array for sorting, so memory follows distinct keys, not records.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "whitelist/internal.h"
+
+struct kd_wl {
+	struct kd_ctx *ctx;
+	void *tree;                 /* of struct kd_wl_device */
+	struct kd_wl_device **devs; /* the same, in insertion order */
+	size_t n, cap;
+	struct kd_wl_inputs in;
+};
+
+int kd_wl_new(struct kd_ctx *ctx, struct kd_wl **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	(*out)->ctx = ctx;
+	return 0;
+}
+
+static void noop_free(void *p)
+{
+	(void)p;
+}
+
+void kd_wl_free(struct kd_wl *wl)
+{
+	if (!wl)
+		return;
+	tdestroy(wl->tree, noop_free);
+	for (size_t i = 0; i < wl->n; i++) {
+		struct kd_wl_device *d = wl->devs[i];
+
+		for (size_t c = 0; c < d->n_cells; c++)
+			free(d->cells[c].variant);
+		free(d->cells);
+		free(d->driver);
+		free(d->kernel);
+		free(d);
+	}
+	free(wl->devs);
+	free(wl);
+}
+
+const struct kd_wl_inputs *kd_wl_inputs(const struct kd_wl *wl)
+{
+	return &wl->in;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct kd_wl_device *a = pa, *b = pb;
+	int r;
+
+	if (a->vendor != b->vendor)
+		return a->vendor < b->vendor ? -1 : 1;
+	if (a->device != b->device)
+		return a->device < b->device ? -1 : 1;
+	if (a->subsys_vendor != b->subsys_vendor)
+		return a->subsys_vendor < b->subsys_vendor ? -1 : 1;
+	if (a->subsys_device != b->subsys_device)
+		return a->subsys_device < b->subsys_device ? -1 : 1;
+	r = strcmp(a->driver, b->driver);
+	return r ? r : strcmp(a->kernel, b->kernel);
+}
+
+static const char *get(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static uint16_t hex16(struct json_object *o, const char *key)
+{
+	return (uint16_t)strtoul(get(o, key), NULL, 16);
+}
+
+/* The device of key (d: the ids of rec, driver, kernel), created on first
+ * sight; NULL on allocation failure. */
+static struct kd_wl_device *lookup(struct kd_wl *wl, struct json_object *d,
+				   const char *kernel)
+{
+	const char *driver = get(d, "driver"), *cls = get(d, "class");
+	struct kd_wl_device key = {
+		.vendor = hex16(d, "vendor"), .device = hex16(d, "device"),
+		.subsys_vendor = hex16(d, "subsys_vendor"),
+		.subsys_device = hex16(d, "subsys_device"),
+		.driver = (char *)(driver ? driver : ""),
+		.kernel = (char *)kernel,
+	};
+	struct kd_wl_device **found = tfind(&key, &wl->tree, key_cmp), *n;
+
+	if (found)
+		return *found;
+	if (wl->n == wl->cap) {
+		size_t cap = wl->cap ? 2 * wl->cap : 64;
+		struct kd_wl_device **grown = realloc(wl->devs,
+						      cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		wl->devs = grown;
+		wl->cap = cap;
+	}
+	n = malloc(sizeof(*n));
+	if (!n)
+		return NULL;
+	*n = key;
+	n->class_code = cls ? (uint32_t)strtoul(cls, NULL, 16) : 0;
+	n->driver = strdup(key.driver);
+	n->kernel = strdup(kernel);
+	if (!n->driver || !n->kernel || !tsearch(n, &wl->tree, key_cmp)) {
+		free(n->driver);
+		free(n->kernel);
+		free(n);
+		return NULL;
+	}
+	wl->devs[wl->n++] = n;
+	return n;
+}
+
+static struct kd_wl_cell *cell(struct kd_wl_device *d, const char *variant)
+{
+	struct kd_wl_cell *grown;
+
+	for (size_t i = 0; i < d->n_cells; i++)
+		if (strcmp(d->cells[i].variant, variant) == 0)
+			return &d->cells[i];
+	grown = realloc(d->cells, (d->n_cells + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	d->cells = grown;
+	grown = &d->cells[d->n_cells];
+	*grown = (struct kd_wl_cell){ .variant = strdup(variant),
+				      .rank = kd_wl_variant_rank(variant) };
+	if (!grown->variant)
+		return NULL;
+	d->n_cells++;
+	return grown;
+}
+
+int kd_wl_add_record(struct kd_wl *wl, struct json_object *rec)
+{
+	const char *kernel = get(rec, "kernel"), *kind = get(rec, "kind");
+	struct json_object *devs;
+	struct kd_wl_device *d;
+	struct kd_wl_cell *c;
+	enum kd_outcome o;
+
+	if (strcmp(kind, "outcome") == 0) {
+		d = lookup(wl, rec, kernel);
+		c = d ? cell(d, get(rec, "variant")) : NULL;
+		if (!c)
+			return -ENOMEM;
+		if (kd_outcome_parse(get(rec, "outcome"), &o) == 0)
+			c->n[o]++;
+		return 0;
+	}
+	/* a cycle intent names the devices under test: one that never gets
+	 * an outcome is still listed, untested */
+	if (!json_object_object_get_ex(rec, "devices", &devs))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(devs); i++)
+		if (!lookup(wl, json_object_array_get_idx(devs, i), kernel))
+			return -ENOMEM;
+	return 0;
+}
+
+static int on_record(void *data, struct json_object *rec, const char *file,
+		     unsigned long line)
+{
+	(void)file, (void)line;
+	return kd_wl_add_record(data, rec);
+}
+
+static int add_file(struct kd_wl *wl, const char *path)
+{
+	int ret = kd_journal_read(wl->ctx, path, on_record, wl, &wl->in.st);
+
+	wl->in.files++;
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0)
+		wl->in.unreadable++;
+	return 0;
+}
+
+static int no_hidden(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+static bool is_journal(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 6 && strcmp(name + len - 6, ".jsonl") == 0;
+}
+
+/* One directory entry: a subdirectory is walked, a *.jsonl read. */
+static int add_entry(struct kd_wl *wl, const char *dir, const char *name)
+{
+	struct stat st;
+	char *sub;
+	int ret = 0;
+
+	if (asprintf(&sub, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+		ret = kd_wl_add_path(wl, sub);
+	else if (is_journal(name))
+		ret = add_file(wl, sub);
+	free(sub);
+	return ret;
+}
+
+int kd_wl_add_path(struct kd_wl *wl, const char *path)
+{
+	struct dirent **names;
+	struct stat st;
+	int n, ret = 0;
+
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return add_file(wl, path); /* which reports what is wrong */
+	n = scandir(path, &names, no_hidden, alphasort);
+	if (n < 0) {
+		ERR(wl->ctx, "%s: cannot list: %s", path, strerror(errno));
+		wl->in.unreadable++;
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (ret == 0)
+			ret = add_entry(wl, path, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int kd_wl_finish(struct kd_wl *wl, struct kd_wl_device *const **devs,
+		 size_t *n)
+{
+	kd_wl_judge_all(wl->devs, wl->n);
+	*devs = wl->devs;
+	*n = wl->n;
+	return 0;
+}
