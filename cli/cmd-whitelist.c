@@ -53,8 +53,7 @@ static void wl_log(void *data, int prio, const char *file, int line,
 	fputc('\n', stderr);
 }
 
-/* TODO: use the shared cli helper (closing output, reporting write
- * errors) once it lands. */
+/* The --emit-quirks file: closed here, a write error reported. */
 static int close_output(FILE *f, const char *name)
 {
 	bool bad = ferror(f) != 0;
@@ -152,8 +151,9 @@ int kd_cmd_whitelist(struct kd_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	kd_wl_finish(wl, &devs, &n);
+	/* stdout is flushed and closed, its errors reported, by main
+	 * (kd_cli_close_stdout()) */
 	if (kd_wl_write(stdout, fmt, devs, n, in) < 0 ||
-	    close_output(stdout, "standard output") < 0 ||
 	    (quirks_path && emit_quirks(quirks_path, devs, n) < 0)) {
 		ret = KD_EXIT_FATAL;
 		goto out;

@@ -94,7 +94,7 @@ expect 0 "help" -- $K whitelist --help
 has "$T/out" "--emit-quirks FILE"
 if [ -w /dev/full ]; then
 	expect 4 "write error" -- sh -c "$K whitelist $F/lab >/dev/full"
-	has "$T/err" "write failed"
+	has "$T/err" "stdout: No space left on device"
 fi
 
 echo "whitelist CLI: $pass passed, $fail failed"
