@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 
-# Devices under test.  addr: where SeaBIOS numbers it on this topology; kernel_rm: the kernel's
+# Devices under test (live: the capture kernel inherits it running, default True).  addr: where SeaBIOS numbers it on this topology; kernel_rm: the kernel's
 # reset_method file; effective: the methods that really reset it (lab notes, "Kernel reset_method").
 # To add a device: add a row here, run `make check-vm`, fix addr from the witness section.
 DEVICES = [
@@ -36,8 +36,11 @@ DEVICES = [
     dict(name="virtio-net@switch-dp2", addr="0000:09:00.0", kernel_rm=["flr", "pm", "bus"],
          effective=["flr", "bus"], qemu="virtio-net-pci,netdev=n6,mac=52:54:00:12:34:06,bus=dp2,romfile="),
     # qemu-xhci (a USB keyboard and a USB disk on it) behind rp6, a native hot-plug root port
+    # live=False: the capture kernel stops it itself at enumeration, before /init (the USB
+    # early hand-off quirk, drivers/usb/host/pci-quirks.c quirk_usb_early_handoff): measured
+    # R/S 0, HCHalted 1, Bus Master off; kdsafe reset --all then leaves it alone (clean)
     dict(name="xhci@hotplug-rp", addr="0000:0a:00.0", kernel_rm=["bus"], effective=["bus"],
-         qemu="qemu-xhci,id=xhci,bus=rp6"),
+         live=False, qemu="qemu-xhci,id=xhci,bus=rp6"),
     # a multi-function slot behind rp7: ich9-intel-hda (hda-duplex codec) + virtio-net (MULTIFUNCTION)
     dict(name="hda@mf-slot.0", addr="0000:0b:00.0", kernel_rm=["bus"], effective=["bus"],
          qemu="ich9-intel-hda,id=hda,bus=rp7,addr=0x0.0,multifunction=on"),
