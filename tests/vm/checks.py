@@ -24,6 +24,26 @@ def j_msix(f): return None if f["state"].get("msix") is None else bool(f["state"
 def j_verdict(f): return f.get("verdict")
 
 
+# --- kdsafe reset --json (docs/json-schema.md, docs/reset.md) ---
+def reset_results(text):
+    """{address: result} from `kdsafe reset --json` output; {} when unreadable."""
+    try:
+        doc = json.loads(text[text.index("{"):])
+        return {r["address"]: r for r in doc["results"]}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def r_status(r): return r.get("status")
+def r_method(r): return r.get("method")
+def r_bridge(r): return r.get("bridge")
+def r_also(r): return list(r.get("also_reset") or [])
+def r_witness_verdict(r):
+    """The class witness's verdict ("effective", "no-op", ...), None when kdsafe has none."""
+    w = r.get("witness")
+    return w.get("verdict") if w else None
+
+
 # --- witnesses (guest/lib.sh witness): "w ADDR kind=.. cmd=0x.. vstatus=.. cc=.. ..." ---
 def witnesses(text):
     out = {}
@@ -49,17 +69,28 @@ def engine(w):
     False: stopped; None: no register witness (memory decoding off, all-ones read, other kind)."""
     if w.get("mmio") == "off":
         return None
-    vals = {k: num(w, k) for k in ("vstatus", "cc", "csts", "rctl", "tctl") if w.get(k)}
-    if not vals or 0xffffffff in vals.values() or vals.get("vstatus") == 0xff:
+    vals = {k: num(w, k) for k in REGS if w.get(k)}
+    if not vals or 0xffffffff in vals.values() or 0xff in (vals.get("vstatus"), vals.get("chipcmd")):
         return None
     k = w["kind"]
     if k == "virtio":
         return vals["vstatus"] != 0
     if k == "nvme":
         return bool(vals["cc"] & 1 or vals["csts"] & 1)
-    if k == "e1000e":
+    if k in ("e1000e", "e1000"):
         return bool(vals["rctl"] & 2 or vals["tctl"] & 2)   # RCTL.EN, TCTL.EN: bit 1 of each
+    if k == "rtl8139":
+        return bool(vals["chipcmd"] & 0x0c)                 # ChipCmd RE (bit 3), TE (bit 2)
+    if k == "xhci":
+        return bool(vals["usbcmd"] & 1)                     # USBCMD.R/S (xHCI 1.2 §5.4.1)
+    if k == "hda":   # CORBCTL.CORBRUN / RIRBCTL.DMAEN (bit 1, HDA 1.0a §3.3.21/§3.3.27)
+        return bool(vals["corbctl"] & 2 or vals["rirbctl"] & 2)
     return None
+
+
+# the register keys a witness line can carry (guest/lib.sh witness)
+REGS = ("vstatus", "cc", "csts", "rctl", "tctl", "chipcmd", "usbcmd", "usbsts", "gctl",
+        "corbctl", "rirbctl")
 
 
 # --- lspci -D -vvv -n ---
@@ -70,15 +101,18 @@ def lspci(text):
         label = m.group(1) if m else label
         m = re.match(r"([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ", line)
         if m:
-            cur = out.setdefault(m.group(1), {"flr": False, "af_flr": False, "nsr": None,
+            # lspci prints FLReset only for endpoints (not switch ports): None = not shown
+            cur = out.setdefault(m.group(1), {"flr": None, "express": False, "af_flr": False, "nsr": None,
                                              "msi": None, "msix": None, "bme": None})
             continue
         if cur is None:
             continue
         if re.search(r"^\s+Control:.*BusMaster[+-]", line):
             cur["bme"] = "BusMaster+" in line
-        if label == "DevCap" and "FLReset+" in line:
-            cur["flr"] = True
+        if label == "DevCap" and "FLReset" in line:
+            cur["flr"] = "FLReset+" in line
+        if "] Express (" in line:
+            cur["express"] = True
         if label == "AFCap" and "FLR+" in line:
             cur["af_flr"] = True
         if "NoSoftRst" in line:
@@ -111,10 +145,12 @@ def probe_agrees(probe_text, lspci_text, rm_text):
         fails.append(f"functions differ: kdsafe {sorted(funcs)} lspci {sorted(lp)}")
     for a in sorted(set(funcs) & set(lp)):
         f, l = funcs[a], lp[a]
-        pairs = [("FLReset", j_flr(f), l["flr"]), ("AF FLR", j_af_flr(f), l["af_flr"]),
+        pairs = [("AF FLR", j_af_flr(f), l["af_flr"]),
                  ("BusMaster", j_bme(f), l["bme"]), ("MSI Enable", j_msi(f), l["msi"]),
                  ("MSI-X Enable", j_msix(f), l["msix"]),
                  ("reset_method", j_kernel_methods(f), rm.get(a))]
+        if l["flr"] is not None or not l["express"]:   # without PCIe: no FLR
+            pairs.append(("FLReset", j_flr(f), bool(l["flr"])))
         if l["nsr"] is not None:
             pairs.append(("NoSoftRst", j_pm_nsr(f), l["nsr"]))
         for what, mine, theirs in pairs:

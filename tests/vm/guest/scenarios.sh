@@ -1,6 +1,8 @@
 # Scenarios: scn_<name>_<role>, role = first | capture | kexeced (see init).  What each proves
 # is in docs/lab.md; the host asserts on the sections they send (tests/vm/checks.py).
-ALL_DRIVERS="virtio_pci virtio_net virtio_blk e1000e nvme"
+# snd_hda_codec_generic first: the codec probe asks for it (hda-duplex has no vendor driver).
+ALL_DRIVERS="virtio_pci virtio_net virtio_blk e1000e nvme e1000 8139cp xhci_pci usbhid hid_generic
+usb_storage sd_mod snd_hda_codec_generic snd_hda_intel"
 
 # The facts every kernel reports when it starts: witnesses, the kernel's view, lspci, kdsafe.
 observe() {
@@ -15,6 +17,8 @@ observe() {
 busy_first() {
 	load_drivers $ALL_DRIVERS
 	net_up
+	wait_usb
+	section sriov-first sriov_on
 	section health-first health
 	section load-capture load_capture
 }
@@ -39,6 +43,8 @@ scn_methods_first() {
 		done
 	done
 	has_reset || return 0
+	scope switch $(cmdarg kdsafe.switch | tr , " ")
+	scope mf $(cmdarg kdsafe.mf | tr , " ")
 	for a in $(targets); do
 		# virtio: the device's own reset, on virtio devices only
 		for m in flr af-flr pm bus $([ "$(kind $a)" = virtio ] && echo virtio); do
@@ -52,23 +58,35 @@ scn_methods_first() {
 	done
 }
 
+# scope NAME A B: dirty A and B, kdsafe's bus reset requested for A; witnesses of both around it.
+scope() {
+	local n=$1 a=$2 b=$3
+	dirty $a; dirty $b
+	section "scope-before:$n" eval "witness $a; witness $b"
+	section "scope-reset:$n" kdsafe reset --allow-real-sysfs --json --method bus $a
+	section "scope-after:$n" eval "witness $a; witness $b"
+}
+
 # crash cycle: crash with busy drivers; the capture kernel records what it inherited, resets
 # (once kdsafe reset exists), then loads the drivers and checks they work.
 scn_crash_first() { state_open; state_log "crash first"; busy_first && { report_close; echo c > /proc/sysrq-trigger; }; }
 scn_crash_capture() {
-	local a
 	observe
 	if has_reset; then
-		for a in $(targets); do
-			section "reset@$a" kdsafe reset --allow-real-sysfs --json --method auto $a
-		done
+		# the markers bound, in the console, the window where no pciehp removal may show
+		echo "kdsafe-vm: reset-all begin" > /dev/kmsg
+		section reset-all kdsafe reset --allow-real-sysfs --json --all
+		sleep 2   # pciehp handles a link/presence change from its IRQ thread: give it time
+		echo "kdsafe-vm: reset-all end" > /dev/kmsg
 		section witness-after-reset witness_all
 		section lspci-after-reset lspci -D -vvv -n
 	fi
 	state_open; state_log "crash capture: drivers"
 	load_drivers $ALL_DRIVERS
 	net_up
+	wait_usb
 	section health health
+	section witness-end witness_all
 	state_log "crash capture: done"
 }
 
@@ -111,6 +129,7 @@ scn_kexec_first() {
 	state_open; state_log "kexec first"
 	load_drivers $ALL_DRIVERS
 	net_up
+	wait_usb
 	section health-first health
 	section load-kexec kexec -l /boot/vmlinuz --initrd=/boot/initrd.img \
 		--append="$KAPPEND $(kdsafe_args) kdsafe.kexeced=1" || return 1
