@@ -420,6 +420,13 @@ static bool kernel_word_allowed(const char *w, unsigned avoid, bool vf)
 	return true;
 }
 
+/* the policy bits some word of reset_method answers to */
+#define KERNEL_WORDS_AVOIDED                                              \
+	(KD_RM_BIT(KD_RM_FLR) | KD_RM_BIT(KD_RM_KERNEL_FLR) |             \
+	 KD_RM_BIT(KD_RM_AF_FLR) | KD_RM_BIT(KD_RM_PM) |                  \
+	 KD_RM_BIT(KD_RM_KERNEL_PM) | KD_RM_BIT(KD_RM_BUS) |              \
+	 KD_RM_BIT(KD_RM_KERNEL_BUS))
+
 /* orig narrowed to the allowed words, in the kernel's order */
 static void kernel_narrow(const char *orig, unsigned avoid, bool vf,
 			  char *out, size_t len)
@@ -473,6 +480,19 @@ int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 		}
 		if (strcmp(narrow, orig) != 0)
 			k = narrow;
+	} else if (!k && (vf || (avoid & KERNEL_WORDS_AVOIDED))) {
+		/*
+		 * No reset_method (Linux < 5.15): "reset" runs the kernel's
+		 * own first method (pci_reset_function() tries device
+		 * specific, ACPI, flr, af_flr, pm, bus in turn) and nothing
+		 * can narrow it: with a method avoided, or for a VF (bus),
+		 * the kernel's reset is not one the policy can allow.
+		 */
+		snprintf(x->res->reason, sizeof(x->res->reason),
+			 "kernel: method not available (no reset_method to "
+			 "narrow to what the quirk%s allows, Linux < 5.15)",
+			 vf ? " or a VF" : "");
+		return -EOPNOTSUPP;
 	}
 	if (k) {
 		if (k != narrow && kd_dev_attr_read(dev, "reset_method", orig,

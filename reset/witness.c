@@ -100,12 +100,36 @@ bool kd_virtio_common(struct kd_dev *dev, int *bar, uint32_t *off)
 	return false;
 }
 
+/*
+ * Whether the function decodes the BAR now: in D0 (PCI PM 1.2 §5.3.1:
+ * in D1-D3hot only config space answers) and with Memory Space (or I/O
+ * Space for an I/O BAR) on in Command (PCI LB 3.0 §6.2.2).  Otherwise a
+ * read completes with Unsupported Request, which firmware-first platforms
+ * may escalate; no kernel driver reads MMIO there.  Read live: a reset
+ * or a restore may have changed both.
+ */
+static bool decodes(struct kd_dev *dev, int bar)
+{
+	uint32_t cmd, pmcsr, bv;
+	unsigned pm = kd_cap_find(dev, PCI_CAP_ID_PM);
+
+	if (pm && (kd_cfg_read_live(dev, pm + PCI_PM_CTRL, 2, &pmcsr) < 0 ||
+		   pmcsr == 0xffff || (pmcsr & PCI_PM_CTRL_STATE_MASK)))
+		return false;
+	if (kd_cfg_read_live(dev, PCI_COMMAND, 2, &cmd) < 0 || cmd == 0xffff)
+		return false;
+	bv = kd_cfg_read32(dev, PCI_BASE_ADDRESS_0 + 4 * (unsigned)bar);
+	return cmd & (bv & PCI_BASE_ADDRESS_SPACE_IO ? PCI_COMMAND_IO
+						      : PCI_COMMAND_MEMORY);
+}
+
 static bool read_reg(struct kd_dev *dev, int bar, uint64_t off,
 		     unsigned width, uint64_t *v)
 {
 	uint64_t all = width == 4 ? 0xffffffffu : 0xffu;
 
-	if (kd_bar_read(dev, bar, off, width, v) < 0)
+	if (bar < 0 || bar > 5 || !decodes(dev, bar) ||
+	    kd_bar_read(dev, bar, off, width, v) < 0)
 		return false;
 	return *v != all; /* all-ones: decode off or device gone */
 }

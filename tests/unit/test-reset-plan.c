@@ -369,6 +369,32 @@ static void test_kernel_narrowed_to_policy(void **state)
 	world_free(w);
 }
 
+/* Before Linux 5.15 there is no reset_method to narrow: the kernel's
+ * "reset" runs its own first method (FLR), so with avoid=flr the plain
+ * kernel reset is not available and auto goes on to a method it allows */
+static void test_kernel_without_reset_method_keeps_avoid(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO,
+				   .policy_fn = policy_avoid_flr };
+	size_t k;
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, NULL);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_PM);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_RESET, NULL), 1);
+	for (k = 0; k < w->res[0].n_attempts; k++)
+		if (w->res[0].attempts[k].method == KD_RM_KERNEL)
+			break;
+	assert_true(k < w->res[0].n_attempts);
+	assert_non_null(strstr(w->res[0].attempts[k].why, "reset_method"));
+	world_free(w);
+}
+
 /* a VF's kernel reset never includes bus (it would reset the PF) */
 static void test_kernel_vf_without_bus(void **state)
 {
@@ -742,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_before_5_15),
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_kernel_narrowed_to_policy),
+		cmocka_unit_test(test_kernel_without_reset_method_keeps_avoid),
 		cmocka_unit_test(test_kernel_vf_without_bus),
 		cmocka_unit_test(test_kernel_einval_is_unavailable),
 		cmocka_unit_test(test_bound_device_refused),

@@ -141,6 +141,38 @@ static void test_rtl8139(void **state)
 	check(make_rtl8139, "rtl8139", true);
 }
 
+/* The witness never reads a BAR the function does not decode: a
+ * runtime-suspended xHCI (D3hot, PCI PM 1.2 §5.3.1) or one with Memory
+ * Space off answers MMIO reads with Unsupported Request, which platforms
+ * with firmware-first error handling may escalate (the kernel's drivers
+ * never read MMIO there); the witness is then unknown */
+static void test_witness_skips_undecoded_bar(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = make_xhci(w);
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .dry_run = true };
+	unsigned pm = kd_sim_cfg_get(f, PCI_CAPABILITY_LIST, 1);
+
+	(void)state;
+	assert_int_equal(kd_sim_cfg_get(f, pm, 1), PCI_CAP_ID_PM);
+	kd_sim_cfg_set(f, pm + PCI_PM_CTRL, 2, PCI_D3hot);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_PLANNED);
+	assert_false(w->res[0].witness.have_before);
+	assert_int_equal(kd_sim_ur_reads(f), 0);
+	world_free(w);
+
+	w = world_new();
+	f = make_xhci(w);
+	o.dry_run = false;
+	kd_sim_cfg_set(f, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_false(w->res[0].witness.have_before);
+	assert_int_equal(w->res[0].witness.verdict, KD_WITNESS_UNKNOWN);
+	assert_int_equal(kd_sim_ur_reads(f), 0);
+	world_free(w);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -184,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_e1000),
 		cmocka_unit_test(test_rtl8139),
 		cmocka_unit_test(test_self_linked_vendor_cap_terminates),
+		cmocka_unit_test(test_witness_skips_undecoded_bar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

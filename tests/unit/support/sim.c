@@ -45,6 +45,7 @@ struct kd_sim_fn {
 	bool kernel_reset, has_reset_method;
 	char kernel_methods[64], reset_method[64];
 	unsigned resets;
+	unsigned ur_reads;      /* BAR reads it could not decode */
 	/* virtio 1.x: device_status in BAR vbar at voff; a write of 0 resets
 	 * the device, which reads 0 once virtio_ready_at has passed */
 	bool virtio, virtio_resetting;
@@ -490,6 +491,11 @@ void kd_sim_set_kernel_reset(struct kd_sim_fn *fn, const char *methods)
 const char *kd_sim_reset_method(const struct kd_sim_fn *fn)
 {
 	return fn->reset_method;
+}
+
+unsigned kd_sim_ur_reads(const struct kd_sim_fn *fn)
+{
+	return fn->ur_reads;
 }
 
 unsigned kd_sim_resets(const struct kd_sim_fn *fn)
@@ -1160,7 +1166,13 @@ static int sim_bar_read(struct kd_ctx *ctx, void *state,
 	if (!fn || fn->gone) {
 		ret = -ENODEV;
 	} else if (busy(sim, ctx, fn) ||
-		   !(get(fn->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY)) {
+		   !(get(fn->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY) ||
+		   (fn->pm && (get(fn->cfg, fn->pm + PCI_PM_CTRL, 2) &
+			       PCI_PM_CTRL_STATE_MASK))) {
+		/* Memory Space off or not in D0 (PCI PM 1.2 §5.3.1): the
+		 * read completes with Unsupported Request */
+		if (!busy(sim, ctx, fn))
+			fn->ur_reads++;
 		*val = width == 8 ? ~0ull : (1ull << (8 * width)) - 1;
 	} else {
 		r = find_bar(fn, bar, off);

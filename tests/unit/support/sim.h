@@ -185,6 +185,8 @@ void kd_sim_fail_write(struct kd_sim_fn *fn, unsigned pos);
 void kd_sim_set_kernel_reset(struct kd_sim_fn *fn, const char *methods);
 const char *kd_sim_reset_method(const struct kd_sim_fn *fn);
 unsigned kd_sim_resets(const struct kd_sim_fn *fn); /* effective resets */
+/* BAR reads with Memory Space off or outside D0: Unsupported Requests */
+unsigned kd_sim_ur_reads(const struct kd_sim_fn *fn);
 bool kd_sim_gone(const struct kd_sim_fn *fn);
 
 /* BAR registers: live value now, reset_value after any reset */
