@@ -195,6 +195,9 @@ int kd_cfg_write(struct kd_dev *dev, unsigned pos, unsigned width,
 ssize_t kd_dev_attr_read(struct kd_dev *dev, const char *name, char *buf,
 			 size_t len);
 int kd_dev_attr_write(struct kd_dev *dev, const char *name, const char *value);
+/* Whether the attribute is there, without reading it (sysfs "reset" is
+ * write-only: a read would fail with EACCES). */
+bool kd_dev_attr_exists(struct kd_dev *dev, const char *name);
 /* Basename of a link's target ("driver" -> "e1000e"), or -ENOENT. */
 ssize_t kd_dev_link_read(struct kd_dev *dev, const char *name, char *buf,
 			 size_t len);

@@ -328,6 +328,18 @@ static ssize_t sysfs_attr_read(struct kd_ctx *ctx, void *state,
 	return n;
 }
 
+/* O_PATH: neither permission to read nor a blocking open is needed */
+static int sysfs_attr_exists(struct kd_ctx *ctx, void *state,
+			     const struct kd_addr *a, const char *name)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	if (tree_path(a, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	return kd_tree_exists(ctx, path, KD_OPEN_REG);
+}
+
 static int sysfs_attr_write(struct kd_ctx *ctx, void *state,
 			    const struct kd_addr *a, const char *name,
 			    const char *value)
@@ -524,6 +536,7 @@ const struct kd_backend kd_backend_sysfs = {
 	.config_read = sysfs_config_read,
 	.config_write = sysfs_config_write,
 	.attr_read = sysfs_attr_read,
+	.attr_exists = sysfs_attr_exists,
 	.attr_write = sysfs_attr_write,
 	.link_read = sysfs_link_read,
 	.parent = sysfs_parent,

@@ -27,6 +27,10 @@ struct kd_backend {
 	ssize_t (*attr_read)(struct kd_ctx *ctx, void *state,
 			     const struct kd_addr *a, const char *name,
 			     char *buf, size_t len);
+	/* 0 when the attribute exists, -ENOENT or -errno; may be NULL
+	 * (kd_dev_attr_exists() then tries a read) */
+	int (*attr_exists)(struct kd_ctx *ctx, void *state,
+			   const struct kd_addr *a, const char *name);
 	int (*attr_write)(struct kd_ctx *ctx, void *state,
 			  const struct kd_addr *a, const char *name,
 			  const char *value);

@@ -266,6 +266,17 @@ ssize_t kd_dev_attr_read(struct kd_dev *dev, const char *name, char *buf,
 				       len);
 }
 
+bool kd_dev_attr_exists(struct kd_dev *dev, const char *name)
+{
+	struct kd_ctx *ctx = dev->ctx;
+	char buf[128];
+
+	if (ctx->backend->attr_exists)
+		return ctx->backend->attr_exists(ctx, ctx->state, &dev->addr,
+						 name) == 0;
+	return kd_dev_attr_read(dev, name, buf, sizeof(buf)) != -ENOENT;
+}
+
 int kd_dev_attr_write(struct kd_dev *dev, const char *name, const char *value)
 {
 	struct kd_ctx *ctx = dev->ctx;

@@ -86,6 +86,27 @@ bool kd_fd_on_sysfs(int fd)
 	return fstatfs(fd, &sfs) < 0 || sfs.f_type == SYSFS_MAGIC;
 }
 
+int kd_tree_exists(struct kd_ctx *ctx, const char *path, unsigned types)
+{
+	char full[PATH_MAX];
+	struct stat st;
+	int pfd, err;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	err = kd_ctx_path(ctx, full, sizeof(full), "%s", path);
+	if (err < 0)
+		return err;
+	pfd = open_resolved(ctx, path, full, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return pfd;
+	err = fstat(pfd, &st) < 0 ? -errno : 0;
+	close(pfd);
+	if (err == 0 && !type_ok(st.st_mode, types))
+		err = -EINVAL;
+	return err;
+}
+
 int kd_open_tree(struct kd_ctx *ctx, const char *path, int flags,
 		 unsigned types)
 {

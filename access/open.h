@@ -39,6 +39,11 @@
 int kd_open_tree(struct kd_ctx *ctx, const char *path, int flags,
 		 unsigned types);
 
+/* Whether SYSROOT + path exists beneath the sysroot and is one of types,
+ * looked at without opening it (an O_PATH open: no read permission
+ * needed, never blocks): 0, -ENOENT, or another negative errno. */
+int kd_tree_exists(struct kd_ctx *ctx, const char *path, unsigned types);
+
 /* true when fd lives on a sysfs mount (or fstatfs fails: assume so) */
 bool kd_fd_on_sysfs(int fd);
 

@@ -24,12 +24,10 @@ static const char *kernel_name(enum kd_reset_method m)
 
 bool kd_kernel_has_reset(struct kd_dev *dev)
 {
-	char buf[128];
-
-	/* "reset" is write-only in sysfs: any answer but ENOENT means it
-	 * is there; a dump says so through its reset_method annotation */
-	return kd_dev_attr_read(dev, "reset", buf, sizeof(buf)) != -ENOENT ||
-	       kd_dev_attr_read(dev, "reset_method", buf, sizeof(buf)) >= 0;
+	/* "reset" is write-only in sysfs; a dump says so through its
+	 * reset_method annotation */
+	return kd_dev_attr_exists(dev, "reset") ||
+	       kd_dev_attr_exists(dev, "reset_method");
 }
 
 bool kd_reset_is_vf(struct kd_dev *dev)

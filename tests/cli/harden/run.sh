@@ -127,6 +127,23 @@ else
 	skip config-eacces-names-reason "no setpriv to drop root"
 fi
 
+# --- sysfs "reset" is write-only: looking for it is not an error ----------
+fresh
+chmod -R a+rX "$work/root"
+chmod 0200 "$work/root/$ep/reset"
+rm -f "$work/root/$ep/reset_method" # a kernel before 5.15: only "reset"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KDSAFE" --sysroot "$work/root" reset --dry-run --method kernel \
+		01:00.0 >"$work/stdout" 2>"$work/stderr"
+	rc=$? err=$(cat "$work/stderr") out=$(cat "$work/stdout")
+	[ $rc = 0 ] && [[ $err != *"Permission denied"* ]] &&
+		[[ $out == *"0000:01:00.0"*planned* ]]
+	expect write-only-reset-not-an-error $? "rc=$rc out=$out err=$err"
+else
+	skip write-only-reset-not-an-error "no setpriv to drop root"
+fi
+
 # --- a config shorter than the 64-byte header is unreadable, not dirty ----
 fresh
 head -c 32 "$work/root/$ep/config" >"$work/short" &&
