@@ -175,6 +175,7 @@ struct kd_step_opts {
 	/* one line per device and variant, to the console (LAVA) */
 	void (*signal)(void *data, const char *test_case, bool pass);
 	void *signal_data;
+	const struct kd_journal_io *io; /* NULL: the real system calls */
 };
 
 struct kd_step_summary {

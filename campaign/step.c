@@ -390,7 +390,7 @@ int kd_campaign_step(struct kd_ctx *ctx, const struct kd_step_opts *o,
 		err = -ENOENT;
 	}
 	if (!err)
-		err = kd_journal_recover_except(ctx, path, NULL, cycle,
+		err = kd_journal_recover_except(ctx, path, o->io, cycle,
 						&sum->recovered);
 	sum->cycle = cycle;
 	if (!err)
@@ -420,7 +420,7 @@ int kd_campaign_step(struct kd_ctx *ctx, const struct kd_step_opts *o,
 		err = -EPERM;
 		goto out;
 	}
-	err = kd_journal_open(ctx, path, NULL, &s.j);
+	err = kd_journal_open(ctx, path, o->io, &s.j);
 	if (!err && kd_modules_new(ctx, &s.mods) < 0)
 		s.mods = NULL;
 	if (!err)
