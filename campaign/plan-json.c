@@ -119,27 +119,30 @@ static int hex(struct json_object *o, const char *key, uint32_t *out)
 	return 0;
 }
 
-static int strings(struct json_object *o, const char *key, size_t width,
-		   void **v, unsigned *n)
+/* An array of strings as n fixed-width slots (free()); NULL when it is
+ * missing or on allocation failure. */
+static void *strings(struct json_object *o, const char *key, size_t width,
+		     unsigned *n)
 {
 	struct json_object *a;
+	char *buf;
 	size_t len;
 
 	if (!json_object_object_get_ex(o, key, &a) ||
 	    !json_object_is_type(a, json_type_array))
-		return -EINVAL;
+		return NULL;
 	len = json_object_array_length(a);
-	*v = calloc(len ? len : 1, width);
-	if (!*v)
-		return -ENOMEM;
+	buf = calloc(len ? len : 1, width);
+	if (!buf)
+		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		const char *s = json_object_get_string(
 			json_object_array_get_idx(a, i));
 
-		snprintf((char *)*v + i * width, width, "%s", s ? s : "");
+		snprintf(buf + i * width, width, "%s", s ? s : "");
 	}
 	*n = (unsigned)len;
-	return 0;
+	return buf;
 }
 
 static int device_from(struct json_object *o, struct kd_plan_device *d,
@@ -147,6 +150,8 @@ static int device_from(struct json_object *o, struct kd_plan_device *d,
 {
 	uint32_t v[5];
 	const char *s = str(o, "address");
+	char (*mods)[KD_NAME_MAX], (*vars)[KD_VARIANT_MAX] = NULL;
+	unsigned n_mods = 0, n_vars = 0;
 	struct kd_addr a;
 
 	if (!s || kd_addr_parse(s, &a) < 0 || hex(o, "vendor", &v[0]) ||
@@ -163,12 +168,20 @@ static int device_from(struct json_object *o, struct kd_plan_device *d,
 		 str(o, "driver") ? str(o, "driver") : "");
 	snprintf(d->modalias, sizeof(d->modalias), "%s",
 		 str(o, "modalias") ? str(o, "modalias") : "");
-	if (strings(o, "modules", KD_NAME_MAX, (void **)&d->modules,
-		    &d->n_modules) < 0)
+	mods = strings(o, "modules", KD_NAME_MAX, &n_mods);
+	if (!mods)
 		return -EINVAL;
-	if (variants && strings(o, "variants", KD_VARIANT_MAX,
-				(void **)&d->variants, &d->n_variants) < 0)
-		return -EINVAL;
+	if (variants) {
+		vars = strings(o, "variants", KD_VARIANT_MAX, &n_vars);
+		if (!vars) {
+			free(mods);
+			return -EINVAL;
+		}
+	}
+	d->modules = mods;
+	d->n_modules = n_mods;
+	d->variants = vars;
+	d->n_variants = n_vars;
 	return 0;
 }
 
@@ -185,6 +198,7 @@ static int cycle_from(struct json_object *o, struct kd_plan *p,
 {
 	struct json_object *v, *a;
 	const char *var = str(o, "variant");
+	size_t *devs, n = 0;
 
 	if (!var || !json_object_object_get_ex(o, "cycle", &v))
 		return -EINVAL;
@@ -195,18 +209,22 @@ static int cycle_from(struct json_object *o, struct kd_plan *p,
 	if (!json_object_object_get_ex(o, "devices", &a) ||
 	    !json_object_is_type(a, json_type_array))
 		return -EINVAL;
-	c->devs = calloc(json_object_array_length(a) + 1, sizeof(*c->devs));
-	if (!c->devs)
+	devs = calloc(json_object_array_length(a) + 1, sizeof(*devs));
+	if (!devs)
 		return -ENOMEM;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		const char *s = json_object_get_string(
 			json_object_array_get_idx(a, i));
 		int k = s ? find_device(p, s) : -1;
 
-		if (k < 0)
+		if (k < 0) {
+			free(devs);
 			return -EINVAL;
-		c->devs[c->n++] = (size_t)k;
+		}
+		devs[n++] = (size_t)k;
 	}
+	c->devs = devs;
+	c->n = n;
 	return 0;
 }
 
@@ -227,10 +245,12 @@ int kd_plan_from_json(struct kd_ctx *ctx, struct json_object *o,
 	out->repeat = json_object_object_get_ex(o, "repeat", &v) ?
 		      (unsigned)json_object_get_int(v) : 1;
 	if (json_object_object_get_ex(o, "target", &v) && v) {
+		struct kd_plan_device d = { 0 };
 		struct json_object *t;
 
 		out->has_target = true;
-		err = device_from(v, &out->target, false);
+		err = device_from(v, &d, false);
+		out->target = d;
 		if (!err && json_object_object_get_ex(v, "tested", &t))
 			out->target_tested = json_object_get_boolean(t);
 	}
@@ -241,9 +261,12 @@ int kd_plan_from_json(struct kd_ctx *ctx, struct json_object *o,
 	if (!out->devices || !out->cycles)
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < json_object_array_length(devs); i++) {
-		err = device_from(json_object_array_get_idx(devs, i),
-				  &out->devices[i], true);
-		out->n_devices++;
+		struct kd_plan_device d = { 0 };
+
+		err = device_from(json_object_array_get_idx(devs, i), &d,
+				  true);
+		if (!err)
+			out->devices[out->n_devices++] = d;
 	}
 	for (size_t i = 0; !err && i < json_object_array_length(cycles);
 	     i++) {
