@@ -139,5 +139,11 @@ int kd_journal_read(struct kd_ctx *ctx, const char *path,
 int kd_journal_recover(struct kd_ctx *ctx, const char *path,
 		       const struct kd_journal_io *io,
 		       unsigned *n_recovered);
+/* The same, leaving alone the intent of cycle (not 0) while nothing was
+ * recorded after it: the step that is about to run it.  A cycle whose
+ * step got further (a load intent, an outcome) is recovered. */
+int kd_journal_recover_except(struct kd_ctx *ctx, const char *path,
+			      const struct kd_journal_io *io, unsigned cycle,
+			      unsigned *n_recovered);
 
 #endif

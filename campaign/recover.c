@@ -191,6 +191,20 @@ int kd_journal_recover(struct kd_ctx *ctx, const char *path,
 		       const struct kd_journal_io *io,
 		       unsigned *n_recovered)
 {
+	return kd_journal_recover_except(ctx, path, io, 0, n_recovered);
+}
+
+/* A cycle whose step is only beginning: its intent, nothing after it. */
+static bool untouched(const struct open_cycle *c, unsigned cycle)
+{
+	return cycle && num(c->intent, "cycle") == (int64_t)cycle &&
+	       !c->loading && c->n_left == c->n_devs;
+}
+
+int kd_journal_recover_except(struct kd_ctx *ctx, const char *path,
+			      const struct kd_journal_io *io, unsigned cycle,
+			      unsigned *n_recovered)
+{
 	struct kd_journal_stats st = { 0 };
 	struct recovery r = { 0 };
 	struct kd_journal *j = NULL;
@@ -198,6 +212,9 @@ int kd_journal_recover(struct kd_ctx *ctx, const char *path,
 	int ret;
 
 	ret = kd_journal_read(ctx, path, on_record, &r, &st);
+	for (size_t i = r.n; i-- > 0;)
+		if (untouched(&r.cycles[i], cycle))
+			drop(&r, &r.cycles[i]);
 	if (ret == 0 && r.n > 0)
 		ret = kd_journal_open(ctx, path, io, &j);
 	for (size_t i = 0; ret == 0 && i < r.n; i++)

@@ -94,6 +94,7 @@ struct kd_command {
 int kd_cmd_probe(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv);
+int kd_cmd_test(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_whitelist(struct kd_cli *cli, int argc, char **argv);
 
 #endif

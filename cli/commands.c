@@ -6,6 +6,8 @@ const struct kd_command kd_commands[] = {
 	  kd_cmd_probe },
 	{ "quirks", "check, list and match the quirks database", kd_cmd_quirks },
 	{ "reset", "reset functions a crashed kernel left live", kd_cmd_reset },
+	{ "test", "crash-cycle campaigns: plan, next, step, status, audit",
+	  kd_cmd_test },
 	{ "whitelist", "merge campaign journals into verdicts", kd_cmd_whitelist },
 	{ NULL, NULL, NULL },
 };

@@ -233,6 +233,13 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		 const struct kd_addr *addrs, size_t n,
 		 struct kd_reset_result *results);
 
+/* Whether method m can run on this function (the check kd_reset_run()
+ * makes before it): 0, or -ENOTTY/-EINVAL with the reason in why.  topo
+ * may be NULL only for functions that are no bridge. */
+int kd_reset_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
+			  const struct kd_topo *topo, enum kd_reset_method m,
+			  char *why, size_t len);
+
 /* Snapshot of a device's state (refreshes the config cache first). */
 int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *out);
 

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The default health check of a device whose driver was just loaded
+ * (docs/campaign.md): the driver bound and no new error for every class;
+ * network: link up and, where configured, a ping; mass storage: the first
+ * sector of its block device reads.  Polled on the ctx clock, bounded.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "campaign/campaign.h"
+
+#define POLL_NS 100000000ull /* 100 ms between looks */
+#define ERROR_REASONS (KD_REASON_STATUS_ERRORS | KD_REASON_DEVSTA_ERRORS | \
+		       KD_REASON_AER_UNCOR)
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* The first entry of DIR/sub (net/eth0, block/sda): 0 or -ENOENT */
+static int first_entry(const char *dir, const char *sub, char *name,
+		       size_t len)
+{
+	char path[4200];
+	struct dirent *e;
+	DIR *d;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	d = opendir(path);
+	if (!d)
+		return -ENOENT;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(name, len, "%s", e->d_name);
+		err = 0;
+		break;
+	}
+	closedir(d);
+	return err;
+}
+
+static int link_up(struct kd_ctx *ctx, const char *devdir,
+		   const struct kd_health_opts *ho,
+		   const struct kd_campaign_ops *ops, char *why, size_t len)
+{
+	char ifname[256], path[4600], v[64];
+
+	if (first_entry(devdir, "net", ifname, sizeof(ifname)) < 0) {
+		snprintf(why, len, "no network interface");
+		return -EAGAIN;
+	}
+	snprintf(path, sizeof(path), "%s/net/%s/operstate", devdir, ifname);
+	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "up") == 0)
+		goto up;
+	snprintf(path, sizeof(path), "%s/net/%s/carrier", devdir, ifname);
+	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "1") == 0)
+		goto up;
+	snprintf(why, len, "%s: link down", ifname);
+	return -EAGAIN;
+up:
+	if (ho && ho->ping && ops && ops->run) {
+		char *argv[] = { "ping", "-c", "1", "-W", "2", "-I", ifname,
+				 (char *)ho->ping, NULL };
+
+		if (ops->run(ops->data, ctx, argv) < 0) {
+			snprintf(why, len, "%s: no answer from %s", ifname,
+				 ho->ping);
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+/* DEVDIR/block/NAME (SCSI/SATA hosts) or DEVDIR/nvme/nvmeX/nvmeXnY */
+static int first_sector(struct kd_ctx *ctx, const char *devdir, char *why,
+			size_t len)
+{
+	char ctrl[256], name[256], sub[600], path[4200], sector[512];
+	int fd;
+	ssize_t n;
+
+	if (first_entry(devdir, "block", name, sizeof(name)) < 0) {
+		snprintf(sub, sizeof(sub), "nvme");
+		if (first_entry(devdir, sub, ctrl, sizeof(ctrl)) < 0 ||
+		    (snprintf(sub, sizeof(sub), "nvme/%s", ctrl),
+		     first_entry(devdir, sub, name, sizeof(name)) < 0) ||
+		    strncmp(name, ctrl, strlen(ctrl)) != 0) {
+			snprintf(why, len, "no block device");
+			return -EAGAIN;
+		}
+	}
+	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/%s", name) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -EAGAIN;
+	}
+	n = read(fd, sector, sizeof(sector));
+	close(fd);
+	if (n != (ssize_t)sizeof(sector)) {
+		snprintf(why, len, "%s: the first sector does not read", name);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static int check_once(struct kd_ctx *ctx, struct kd_dev *dev,
+		      const struct kd_probe_info *before,
+		      const struct kd_health_opts *ho,
+		      const struct kd_campaign_ops *ops, char *why, size_t len)
+{
+	struct kd_probe_info now;
+	char drv[KD_NAME_MAX], devdir[4096];
+	unsigned fresh;
+	uint8_t base;
+
+	if (kd_dev_link_read(dev, "driver", drv, sizeof(drv)) < 0) {
+		snprintf(why, len, "no driver bound");
+		return -EAGAIN;
+	}
+	kd_dev_refresh(dev);
+	kd_probe_identify(NULL, dev, &now);
+	fresh = now.reasons & ERROR_REASONS & ~(before ? before->reasons : 0);
+	base = (uint8_t)(now.class_code >> 16);
+	kd_probe_info_clear(&now);
+	if (fresh) {
+		for (unsigned b = 0; b < KD_REASON_COUNT; b++)
+			if (fresh & (1u << b)) {
+				snprintf(why, len, "%s: new error: %s", drv,
+					 kd_reason_word(1u << b));
+				break;
+			}
+		return -EIO; /* an error does not go away by waiting */
+	}
+	if (strcmp(kd_ctx_backend_name(ctx), "linux-sysfs") != 0 ||
+	    kd_dev_sysfs_path(dev, devdir, sizeof(devdir)) < 0)
+		return 0; /* no sysfs: the driver bound is all we can see */
+	if (base == 0x02)
+		return link_up(ctx, devdir, ho, ops, why, len);
+	if (base == 0x01)
+		return first_sector(ctx, devdir, why, len);
+	return 0;
+}
+
+int kd_campaign_health(struct kd_ctx *ctx, struct kd_dev *dev,
+		       const struct kd_probe_info *before,
+		       const struct kd_health_opts *ho,
+		       const struct kd_campaign_ops *ops, uint64_t timeout_ns,
+		       char *why, size_t len)
+{
+	uint64_t start = kd_now_ns(ctx);
+	int err;
+
+	for (;;) {
+		err = check_once(ctx, dev, before, ho, ops, why, len);
+		if (err != -EAGAIN)
+			return err < 0 ? -EIO : 0;
+		if (kd_now_ns(ctx) - start >= timeout_ns)
+			return -EIO;
+		kd_sleep_ns(ctx, POLL_NS);
+	}
+}
