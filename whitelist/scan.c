@@ -147,9 +147,9 @@ static bool number(struct kd_wl_scanner *sc, struct tok *t)
 	if (*p == '-')
 		p++;
 	digits = p;
-	while (*p >= '0' && *p <= '9')
+	while (*p >= '0' && *p <= '9' && p - digits < MAX_INT_DIGITS)
 		v = v * 10 + (*p++ - '0');
-	if (p == digits || p - digits > MAX_INT_DIGITS ||
+	if (p == digits || (*p >= '0' && *p <= '9') || /* too long */
 	    (*digits == '0' && p - digits > 1) ||
 	    *p == '.' || *p == 'e' || *p == 'E')
 		return false;
