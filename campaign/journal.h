@@ -118,6 +118,13 @@ struct kd_journal_stats {
  * reason ("missing \"variant\"", "schema 7 is newer than 1", ...). */
 const char *kd_journal_validate(struct json_object *rec);
 
+/* Parses one line (without its newline) and validates it: the record (the
+ * caller puts it), or NULL with *why set ("incomplete JSON", "text after
+ * the record", a json-c error, or kd_journal_validate()'s reason). */
+struct json_object *kd_journal_parse_line(struct json_tokener *tok,
+					  const char *line, size_t len,
+					  const char **why);
+
 /* Called for each valid record; rec is borrowed.  A negative return stops
  * the read and is returned. */
 typedef int (*kd_journal_record_fn)(void *data, struct json_object *rec,

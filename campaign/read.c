@@ -16,6 +16,31 @@ static void skip(struct kd_ctx *ctx, struct kd_journal_stats *st,
 	st->malformed++;
 }
 
+struct json_object *kd_journal_parse_line(struct json_tokener *tok,
+					  const char *line, size_t len,
+					  const char **why)
+{
+	struct json_object *rec;
+
+	json_tokener_reset(tok);
+	rec = json_tokener_parse_ex(tok, line, (int)len);
+	if (!rec || json_tokener_get_parse_end(tok) < len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		*why = rec ? "text after the record" :
+		       e == json_tokener_continue ? "incomplete JSON" :
+		       json_tokener_error_desc(e);
+		json_object_put(rec);
+		return NULL;
+	}
+	*why = kd_journal_validate(rec);
+	if (*why) {
+		json_object_put(rec);
+		return NULL;
+	}
+	return rec;
+}
+
 int kd_journal_read(struct kd_ctx *ctx, const char *path,
 		    kd_journal_record_fn fn, void *data,
 		    struct kd_journal_stats *st)
@@ -50,25 +75,13 @@ int kd_journal_read(struct kd_ctx *ctx, const char *path,
 			skip(ctx, st, path, lineno, "empty line");
 			continue;
 		}
-		json_tokener_reset(tok);
-		rec = json_tokener_parse_ex(tok, buf, (int)len);
-		if (!rec || json_tokener_get_parse_end(tok) < (size_t)len) {
-			enum json_tokener_error e = json_tokener_get_error(tok);
-
-			why = rec ? "text after the record" :
-			      e == json_tokener_continue ? "incomplete JSON" :
-			      json_tokener_error_desc(e);
+		rec = kd_journal_parse_line(tok, buf, (size_t)len, &why);
+		if (!rec) {
 			skip(ctx, st, path, lineno, why);
-			json_object_put(rec);
 			continue;
 		}
-		why = kd_journal_validate(rec);
-		if (why) {
-			skip(ctx, st, path, lineno, why);
-		} else {
-			st->records++;
-			ret = fn ? fn(data, rec, path, lineno) : 0;
-		}
+		st->records++;
+		ret = fn ? fn(data, rec, path, lineno) : 0;
 		json_object_put(rec);
 		if (ret < 0)
 			break;

@@ -13,10 +13,16 @@
 
 #include "whitelist/internal.h"
 
+/* a direct-mapped cache in front of the tree: a journal names the same
+ * few devices over and over */
+#define CACHE_BITS 12
+
 struct kd_wl {
 	struct kd_ctx *ctx;
 	void *tree;                 /* of struct kd_wl_device */
 	struct kd_wl_device **devs; /* the same, in insertion order */
+	struct kd_wl_reader *rd;
+	struct kd_wl_device *cache[1u << CACHE_BITS];
 	size_t n, cap;
 	struct kd_wl_inputs in;
 };
@@ -24,8 +30,11 @@ struct kd_wl {
 int kd_wl_new(struct kd_ctx *ctx, struct kd_wl **out)
 {
 	*out = calloc(1, sizeof(**out));
-	if (!*out)
+	if (!*out || kd_wl_reader_new(ctx, &(*out)->rd) < 0) {
+		free(*out);
+		*out = NULL;
 		return -ENOMEM;
+	}
 	(*out)->ctx = ctx;
 	return 0;
 }
@@ -39,6 +48,7 @@ void kd_wl_free(struct kd_wl *wl)
 {
 	if (!wl)
 		return;
+	kd_wl_reader_free(wl->rd);
 	tdestroy(wl->tree, noop_free);
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kd_wl_device *d = wl->devs[i];
@@ -91,23 +101,40 @@ static uint16_t hex16(struct json_object *o, const char *key)
 	return (uint16_t)strtoul(get(o, key), NULL, 16);
 }
 
-/* The device of key (d: the ids of rec, driver, kernel), created on first
- * sight; NULL on allocation failure. */
-static struct kd_wl_device *lookup(struct kd_wl *wl, struct json_object *d,
+static size_t key_hash(const struct kd_wl_device *k)
+{
+	uint64_t h = ((uint64_t)k->vendor << 48 | (uint64_t)k->device << 32 |
+		      (uint64_t)k->subsys_vendor << 16 | k->subsys_device) *
+		     0x9e3779b97f4a7c15u;
+
+	for (const char *s = k->driver; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u; /* FNV-1a */
+	for (const char *s = k->kernel; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (size_t)(h >> (64 - CACHE_BITS));
+}
+
+/* The device of key k on kernel, created on first sight; NULL on
+ * allocation failure. */
+static struct kd_wl_device *lookup(struct kd_wl *wl,
+				   const struct kd_wl_key *k,
 				   const char *kernel)
 {
-	const char *driver = get(d, "driver"), *cls = get(d, "class");
 	struct kd_wl_device key = {
-		.vendor = hex16(d, "vendor"), .device = hex16(d, "device"),
-		.subsys_vendor = hex16(d, "subsys_vendor"),
-		.subsys_device = hex16(d, "subsys_device"),
-		.driver = (char *)(driver ? driver : ""),
+		.vendor = k->vendor, .device = k->device,
+		.subsys_vendor = k->subsys_vendor,
+		.subsys_device = k->subsys_device,
+		.class_code = k->class_code,
+		.driver = (char *)(k->driver ? k->driver : ""),
 		.kernel = (char *)kernel,
 	};
-	struct kd_wl_device **found = tfind(&key, &wl->tree, key_cmp), *n;
+	struct kd_wl_device **found, *n, **slot = &wl->cache[key_hash(&key)];
 
+	if (*slot && key_cmp(*slot, &key) == 0)
+		return *slot;
+	found = tfind(&key, &wl->tree, key_cmp);
 	if (found)
-		return *found;
+		return *slot = *found;
 	if (wl->n == wl->cap) {
 		size_t cap = wl->cap ? 2 * wl->cap : 64;
 		struct kd_wl_device **grown = realloc(wl->devs,
@@ -122,7 +149,6 @@ static struct kd_wl_device *lookup(struct kd_wl *wl, struct json_object *d,
 	if (!n)
 		return NULL;
 	*n = key;
-	n->class_code = cls ? (uint32_t)strtoul(cls, NULL, 16) : 0;
 	n->driver = strdup(key.driver);
 	n->kernel = strdup(kernel);
 	if (!n->driver || !n->kernel || !tsearch(n, &wl->tree, key_cmp)) {
@@ -132,7 +158,7 @@ static struct kd_wl_device *lookup(struct kd_wl *wl, struct json_object *d,
 		return NULL;
 	}
 	wl->devs[wl->n++] = n;
-	return n;
+	return *slot = n;
 }
 
 static struct kd_wl_cell *cell(struct kd_wl_device *d, const char *variant)
@@ -155,43 +181,71 @@ static struct kd_wl_cell *cell(struct kd_wl_device *d, const char *variant)
 	return grown;
 }
 
-int kd_wl_add_record(struct kd_wl *wl, struct json_object *rec)
+int kd_wl_merge_outcome(struct kd_wl *wl, const char *kernel,
+			const struct kd_wl_key *k, const char *variant,
+			enum kd_outcome o)
 {
-	const char *kernel = get(rec, "kernel"), *kind = get(rec, "kind");
-	struct json_object *devs;
-	struct kd_wl_device *d;
-	struct kd_wl_cell *c;
-	enum kd_outcome o;
+	struct kd_wl_device *d = lookup(wl, k, kernel);
+	struct kd_wl_cell *c = d ? cell(d, variant) : NULL;
 
-	if (strcmp(kind, "outcome") == 0) {
-		d = lookup(wl, rec, kernel);
-		c = d ? cell(d, get(rec, "variant")) : NULL;
-		if (!c)
-			return -ENOMEM;
-		if (kd_outcome_parse(get(rec, "outcome"), &o) == 0)
-			c->n[o]++;
-		return 0;
-	}
-	/* a cycle intent names the devices under test: one that never gets
-	 * an outcome is still listed, untested */
-	if (!json_object_object_get_ex(rec, "devices", &devs))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(devs); i++)
-		if (!lookup(wl, json_object_array_get_idx(devs, i), kernel))
-			return -ENOMEM;
+	if (!c)
+		return -ENOMEM;
+	c->n[o]++;
 	return 0;
 }
 
-static int on_record(void *data, struct json_object *rec, const char *file,
-		     unsigned long line)
+int kd_wl_merge_listed(struct kd_wl *wl, const char *kernel,
+		       const struct kd_wl_key *k)
 {
-	(void)file, (void)line;
-	return kd_wl_add_record(data, rec);
+	return lookup(wl, k, kernel) ? 0 : -ENOMEM;
+}
+
+/* The key of a device object validated by kd_journal_validate(). */
+static struct kd_wl_key json_key(struct json_object *d)
+{
+	const char *cls = get(d, "class");
+
+	return (struct kd_wl_key){
+		.vendor = hex16(d, "vendor"), .device = hex16(d, "device"),
+		.subsys_vendor = hex16(d, "subsys_vendor"),
+		.subsys_device = hex16(d, "subsys_device"),
+		.class_code = cls ? (uint32_t)strtoul(cls, NULL, 16) : 0,
+		.driver = get(d, "driver"),
+	};
+}
+
+int kd_wl_add_record(struct kd_wl *wl, struct json_object *rec)
+{
+	const char *kernel = get(rec, "kernel"), *kind = get(rec, "kind");
+	const char *step = get(rec, "step");
+	struct json_object *devs;
+	struct kd_wl_key k;
+	enum kd_outcome o;
+	int ret;
+
+	if (strcmp(kind, "outcome") == 0) {
+		k = json_key(rec);
+		if (kd_outcome_parse(get(rec, "outcome"), &o) < 0)
+			return 0;
+		return kd_wl_merge_outcome(wl, kernel, &k, get(rec, "variant"),
+					   o);
+	}
+	/* a cycle intent names the devices under test: one that never gets
+	 * an outcome is still listed, untested */
+	if (!step || strcmp(step, "cycle") != 0 ||
+	    !json_object_object_get_ex(rec, "devices", &devs))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		k = json_key(json_object_array_get_idx(devs, i));
+		if ((ret = kd_wl_merge_listed(wl, kernel, &k)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 static int add_file(struct kd_wl *wl, const char *path)
 {
-	int ret = kd_journal_read(wl->ctx, path, on_record, wl, &wl->in.st);
+	int ret = kd_wl_read_file(wl->rd, wl, path, &wl->in.st);
 
 	wl->in.files++;
 	if (ret == -ENOMEM)

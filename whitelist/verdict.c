@@ -90,7 +90,8 @@ static void judge(struct kd_wl_device *d)
 {
 	bool tested = false, mixed = false;
 
-	qsort(d->cells, d->n_cells, sizeof(*d->cells), cell_cmp);
+	if (d->n_cells) /* none for a device only listed: cells is NULL */
+		qsort(d->cells, d->n_cells, sizeof(*d->cells), cell_cmp);
 	d->fix = NULL;
 	for (size_t i = 0; i < d->n_cells; i++) {
 		enum kd_wl_state s = kd_wl_cell_state(&d->cells[i]);
@@ -130,7 +131,8 @@ void kd_wl_judge_all(struct kd_wl_device **devs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		judge(devs[i]);
-	qsort(devs, n, sizeof(*devs), dev_cmp);
+	if (n)
+		qsort(devs, n, sizeof(*devs), dev_cmp);
 }
 
 /* appends to buf like strlcat, formatted */
