@@ -12,7 +12,15 @@
 
 const char *kd_quirk_phase_name(enum kd_quirk_phase phase)
 {
-	return phase == KD_QUIRK_POST ? "post" : "pre";
+	return phase == KD_QUIRK_POST ? "post" :
+	       phase == KD_QUIRK_RESET ? "reset" : "pre";
+}
+
+uint64_t kd_quirk_bound_ns(const struct kd_quirk_bound *b, uint64_t reg)
+{
+	uint64_t field = ((1ull << (b->hi - b->lo + 1)) - 1);
+
+	return (((reg >> b->lo) & field) + b->add) * b->unit_ns;
 }
 
 const char *kd_quirk_format_ns(uint64_t ns, char *buf, size_t len)
@@ -94,10 +102,10 @@ static uint64_t full_mask(unsigned width)
 int kd_quirk_step_describe(const struct kd_quirk_step *s,
 			   const struct kd_dev *dev, char *buf, size_t len)
 {
-	char reg[96], d1[32], d2[32], mask[48] = "";
+	char reg[96], d1[32], d2[32], d3[32], mask[48] = "";
 	int n;
 
-	if (s->kind <= KD_STEP_POLL_MMIO) {
+	if (s->kind <= KD_STEP_POLL_MMIO || s->kind == KD_STEP_CHECK) {
 		reg_text(&s->reg, dev, reg, sizeof(reg));
 		if (s->mask != full_mask(s->reg.width))
 			snprintf(mask, sizeof(mask), " mask 0x%" PRIx64,
@@ -110,6 +118,23 @@ int kd_quirk_step_describe(const struct kd_quirk_step *s,
 				s->value, mask, reg);
 	case KD_STEP_POLL_CFG:
 	case KD_STEP_POLL_MMIO:
+		if (s->bound.set) {
+			char breg[96];
+
+			reg_text(&s->bound.reg, dev, breg, sizeof(breg));
+			return snprintf(buf, len,
+					"poll %s until 0x%" PRIx64 "%s, every "
+					"%s, timeout (%s[%u:%u]+0x%" PRIx64
+					") * %s, at most %s", reg, s->value,
+					mask, kd_quirk_format_ns(s->interval_ns,
+								 d1, sizeof(d1)),
+					breg, s->bound.hi, s->bound.lo,
+					s->bound.add,
+					kd_quirk_format_ns(s->bound.unit_ns,
+							   d2, sizeof(d2)),
+					kd_quirk_format_ns(s->timeout_ns,
+							   d3, sizeof(d3)));
+		}
 		return snprintf(buf, len,
 				"poll %s until 0x%" PRIx64 "%s, every %s, "
 				"timeout %s", reg, s->value, mask,
@@ -117,6 +142,12 @@ int kd_quirk_step_describe(const struct kd_quirk_step *s,
 						   sizeof(d1)),
 				kd_quirk_format_ns(s->timeout_ns, d2,
 						   sizeof(d2)));
+	case KD_STEP_CHECK:
+		return snprintf(buf, len, "check %s is 0x%" PRIx64 "%s, else "
+				"no device-specific reset", reg, s->value, mask);
+	case KD_STEP_FLR:
+		return snprintf(buf, len, "FLR without checking DevCap.FLR "
+				"(pcie_flr)");
 	case KD_STEP_WAIT:
 		return snprintf(buf, len, "wait %s",
 				kd_quirk_format_ns(s->timeout_ns, d1,

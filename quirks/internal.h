@@ -47,7 +47,8 @@ struct kd_quirk_matchspec {
 
 enum qfield {
 	QF_NAME, QF_METHODS, QF_AVOID, QF_DELAY, QF_TIMEOUT, QF_PRE, QF_POST,
-	QF_RUN, QF_BLACKLIST, QF_OPTIONS, QF_CMDLINE, QF_D3HOT, QF_COUNT
+	QF_RUN, QF_BLACKLIST, QF_OPTIONS, QF_CMDLINE, QF_D3HOT, QF_RESET,
+	QF_COUNT
 };
 
 struct kd_quirk_entry {
@@ -62,7 +63,7 @@ struct kd_quirk_entry {
 	struct qstrv methods, avoid, blacklist, options, cmdline;
 	uint64_t delay_ns, timeout_ns;
 	uint64_t d3hot_ns; /* d3hot-delay: the device's D3hot<->D0 wait */
-	struct qstepv pre, post;
+	struct qstepv pre, post, reset;
 };
 
 struct qdiagv {

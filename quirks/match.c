@@ -85,6 +85,8 @@ static const char *kernel_base(const char *kname)
 		return "af-flr";
 	if (strcmp(kname, "cxl_bus") == 0)
 		return "bus";
+	if (strcmp(kname, "device_specific") == 0)
+		return "device-specific";
 	return kname;
 }
 
@@ -138,8 +140,10 @@ int kd_quirks_match(const struct kd_quirks *db, const struct kd_quirk_id *id,
 			out->delay_after_reset_ns = e->delay_ns;
 			out->delay_from = e;
 		}
-		if (e->seen[QF_D3HOT])
+		if (e->seen[QF_D3HOT]) {
+			out->has_d3hot = true;
 			out->d3hot_delay_ns = e->d3hot_ns;
+		}
 		if (e->seen[QF_TIMEOUT]) {
 			out->has_timeout = true;
 			out->timeout_ns = e->timeout_ns;
@@ -152,6 +156,10 @@ int kd_quirks_match(const struct kd_quirks *db, const struct kd_quirk_id *id,
 		if (e->seen[QF_POST]) {
 			steps_from(&out->post, &e->post);
 			out->post_from = e;
+		}
+		if (e->seen[QF_RESET]) {
+			steps_from(&out->reset, &e->reset);
+			out->reset_from = e;
 		}
 		if (union_into(&avoid, &e->avoid) < 0 ||
 		    union_into(&blacklist, &e->blacklist) < 0 ||

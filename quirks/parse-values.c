@@ -554,6 +554,90 @@ static const char *parse_write(struct steptok *k, struct kd_quirk_step *s,
 				   "BARn+OFFSET)");
 }
 
+/* A small decimal number (bit positions): 0, or -EINVAL. */
+static int qparse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 2)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/*
+ * "(REG.W[HI:LO][+ADD])*DURATION": a poll bound read from the device,
+ * ((REG >> LO) & field) + ADD units (ADD hex, as every number in steps).
+ * The largest bound it can give must be within the 600 s limit.
+ */
+static const char *parse_bound(struct steptok *k, const char *t, size_t len,
+			       struct kd_quirk_step *s)
+{
+	const char *close = memchr(t, ')', len), *br, *e;
+	struct kd_quirk_step tmp;
+	struct kd_quirk_bound *b = &s->bound;
+	char reg[64];
+	size_t sub = 0, rlen;
+	uint64_t hi, lo;
+
+	if (!close || close + 1 >= t + len || close[1] != '*')
+		return "expected timeout=(REG.W[HI:LO][+ADD])*DURATION";
+	br = memchr(t, '[', (size_t)(close - t));
+	if (!br)
+		return "expected a bit field [HI:LO] after the register";
+	rlen = (size_t)(br - t - 1);
+	if (rlen + 3 > sizeof(reg))
+		return "register too long";
+	/* the register as a write target, to share its parser */
+	snprintf(reg, sizeof(reg), "%.*s=0", (int)rlen, t + 1);
+	memset(&tmp, 0, sizeof(tmp));
+	e = parse_access(reg, strlen(reg), &tmp, &sub, k->msgbuf, k->msglen);
+	if (e)
+		return e;
+	b->reg = tmp.reg;
+	{
+		const char *colon = memchr(br, ':', (size_t)(close - br));
+		const char *rb = memchr(br, ']', (size_t)(close - br));
+
+		if (!colon || !rb || colon > rb ||
+		    qparse_dec(br + 1, (size_t)(colon - br - 1), 63, &hi) < 0 ||
+		    qparse_dec(colon + 1, (size_t)(rb - colon - 1), 63, &lo) < 0)
+			return "expected a bit field [HI:LO] (decimal bits)";
+		if (lo > hi || hi >= 8u * b->reg.width || hi - lo >= 16)
+			return "bit field outside the register or wider than "
+			       "16 bits";
+		b->hi = (unsigned)hi;
+		b->lo = (unsigned)lo;
+		b->add = 0;
+		if (rb + 1 < close) {
+			if (rb[1] != '+' ||
+			    qparse_hex(rb + 2, (size_t)(close - rb - 2), 0xffff,
+				       &b->add) < 0)
+				return "expected +ADD (hex) or ')' after the "
+				       "bit field";
+		}
+	}
+	e = kd_duration_parse(close + 2, (size_t)(t + len - close - 2), 0,
+			      &b->unit_ns);
+	if (e)
+		return e;
+	if (!b->unit_ns)
+		return "the bound's unit must be non-zero";
+	b->set = true;
+	s->timeout_ns = kd_quirk_bound_ns(b, UINT64_MAX);
+	if (s->timeout_ns > 600ull * KD_NS_PER_S)
+		return "the largest bound this gives is over 600s";
+	(void)k;
+	return NULL;
+}
+
 /* The timeout= and interval= tokens ending a poll step. */
 static const char *parse_poll_bounds(struct steptok *k,
 				     struct kd_quirk_step *s)
@@ -566,6 +650,12 @@ static const char *parse_poll_bounds(struct steptok *k,
 		size_t skip;
 
 		*k->err_off = (size_t)(t - k->text);
+		if (has_prefix(t, k->len, "timeout=(")) {
+			e = parse_bound(k, t + 8, k->len - 8, s);
+			if (e)
+				return e;
+			continue;
+		}
 		if (has_prefix(t, k->len, "timeout=")) {
 			dst = &s->timeout_ns;
 			skip = 8;
@@ -608,6 +698,26 @@ static const char *parse_poll(struct steptok *k, struct kd_quirk_step *s)
 			 mmio ? "poll mmio needs BARn+OFFSET" :
 				"poll cfg takes a config register");
 	return e ? e : parse_poll_bounds(k, s);
+}
+
+/* "check cfg|mmio REG.W=VALUE[:MASK]": read once; a mismatch means the
+ * device-specific reset is not available (reset_hinic_vf_dev()'s
+ * firmware capability, pcie_reset_flr()'s DevCap.FLR probe) */
+static const char *parse_check(struct steptok *k, struct kd_quirk_step *s)
+{
+	const char *t = tok_next(k);
+	bool mmio;
+
+	if (!tok_is(t, k->len, "cfg") && !tok_is(t, k->len, "mmio")) {
+		*k->err_off = t ? (size_t)(t - k->text) : 0;
+		return "expected: check cfg|mmio REG.W=VALUE[:MASK]";
+	}
+	mmio = k->len == 4;
+	s->kind = KD_STEP_CHECK;
+	return parse_target(k, s, mmio,
+			    "expected REG.W=VALUE[:MASK] after check cfg|mmio",
+			    mmio ? "check mmio needs BARn+OFFSET" :
+				   "check cfg takes a config register");
 }
 
 /* "run [timeout=DURATION] /PATH [ARG...]": the rest of the line is its */
@@ -663,9 +773,13 @@ const char *qparse_step(struct qpool *pool, const char *text,
 		e = parse_poll(&k, s);
 	else if (tok_is(t, len, "run"))
 		return parse_run(&k, s);
+	else if (tok_is(t, len, "flr"))
+		e = (s->kind = KD_STEP_FLR, NULL);
+	else if (tok_is(t, len, "check"))
+		e = parse_check(&k, s);
 	else
-		return MSG("unknown step '%.*s' (cfg, mmio, poll, wait, run)",
-			   (int)(len > 30 ? 30 : len), t);
+		return MSG("unknown step '%.*s' (cfg, mmio, poll, wait, run, "
+			   "flr, check)", (int)(len > 30 ? 30 : len), t);
 	if (e)
 		return e;
 	t = tok_next(&k);

@@ -349,10 +349,12 @@ static const struct {
 	{ "options", QF_OPTIONS, true },
 	{ "cmdline", QF_CMDLINE, true },
 	{ "d3hot-delay", QF_D3HOT, false },
+	{ "reset", QF_RESET, true },
 };
 
 /* d3hot-delay = DURATION: the device's D3hot<->D0 recovery (the kernel's
- * per-device d3hot_delay, pci_dev_d3_sleep()); non-zero */
+ * per-device d3hot_delay, pci_dev_d3_sleep()); 0 is a value: the
+ * kernel's quirk_remove_d3hot_delay() sets it to 0 (no sleep) */
 static void parse_d3hot(struct parser *p, const char *value,
 			struct kd_quirk_entry *e)
 {
@@ -361,8 +363,6 @@ static void parse_d3hot(struct parser *p, const char *value,
 
 	if (err)
 		perr(p, p->val_col, "%s", err);
-	else if (!e->d3hot_ns)
-		perr(p, p->val_col, "d3hot-delay must be non-zero");
 }
 
 static const char *const kernel_methods[] = {
@@ -371,6 +371,7 @@ static const char *const kernel_methods[] = {
 
 static const char *const our_methods[] = {
 	"flr", "af-flr", "pm", "bus", "virtio", "kernel", "quiesce",
+	"device-specific",
 };
 
 bool kd_quirk_method_valid(const char *name)
@@ -409,8 +410,8 @@ static void parse_words(struct parser *p, const char *value,
 			if (len > 63 || !kd_quirk_method_valid(word)) {
 				perr(p, p->val_col + (unsigned)pos,
 				     "unknown reset method '%s' (flr, af-flr, "
-				     "pm, bus, virtio, quiesce, kernel, "
-				     "kernel:NAME)",
+				     "pm, bus, virtio, quiesce, "
+				     "device-specific, kernel, kernel:NAME)",
 				     word);
 				pos += len;
 				continue;
@@ -562,6 +563,9 @@ static int handler(void *user, const char *section, const char *name,
 		break;
 	case QF_POST:
 		parse_step_into(p, value, &e->post);
+		break;
+	case QF_RESET:
+		parse_step_into(p, value, &e->reset);
 		break;
 	case QF_RUN: {
 		size_t n = strcspn(value, " \t");

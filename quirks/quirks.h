@@ -8,8 +8,8 @@
  *                         executor (reset/quirk-steps.c) performs them
  *
  * Method names are plain strings in their canonical spelling: "flr",
- * "af-flr", "pm", "bus", "virtio", "quiesce", "kernel" (any method the
- * kernel offers)
+ * "af-flr", "pm", "bus", "virtio", "quiesce", "device-specific" (the
+ * quirk's own reset steps), "kernel" (any method the kernel offers)
  * and "kernel:<m>" with <m> as the kernel spells it in reset_method
  * ("kernel:flr", "kernel:device_specific", ...).
  *
@@ -34,6 +34,9 @@ enum kd_quirk_step_kind {
 	KD_STEP_POLL_MMIO, /* until (BAR & mask) == value, or timeout */
 	KD_STEP_WAIT,      /* sleep */
 	KD_STEP_RUN,       /* external program, fork/execve, killed on timeout */
+	KD_STEP_FLR,       /* pcie_flr(): FLR without checking DevCap.FLR */
+	KD_STEP_CHECK,     /* (register & mask) == value once, else the
+			    * device-specific reset is not available */
 };
 
 enum kd_quirk_reg_base {
@@ -51,12 +54,25 @@ struct kd_quirk_reg {
 	unsigned width; /* 1, 2, 4 (config and MMIO) or 8 (MMIO only) */
 };
 
+/*
+ * A poll bound read from the device: ((REG >> lo) & field + add) * unit,
+ * e.g. NVMe's (CAP.TO + 1) * 500 ms: timeout=(BAR0+0.L[31:24]+1)*500ms.
+ * The step's timeout_ns holds the largest bound the field allows.
+ */
+struct kd_quirk_bound {
+	bool set;
+	struct kd_quirk_reg reg;
+	unsigned hi, lo;     /* bit field, inclusive */
+	uint64_t add, unit_ns;
+};
+
 struct kd_quirk_step {
 	enum kd_quirk_step_kind kind;
 	struct kd_quirk_reg reg;     /* CFG, MMIO, POLL_* */
 	uint64_t value, mask;        /* mask: all ones of width if none given */
 	uint64_t timeout_ns;         /* POLL_*, RUN; WAIT: the duration */
 	uint64_t interval_ns;        /* POLL_* */
+	struct kd_quirk_bound bound; /* POLL_*: timeout read from a register */
 	char **argv;                 /* RUN: NULL-terminated, argv[0] a path */
 	const char *text;            /* the step as written */
 	const char *file;            /* where it was written */
@@ -172,8 +188,12 @@ struct kd_quirk_plan {
 	struct kd_quirk_strv avoid;
 	bool has_delay, has_timeout;
 	uint64_t delay_after_reset_ns, timeout_ns;
-	uint64_t d3hot_delay_ns;      /* d3hot-delay; 0: not given */
-	struct kd_quirk_steps pre, post;
+	bool has_d3hot;               /* d3hot-delay given (0 is a value) */
+	uint64_t d3hot_delay_ns;
+	/* pre/post: around any method; reset: the device-specific reset
+	 * itself (method "device-specific"), between save/disable and
+	 * restore as pci_dev_specific_reset() runs */
+	struct kd_quirk_steps pre, post, reset;
 	struct kd_quirk_strv blacklist; /* modules to keep out */
 	struct kd_quirk_strv options;   /* "module opt=val ..." */
 	struct kd_quirk_strv cmdline;   /* kernel command-line additions */
@@ -181,7 +201,7 @@ struct kd_quirk_plan {
 	const struct kd_quirk_entry *const *applied;
 	/* The entry that supplied each replace field, or NULL. */
 	const struct kd_quirk_entry *methods_from, *delay_from, *timeout_from,
-		*pre_from, *post_from;
+		*pre_from, *post_from, *reset_from;
 	/* the database was loaded with allow_insecure: so may its scripts run */
 	bool allow_insecure;
 };
@@ -201,9 +221,13 @@ bool kd_quirk_method_valid(const char *name);
 
 /* ---- describing steps and running scripts ---------------------------- */
 
-enum kd_quirk_phase { KD_QUIRK_PRE, KD_QUIRK_POST };
+enum kd_quirk_phase { KD_QUIRK_PRE, KD_QUIRK_POST, KD_QUIRK_RESET };
 
-const char *kd_quirk_phase_name(enum kd_quirk_phase phase); /* pre, post */
+/* pre, post, reset */
+const char *kd_quirk_phase_name(enum kd_quirk_phase phase);
+/* The largest bound a KD_STEP_POLL_* with a register bound can give, and
+ * the bound for a register value. */
+uint64_t kd_quirk_bound_ns(const struct kd_quirk_bound *b, uint64_t reg);
 
 /* The config offset a (non-BAR) register names on dev: 0, or -ENODEV
  * when the capability it is relative to is absent. */

@@ -24,6 +24,8 @@ static const char *const method_names[KD_RM_COUNT] = {
 	[KD_RM_PM] = "pm",
 	[KD_RM_BUS] = "bus",
 	[KD_RM_VIRTIO] = "virtio",
+	[KD_RM_DEVICE_SPECIFIC] = "device-specific",
+	[KD_RM_KERNEL_DEVSPEC] = "kernel:device_specific",
 	[KD_RM_QUIESCE] = "quiesce",
 };
 
@@ -392,9 +394,10 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		kd_sleep_ns(x->ctx, interval_ns ? interval_ns : MS(1));
 	}
 	op->result = -ETIMEDOUT;
-	ERR(x->ctx, "%s: poll timed out (%s): last 0x%" PRIx64 ", wanted 0x%"
-		    PRIx64 " under mask 0x%" PRIx64, kd_dev_name(dev),
-	    why ? why : "", cur, val, mask);
+	if (!x->quiet)
+		ERR(x->ctx, "%s: poll timed out (%s): last 0x%" PRIx64
+			    ", wanted 0x%" PRIx64 " under mask 0x%" PRIx64,
+		    kd_dev_name(dev), why ? why : "", cur, val, mask);
 	return -ETIMEDOUT;
 }
 

@@ -74,7 +74,8 @@ struct kd_reset_exec {
 	bool dry_run;
 	bool quiet;             /* a timeout that is not yet an error */
 	uint64_t timeout_ns;
-	uint64_t d3hot_delay_ns; /* the policy's; 0: KD_D3HOT_DELAY_NS */
+	bool has_d3hot_delay;    /* else KD_D3HOT_DELAY_NS */
+	uint64_t d3hot_delay_ns; /* the policy's (0: no sleep) */
 	int oom;                /* an op could not be recorded */
 	/* BARs before the reset (run.c): assigned then, 0 after = lost */
 	const uint32_t *bars_before;
@@ -85,7 +86,7 @@ struct kd_reset_exec {
 /* pci_dev_d3_sleep(): the device's d3hot_delay, else 10 ms */
 static inline uint64_t kd_exec_d3hot_delay(const struct kd_reset_exec *x)
 {
-	return x->d3hot_delay_ns ? x->d3hot_delay_ns : KD_D3HOT_DELAY_NS;
+	return x->has_d3hot_delay ? x->d3hot_delay_ns : KD_D3HOT_DELAY_NS;
 }
 
 void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
@@ -174,6 +175,14 @@ int kd_method_af_flr(struct kd_reset_exec *x, struct kd_dev *dev,
 		     const struct kd_probe_info *in, bool unbound);
 int kd_method_pm(struct kd_reset_exec *x, struct kd_dev *dev,
 		 const struct kd_probe_info *in, bool unbound);
+/* The device-specific reset: save, power up, disable, the policy's reset
+ * hook, restore (pci_reset_function() around pci_dev_specific_reset()) */
+int kd_method_device_specific(struct kd_reset_exec *x, struct kd_dev *dev,
+			      const struct kd_probe_info *in, bool unbound,
+			      kd_reset_hook reset, void *data);
+/* pcie_flr() on dev: pending transactions, DevCtl.BCR_FLR, 100 ms unless
+ * Immediate Readiness, readiness; DevCap.FLR is not checked */
+int kd_exec_flr(struct kd_reset_exec *x, struct kd_dev *dev);
 int kd_method_quiesce(struct kd_reset_exec *x, struct kd_dev *dev,
 		      const struct kd_probe_info *in);
 /* avoid: the policy's KD_RM_BIT()s; "kernel" narrows reset_method to

@@ -18,6 +18,7 @@ static const char *kernel_name(enum kd_reset_method m)
 	case KD_RM_KERNEL_FLR: return "flr";
 	case KD_RM_KERNEL_PM: return "pm";
 	case KD_RM_KERNEL_BUS: return "bus";
+	case KD_RM_KERNEL_DEVSPEC: return "device_specific";
 	default: return NULL;
 	}
 }
@@ -221,6 +222,7 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 	case KD_RM_KERNEL_FLR:
 	case KD_RM_KERNEL_PM:
 	case KD_RM_KERNEL_BUS:
+	case KD_RM_KERNEL_DEVSPEC:
 		if (!kd_kernel_has_reset(dev)) {
 			snprintf(why, len, "the kernel offers no sysfs reset "
 					   "for this function");
@@ -244,6 +246,7 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 		return 0;
 	case KD_RM_VIRTIO:
 		return virtio_check(dev, in, why, len);
+	case KD_RM_DEVICE_SPECIFIC: /* the runner checks the quirk has one */
 	case KD_RM_BUS:
 	case KD_RM_QUIESCE:
 		return 0;
@@ -253,13 +256,21 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 	}
 }
 
+/* The reset proper, between save/disable and restore.  A method's own
+ * initiate ignores hook; the device-specific one runs it. */
+struct initiate_args {
+	kd_reset_hook hook;
+	void *data;
+};
+
 typedef int (*initiate_fn)(struct kd_reset_exec *x, struct kd_dev *dev,
-			   const struct kd_probe_info *in);
+			   const struct kd_probe_info *in,
+			   const struct initiate_args *a);
 
 /* pci_reset_function(): power up, save, disable, reset, restore */
 static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 			  const struct kd_probe_info *in, bool unbound,
-			  initiate_fn initiate)
+			  initiate_fn initiate, const struct initiate_args *a)
 {
 	struct kd_saved s;
 	int err;
@@ -279,7 +290,7 @@ static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 		err = kd_disable(x, dev);
 	if (err < 0)
 		return err;
-	err = initiate(x, dev, in);
+	err = initiate(x, dev, in, a);
 	if (err < 0) {
 		/*
 		 * pci_reset_function() restores whatever the reset returned:
@@ -294,10 +305,10 @@ static int function_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 	return kd_restore(x, dev, &s);
 }
 
-static int flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
-			const struct kd_probe_info *in)
+/* pcie_flr() at PCIe capability e (DevCap.FLR is the caller's business) */
+static int flr_at(struct kd_reset_exec *x, struct kd_dev *dev, unsigned e,
+		  bool immediate_readiness)
 {
-	unsigned e = in->exp_cap;
 	uint16_t devctl = kd_cfg_read16(dev, e + PCI_EXP_DEVCTL);
 	int err;
 
@@ -311,19 +322,59 @@ static int flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
 				 "§7.5.3.4 (pcie_flr)");
 	if (err < 0)
 		return err;
-	if (!in->immediate_readiness)
+	if (!immediate_readiness)
 		kd_reset_sleep(x, KD_FLR_WAIT_NS, "FLR completes within "
 			       "100 ms, PCIe r4.0 §6.6.2 (pcie_flr)");
 	return kd_exec_wait_ready(x, dev, x->timeout_ns,
 				  "readiness after FLR (pci_dev_wait)");
 }
 
+static int flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
+			const struct kd_probe_info *in,
+			const struct initiate_args *a)
+{
+	(void)a;
+	return flr_at(x, dev, in->exp_cap, in->immediate_readiness);
+}
+
+int kd_exec_flr(struct kd_reset_exec *x, struct kd_dev *dev)
+{
+	unsigned e = kd_cap_find(dev, PCI_CAP_ID_EXP);
+
+	if (!e)
+		return -ENOTTY; /* no DevCtl to write */
+	return flr_at(x, dev, e, kd_cfg_read16(dev, PCI_STATUS) &
+		      PCI_STATUS_IMM_READY);
+}
+
+/* pci_dev_specific_reset(): the quirk's steps are the reset */
+static int devspec_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
+			    const struct kd_probe_info *in,
+			    const struct initiate_args *a)
+{
+	(void)in;
+	return a->hook(x, dev, a->data);
+}
+
+int kd_method_device_specific(struct kd_reset_exec *x, struct kd_dev *dev,
+			      const struct kd_probe_info *in, bool unbound,
+			      kd_reset_hook reset, void *data)
+{
+	const struct initiate_args a = { .hook = reset, .data = data };
+
+	if (!reset)
+		return -ENOTTY;
+	return function_reset(x, dev, in, unbound, devspec_initiate, &a);
+}
+
 static int af_flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
-			   const struct kd_probe_info *in)
+			   const struct kd_probe_info *in,
+			   const struct initiate_args *args)
 {
 	unsigned a = in->af_cap;
 	int err;
 
+	(void)args;
 	/* pci_af_flr(): TP is bit 0 of the status byte after control */
 	kd_exec_wait_pending(x, dev, a + PCI_AF_CTRL, PCI_AF_STATUS_TP << 8,
 			     "AF Status.TP clear before AF FLR "
@@ -340,18 +391,21 @@ static int af_flr_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
 }
 
 static int pm_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
-		       const struct kd_probe_info *in)
+		       const struct kd_probe_info *in,
+		       const struct initiate_args *a)
 {
 	unsigned p = in->pm_cap;
 	uint16_t csr = kd_cfg_read16(dev, p + PCI_PM_CTRL);
 	int err;
 
+	(void)a;
 	/* pci_pm_reset(): only with NoSoftRst clear (checked), from D0 */
 	csr &= ~PCI_PM_CTRL_STATE_MASK;
 	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr | PCI_D3hot,
 				 "PMCSR PowerState = D3hot (pci_pm_reset)");
 	if (err < 0)
 		return err;
+	/* the device's d3hot_delay when a quirk gives one */
 	kd_reset_sleep(x, kd_exec_d3hot_delay(x), "D0->D3hot 10 ms, PCI PM 1.2 "
 		       "§5.6.1 (pci_dev_d3_sleep)");
 	err = kd_reset_cfg_write(x, dev, p + PCI_PM_CTRL, 2, csr,
@@ -368,19 +422,19 @@ static int pm_initiate(struct kd_reset_exec *x, struct kd_dev *dev,
 int kd_method_flr(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_probe_info *in, bool unbound)
 {
-	return function_reset(x, dev, in, unbound, flr_initiate);
+	return function_reset(x, dev, in, unbound, flr_initiate, NULL);
 }
 
 int kd_method_af_flr(struct kd_reset_exec *x, struct kd_dev *dev,
 		     const struct kd_probe_info *in, bool unbound)
 {
-	return function_reset(x, dev, in, unbound, af_flr_initiate);
+	return function_reset(x, dev, in, unbound, af_flr_initiate, NULL);
 }
 
 int kd_method_pm(struct kd_reset_exec *x, struct kd_dev *dev,
 		 const struct kd_probe_info *in, bool unbound)
 {
-	return function_reset(x, dev, in, unbound, pm_initiate);
+	return function_reset(x, dev, in, unbound, pm_initiate, NULL);
 }
 
 static int clear_bme(struct kd_reset_exec *x, struct kd_dev *dev)
@@ -412,6 +466,9 @@ static bool kernel_word_allowed(const char *w, unsigned avoid, bool vf)
 	if (!strcmp(w, "pm"))
 		return !(avoid & (KD_RM_BIT(KD_RM_PM) |
 				  KD_RM_BIT(KD_RM_KERNEL_PM)));
+	if (!strcmp(w, "device_specific"))
+		return !(avoid & (KD_RM_BIT(KD_RM_DEVICE_SPECIFIC) |
+				  KD_RM_BIT(KD_RM_KERNEL_DEVSPEC)));
 	if (!strcmp(w, "bus") || !strcmp(w, "cxl_bus"))
 		return !vf && !(avoid & (KD_RM_BIT(KD_RM_BUS) |
 					 KD_RM_BIT(KD_RM_KERNEL_BUS)));

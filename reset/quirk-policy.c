@@ -17,7 +17,8 @@ static int run_phase(struct kd_reset_exec *x, struct kd_dev *dev,
 		     const struct quirk_hooks *h, enum kd_quirk_phase phase)
 {
 	return kd_exec_quirk_steps(x, dev, phase == KD_QUIRK_PRE ?
-				   &h->plan.pre : &h->plan.post, &h->id,
+				   &h->plan.pre : phase == KD_QUIRK_RESET ?
+				   &h->plan.reset : &h->plan.post, &h->id,
 				   phase, h->plan.allow_insecure);
 }
 
@@ -29,6 +30,11 @@ static int pre(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
 static int post(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
 {
 	return run_phase(x, dev, data, KD_QUIRK_POST);
+}
+
+static int reset(struct kd_reset_exec *x, struct kd_dev *dev, void *data)
+{
+	return run_phase(x, dev, data, KD_QUIRK_RESET);
 }
 
 static void release(void *data)
@@ -82,7 +88,7 @@ int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 	for (size_t i = 0; i < plan->methods.n; i++) {
 		enum kd_reset_method m;
 
-		/* kernel:<m> beyond flr/pm/bus has no method of ours */
+		/* kernel:acpi, kernel:af_flr, kernel:cxl_bus: none of ours */
 		if (kd_reset_method_parse(plan->methods.v[i], &m) == 0 &&
 		    out->n_prefer < KD_RM_COUNT)
 			out->prefer[out->n_prefer++] = m;
@@ -94,11 +100,14 @@ int kd_reset_quirk_policy(void *quirks_db, struct kd_dev *dev,
 		out->delay_after_ns = plan->delay_after_reset_ns;
 	if (plan->has_timeout)
 		out->timeout_ns = plan->timeout_ns;
+	out->has_d3hot_delay = plan->has_d3hot;
 	out->d3hot_delay_ns = plan->d3hot_delay_ns;
 	if (plan->pre.n)
 		out->pre = pre;
 	if (plan->post.n)
 		out->post = post;
+	if (plan->reset.n)
+		out->reset = reset;
 	out->hook_data = h;
 	out->release = release;
 	return 0;

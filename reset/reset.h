@@ -23,8 +23,8 @@
 
 enum kd_reset_method {
 	KD_RM_NONE = 0,
-	KD_RM_AUTO,       /* policy preference, kernel, flr, af-flr, pm, bus,
-			   * virtio */
+	KD_RM_AUTO,       /* device-specific (when a quirk defines it), policy
+			   * preference, kernel, flr, af-flr, pm, bus, virtio */
 	KD_RM_KERNEL,     /* sysfs "reset", the kernel's own order */
 	KD_RM_KERNEL_FLR, /* sysfs "reset_method"=flr, then "reset" */
 	KD_RM_KERNEL_PM,
@@ -34,6 +34,9 @@ enum kd_reset_method {
 	KD_RM_PM,         /* D0 -> D3hot -> D0 */
 	KD_RM_BUS,        /* Secondary Bus Reset of the parent bridge */
 	KD_RM_VIRTIO,     /* virtio 1.x device reset: device_status = 0 */
+	KD_RM_DEVICE_SPECIFIC, /* the quirk's reset steps, between save/
+				* disable and restore (pci_dev_specific_reset) */
+	KD_RM_KERNEL_DEVSPEC,  /* reset_method=device_specific, then reset */
 	KD_RM_QUIESCE,    /* no reset: BME off, MSI/MSI-X off, INTx off */
 	KD_RM_COUNT,
 };
@@ -85,9 +88,14 @@ struct kd_reset_policy {
 	unsigned avoid;      /* KD_RM_BIT()s: never used, even if asked */
 	uint64_t delay_after_ns; /* extra settle time after the reset */
 	uint64_t timeout_ns; /* readiness bound; 0: default (60 s) */
+	bool has_d3hot_delay;    /* else 10 ms, PCI PM 1.2 §5.6.1 */
 	uint64_t d3hot_delay_ns; /* D3hot<->D0 wait (the kernel's per-device
-				  * d3hot_delay); 0: 10 ms, PCI PM 1.2 §5.6.1 */
+				  * d3hot_delay; 0: none, as the kernel's
+				  * quirk_remove_d3hot_delay()) */
 	kd_reset_hook pre, post; /* around the reset; may be NULL */
+	/* the device-specific reset itself (method device-specific), run
+	 * after save/disable and before restore; NULL: none */
+	kd_reset_hook reset;
 	void *hook_data;
 	void (*release)(void *hook_data); /* when the device is done */
 };

@@ -236,10 +236,16 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 	case KD_RM_VIRTIO:
 		err = kd_method_virtio(x, dev, in, unbound);
 		break;
+	case KD_RM_DEVICE_SPECIFIC:
+		err = kd_method_device_specific(x, dev, in, unbound,
+						pol ? pol->reset : NULL,
+						pol ? pol->hook_data : NULL);
+		break;
 	case KD_RM_KERNEL:
 	case KD_RM_KERNEL_FLR:
 	case KD_RM_KERNEL_PM:
 	case KD_RM_KERNEL_BUS:
+	case KD_RM_KERNEL_DEVSPEC:
 		err = kd_method_kernel(x, dev, m, unbound,
 				       pol ? pol->avoid : 0);
 		break;
@@ -300,6 +306,18 @@ static void refresh_info(struct kd_reset_exec *x, struct kd_dev *dev,
 	kd_probe_identify(x->topo, dev, in);
 }
 
+/* device-specific runs the quirk's reset steps: none, no method */
+static int devspec_check(enum kd_reset_method m,
+			 const struct kd_reset_policy *pol, char *why,
+			 size_t len)
+{
+	if (m != KD_RM_DEVICE_SPECIFIC || (pol && pol->reset))
+		return 0;
+	snprintf(why, len, "no quirk defines a device-specific reset "
+		 "(reset = STEPS) for this function");
+	return -ENOTTY;
+}
+
 static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 			 struct kd_dev *dev, struct kd_probe_info *in,
 			 const struct kd_reset_policy *pol)
@@ -317,8 +335,8 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 			   kd_reset_method_name(m));
 		return;
 	}
-	if (kd_method_check(dev, in, &rn->topo, m, why,
-			    sizeof(why)) < 0) {
+	if (devspec_check(m, pol, why, sizeof(why)) < 0 ||
+	    kd_method_check(dev, in, &rn->topo, m, why, sizeof(why)) < 0) {
 		r->status = KD_RS_REFUSED;
 		r->err = -ENOTTY;
 		set_reason(r, "%s: %s", kd_reset_method_name(m), why);
@@ -364,7 +382,22 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	char why[256];
 	int err;
 
-	/* quirk preference first, then the default order; never avoided */
+	/*
+	 * A quirk's own reset first, as pci_reset_fn_methods[] puts
+	 * device_specific first; then the quirk's preference, then the
+	 * default order; never avoided.  A quirk listing device-specific
+	 * in methods places it itself.
+	 */
+	if (pol && pol->reset && !(avoid & KD_RM_BIT(KD_RM_DEVICE_SPECIFIC))) {
+		bool listed = false;
+
+		for (unsigned i = 0; i < pol->n_prefer && i < KD_RM_COUNT; i++)
+			listed |= pol->prefer[i] == KD_RM_DEVICE_SPECIFIC;
+		if (!listed) {
+			cand[n++] = KD_RM_DEVICE_SPECIFIC;
+			seen |= KD_RM_BIT(KD_RM_DEVICE_SPECIFIC);
+		}
+	}
 	for (unsigned i = 0; pol && i < pol->n_prefer && i < KD_RM_COUNT; i++) {
 		enum kd_reset_method m = pol->prefer[i];
 
@@ -394,7 +427,8 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		}
 		if (i)
 			refresh_info(x, dev, in);
-		if (kd_method_check(dev, in, &rn->topo, m, why,
+		if (devspec_check(m, pol, why, sizeof(why)) < 0 ||
+		    kd_method_check(dev, in, &rn->topo, m, why,
 				    sizeof(why)) < 0) {
 			note_attempt(r, m, -ENOTTY, why);
 			continue;
@@ -575,8 +609,12 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		  have_pol && pol.timeout_ns ? pol.timeout_ns :
 		  KD_RESET_DEFAULT_TIMEOUT_NS;
 	x.timeout_ns = timeout;
-	if (have_pol)
+	if (have_pol) {
+		/* a non-zero delay counts as given; 0 needs the flag */
+		x.has_d3hot_delay = pol.has_d3hot_delay ||
+				    pol.d3hot_delay_ns;
 		x.d3hot_delay_ns = pol.d3hot_delay_ns;
+	}
 	if (in.bound && !o->force) {
 		r->status = KD_RS_REFUSED;
 		r->err = -EBUSY;
