@@ -58,6 +58,9 @@ struct bus_reset {
 	size_t n;
 	bool slot_masked;
 	uint16_t sltctl, stat_mask;
+	char *why;      /* a refusal's reason goes here */
+	size_t why_len;
+	bool check_only; /* kd_bus_scope_check(): leave the result alone */
 };
 
 static bool downstream_port(int type)
@@ -213,15 +216,15 @@ static int restore_members(struct bus_reset *b, bool settle)
 	return first;
 }
 
-static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
+static void refuse(struct bus_reset *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
+static void refuse(struct bus_reset *b, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(x->res->reason, sizeof(x->res->reason), fmt, ap);
+	vsnprintf(b->why, b->why_len, fmt, ap);
 	va_end(ap);
 }
 
@@ -231,7 +234,7 @@ static int open_bridge(struct bus_reset *b)
 	int err = kd_dev_parent(b->dev, &b->pa);
 
 	if (err == -ENOENT) {
-		refuse(b->x, "%s is on a root bus: no bridge above it (kdsafe "
+		refuse(b, "%s is on a root bus: no bridge above it (kdsafe "
 			     "never resets a root bus or host bridge)",
 		       kd_dev_name(b->dev));
 		return -ENOTTY;
@@ -243,12 +246,14 @@ static int open_bridge(struct bus_reset *b)
 		return err;
 	kd_probe_identify(b->topo, b->br, &b->bi);
 	if (b->bi.dead || !b->bi.is_bridge) {
-		refuse(b->x, "parent %s is not a PCI-to-PCI bridge",
+		refuse(b, "parent %s is not a PCI-to-PCI bridge",
 		       kd_dev_name(b->br));
 		return -ENOTTY;
 	}
-	b->x->res->has_bridge = true;
-	b->x->res->bridge = b->pa;
+	if (!b->check_only) {
+		b->x->res->has_bridge = true;
+		b->x->res->bridge = b->pa;
+	}
 	return 0;
 }
 
@@ -326,16 +331,15 @@ static bool no_bus_reset(const struct bus_reset *b, struct kd_dev *dev,
  */
 static int check_scope(struct bus_reset *b)
 {
-	struct kd_reset_exec *x = b->x;
 	char src[64];
 
 	if (kd_reset_is_vf(b->dev)) {
-		refuse(x, "%s is an SR-IOV VF: a bus reset would reset its PF "
+		refuse(b, "%s is an SR-IOV VF: a bus reset would reset its PF "
 			  "and every sibling VF", kd_dev_name(b->dev));
 		return -ENOTTY;
 	}
 	if (no_bus_reset(b, b->br, &b->bi, src, sizeof(src))) {
-		refuse(x, "quirk %s forbids a bus reset below bridge %s",
+		refuse(b, "quirk %s forbids a bus reset below bridge %s",
 		       src, kd_dev_name(b->br));
 		return -EPERM;
 	}
@@ -347,20 +351,20 @@ static int check_scope(struct bus_reset *b)
 		if (mb->t.requested)
 			continue;
 		if (no_bus_reset(b, mb->t.dev, &mb->t.info, src, sizeof(src))) {
-			refuse(x, "quirk %s on %s below the same bridge forbids "
+			refuse(b, "quirk %s on %s below the same bridge forbids "
 				  "a bus reset", src, s);
 			return -EPERM;
 		}
 		if (b->o->force)
 			continue;
 		if (!mb->t.dev) {
-			refuse(x, "%s below the same bridge cannot be read "
+			refuse(b, "%s below the same bridge cannot be read "
 				  "(%s): it may have a driver bound (use "
 				  "--force)", s, strerror(-mb->open_err));
 			return -EBUSY;
 		}
 		if (mb->t.bound) {
-			refuse(x, "%s below the same bridge has driver %s "
+			refuse(b, "%s below the same bridge has driver %s "
 				  "bound (use --force)", s, mb->t.info.driver);
 			return -EBUSY;
 		}
@@ -516,11 +520,38 @@ static int reset_secondary(struct bus_reset *b)
 	return err < 0 ? err : uerr;
 }
 
+static void bus_reset_free(struct bus_reset *b)
+{
+	free_members(b->m, b->n);
+	kd_probe_info_clear(&b->bi);
+	kd_dev_free(b->br);
+}
+
+int kd_bus_scope_check(struct kd_reset_exec *x, struct kd_dev *dev,
+		       const struct kd_topo *topo,
+		       const struct kd_reset_opts *o, char *why, size_t len)
+{
+	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
+			       .dev = dev, .why = why, .why_len = len,
+			       .check_only = true };
+	int err;
+
+	snprintf(why, len, "bus reset scope check failed");
+	err = open_bridge(&b);
+	if (!err)
+		err = gather_members(&b);
+	if (!err)
+		err = check_scope(&b);
+	bus_reset_free(&b);
+	return err;
+}
+
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_topo *topo, const struct kd_reset_opts *o)
 {
 	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
-			       .dev = dev };
+			       .dev = dev, .why = x->res->reason,
+			       .why_len = sizeof(x->res->reason) };
 	int err;
 
 	err = open_bridge(&b);
@@ -541,8 +572,6 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		/* pci_bus_restore_locked() runs whatever the reset returned */
 		restore_members(&b, false);
 out:
-	free_members(b.m, b.n);
-	kd_probe_info_clear(&b.bi);
-	kd_dev_free(b.br);
+	bus_reset_free(&b);
 	return err;
 }

@@ -209,6 +209,39 @@ static void describe_dirty(const struct kd_reset_exec *x, char *buf,
 	}
 }
 
+/*
+ * The kernel's "bus" (and "cxl_bus") is a bus reset as well: it obeys
+ * the same scope check as kdsafe's own (kd_bus_scope_check(),
+ * pci_bus_resettable()): a quirked bridge or sibling, a bound one
+ * without --force.  "kernel" is narrowed without it; "kernel:bus" is
+ * refused.  Where kdsafe finds no bridge (root bus), neither does the
+ * kernel's pci_parent_bus_reset(); a VF is narrowed by the method.
+ */
+static int attempt_kernel(struct runner *rn, struct kd_reset_exec *x,
+			  struct kd_dev *dev, enum kd_reset_method m,
+			  bool unbound, const struct kd_reset_policy *pol)
+{
+	const unsigned bus = KD_RM_BIT(KD_RM_BUS) |
+			     KD_RM_BIT(KD_RM_KERNEL_BUS);
+	unsigned avoid = pol ? pol->avoid : 0;
+	char why[200];
+	int err;
+
+	if ((m != KD_RM_KERNEL && m != KD_RM_KERNEL_BUS) || (avoid & bus))
+		return kd_method_kernel(x, dev, m, unbound, avoid);
+	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, why, sizeof(why));
+	if (err == 0 || err == -ENOTTY)
+		return kd_method_kernel(x, dev, m, unbound, avoid);
+	if (m == KD_RM_KERNEL_BUS) {
+		snprintf(x->res->reason, sizeof(x->res->reason),
+			 "kernel:bus: %s", why);
+		return -EOPNOTSUPP;
+	}
+	INFO(x->ctx, "%s: the kernel's bus reset is left out: %s",
+	     kd_dev_name(dev), why);
+	return kd_method_kernel(x, dev, m, unbound, avoid | bus);
+}
+
 static int attempt(struct runner *rn, struct kd_reset_exec *x,
 		   struct kd_dev *dev, const struct kd_probe_info *in,
 		   enum kd_reset_method m, const struct kd_reset_policy *pol)
@@ -240,8 +273,7 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 	case KD_RM_KERNEL_FLR:
 	case KD_RM_KERNEL_PM:
 	case KD_RM_KERNEL_BUS:
-		err = kd_method_kernel(x, dev, m, unbound,
-				       pol ? pol->avoid : 0);
+		err = attempt_kernel(rn, x, dev, m, unbound, pol);
 		break;
 	case KD_RM_QUIESCE:
 		err = kd_method_quiesce(x, dev, in);
