@@ -183,8 +183,36 @@ static struct kd_dev *first_child(const struct bus_reset *b, size_t from,
 	return NULL;
 }
 
+/* the Slot Control events a link going down raises */
+#define SLOT_EVENTS (PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_DLLSCE)
+
+/*
+ * The end of pciehp_reset_slot() on the port at exp: clear the events
+ * the reset latched (RW1C, SltSta) and only then put Slot Control back,
+ * events enabled again, so pciehp sees no removal.
+ */
+static int slot_settled(struct kd_reset_exec *x, struct kd_dev *port,
+			unsigned exp, uint16_t stat_mask, uint16_t sltctl)
+{
+	int err = kd_reset_cfg_write(x, port, exp + PCI_EXP_SLTSTA, 2,
+				     stat_mask, "clear Presence Detect and "
+				     "DLL State Changed (RW1C), PCIe r5.0 "
+				     "§7.5.3.11 (pciehp_reset_slot)");
+
+	if (err == 0)
+		err = kd_reset_cfg_write(x, port, exp + PCI_EXP_SLTCTL, 2,
+					 sltctl, "restore Slot Control "
+					 "(pciehp_reset_slot)");
+	return err;
+}
+
 /*
  * Restore every saved function, top down (pci_bus_restore_locked()).
+ * A nested hot-plug port (a switch's Downstream Port below the bridge)
+ * was reset as well, and its link going down and up latched PDC/DLLSC:
+ * as pciehp_reset_slot() does for each slot, its Slot Control comes
+ * back with those events masked, its secondary link settles, the
+ * latched events are cleared, then the events are enabled again.
  * settle: the reset happened and the bus came back, so a nested bridge's
  * secondary bus settles before its children are touched.  Otherwise
  * (an error stopped the reset) restore what still answers, best effort:
@@ -197,18 +225,32 @@ static int restore_members(struct bus_reset *b, bool settle)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct kd_bus_target *t = &b->m[i].t;
+		/* a nested hot-plug port, reset with the rest */
+		bool slot = t->info.hotplug_slot && t->saved.slot;
+		uint16_t sltctl = t->saved.sltctl;
 		int err;
 
 		if (!t->saved.valid)
 			continue;
 		if (!settle && !kd_dev_answers(x, t->dev))
 			continue;
+		if (slot)
+			t->saved.sltctl &= (uint16_t)~SLOT_EVENTS;
 		err = kd_restore(x, t->dev, &t->saved);
+		t->saved.sltctl = sltctl;
 		if (err == 0 && settle && t->info.is_bridge) {
 			struct kd_dev *c = first_child(b, i + 1,
 						       kd_dev_addr(t->dev));
 
 			err = wait_secondary(x, t->dev, &t->info, c);
+		}
+		if (slot) {
+			int serr = slot_settled(x, t->dev, t->saved.exp,
+						PCI_EXP_SLTSTA_PDC |
+						PCI_EXP_SLTSTA_DLLSC, sltctl);
+
+			if (err == 0)
+				err = serr;
 		}
 		if (err < 0 && !first)
 			first = err;
@@ -457,20 +499,10 @@ static int slot_mask(struct bus_reset *b)
  * SltCtl back as it was. */
 static int slot_unmask(struct bus_reset *b)
 {
-	unsigned e = b->bi.exp_cap;
-	int err;
-
 	if (!b->slot_masked)
 		return 0;
-	err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTSTA, 2,
-				 b->stat_mask, "clear Presence Detect and DLL "
-				 "State Changed (RW1C), PCIe r5.0 §7.5.3.11 "
-				 "(pciehp_reset_slot)");
-	if (err == 0)
-		err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTCTL, 2,
-					 b->sltctl, "restore Slot Control "
-					 "(pciehp_reset_slot)");
-	return err;
+	return slot_settled(b->x, b->br, b->bi.exp_cap, b->stat_mask,
+			    b->sltctl);
 }
 
 /* pci_reset_secondary_bus(): SBR asserted 2 ms, then deasserted */
