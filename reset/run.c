@@ -396,6 +396,17 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	char why[256];
 	int err;
 
+	/*
+	 * --force on a bound function with MSI/MSI-X on: kdsafe's own
+	 * methods do not rebuild MSI/MSI-X nor the MSI-X table (the
+	 * kernel's pci_restore_state() does, from its own records), so the
+	 * driver would lose its interrupts.  The kernel's reset comes first.
+	 */
+	if (rn->o->force && in->bound && (in->msi_enable || in->msix_enable) &&
+	    !(avoid & KD_RM_BIT(KD_RM_KERNEL)) && kd_kernel_has_reset(dev)) {
+		cand[n++] = KD_RM_KERNEL;
+		seen |= KD_RM_BIT(KD_RM_KERNEL);
+	}
 	/* quirk preference first, then the default order; never avoided */
 	for (unsigned i = 0; pol && i < pol->n_prefer && i < KD_RM_COUNT; i++) {
 		enum kd_reset_method m = pol->prefer[i];

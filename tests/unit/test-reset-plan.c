@@ -167,6 +167,46 @@ static void test_auto_policy_prefers_and_avoids(void **state)
 	world_free(w);
 }
 
+static int policy_prefer_flr(void *data, struct kd_dev *dev,
+			     const struct kd_probe_info *in,
+			     struct kd_reset_policy *p)
+{
+	(void)data;
+	(void)dev;
+	(void)in;
+	snprintf(p->source, sizeof(p->source), "prefer-flr.conf:1");
+	p->n_prefer = 1;
+	p->prefer[0] = KD_RM_FLR;
+	return 0;
+}
+
+/* --force on a bound function with MSI-X on: kdsafe's own methods do not
+ * rebuild MSI/MSI-X (the kernel does, from its records), so auto tries
+ * the kernel's reset first, ahead of a quirk's preference */
+static void test_auto_forced_bound_msix_prefers_kernel(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .force = true,
+				   .policy_fn = policy_prefer_flr };
+
+	(void)state;
+	kd_sim_cap_msix(f, 4);
+	kd_sim_set_live(f);
+	kd_sim_set_kernel_reset(f, "flr");
+	/* unbound: the quirk's preference */
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	kd_sim_set_live(f);
+	kd_sim_bind(f, "e1000e");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_KERNEL);
+	assert_int_equal(w->res[0].n_attempts, 0);
+	world_free(w);
+}
+
 static void test_explicit_method_forbidden_by_policy(void **state)
 {
 	struct world *w = world_new();
@@ -761,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_auto_virtio_on_root_bus),
 		cmocka_unit_test(test_auto_flr_before_virtio),
 		cmocka_unit_test(test_auto_policy_prefers_and_avoids),
+		cmocka_unit_test(test_auto_forced_bound_msix_prefers_kernel),
 		cmocka_unit_test(test_explicit_method_forbidden_by_policy),
 		cmocka_unit_test(test_policy_pre_hook_runs_and_dry_runs),
 		cmocka_unit_test(test_kernel_flr_selects_and_restores),
