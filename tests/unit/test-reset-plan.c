@@ -762,6 +762,44 @@ static void test_one_bus_reset_covers_domain(void **state)
 	world_free(w);
 }
 
+/* An integrated PF on the root bus and its VFs at other device numbers:
+ * a PF's reset takes its VFs along (SR-IOV 1.1 §2.2.2), so they are one
+ * domain, run serially, the VFs first and the PF last */
+static void test_pf_and_vfs_one_domain(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .jobs = 0 };
+	struct kd_sim_fn *pf;
+	const struct kd_sim_event *last = NULL;
+	size_t n_resets = 0;
+
+	(void)state;
+	pf = endpoint(w, NULL, "00:02.0", 0x8086, 0x10d3, true);
+	/* devfn 0x10; VFs at 0x18, 0x20: First VF Offset 8, Stride 8 */
+	kd_sim_ecap_sriov(pf, 2, 8, 8);
+	kd_sim_set_live(kd_sim_add_vf(w->sim, "00:03.0", "00:02.0"));
+	kd_sim_set_live(kd_sim_add_vf(w->sim, "00:04.0", "00:02.0"));
+	kd_sim_sleep_rendezvous(w->sim, 2, 50);
+	assert_int_equal(run_reset(w, &o, "00:02.0", "00:03.0", "00:04.0",
+				   NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(w->res[i].status, KD_RS_OK);
+	/* never two asleep together: no PF/VF reset interleaves */
+	assert_int_equal(kd_sim_peak_sleepers(w->sim), 1);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		if (e->kind != KD_SIM_EV_RESET)
+			continue;
+		if (!n_resets++)
+			assert_false(kd_addr_eq(&e->addr, A(pf)));
+		last = e;
+	}
+	assert_non_null(last);
+	assert_true(kd_addr_eq(&last->addr, A(pf)));
+	world_free(w);
+}
+
 static void test_independent_domains_in_parallel(void **state)
 {
 	struct world *w = world_new();
@@ -825,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_multifunction_order_fn0_last),
 		cmocka_unit_test(test_one_bus_reset_covers_domain),
 		cmocka_unit_test(test_independent_domains_in_parallel),
+		cmocka_unit_test(test_pf_and_vfs_one_domain),
 	};
 
 	return cmocka_run_group_tests_name("reset-plan", tests, NULL, NULL);
