@@ -366,9 +366,9 @@ static bool no_bus_reset(const struct bus_reset *b, struct kd_dev *dev,
  * pci_bus_resettable() / pci_slot_resettable(): the bridge and every
  * function on every bus below it must allow a bus reset; a quirk that
  * forbids it (PCI_DEV_FLAGS_NO_BUS_RESET) stops it, --force or not (the
- * requested function's own quirk was weighed by the runner).  A bound
- * function, or one that cannot be read (unknown = bound), stops it
- * unless --force.  A VF is never bus-reset: the reset takes its PF's VF
+ * requested function's own quirk was weighed by the runner); so does a
+ * function that cannot be read, whose identity and so quirks are
+ * unknown.  A bound function stops it unless --force.  A VF is never bus-reset: the reset takes its PF's VF
  * Enable, and so every sibling VF, with it.
  */
 static int check_scope(struct bus_reset *b)
@@ -397,14 +397,16 @@ static int check_scope(struct bus_reset *b)
 				  "a bus reset", src, s);
 			return -EPERM;
 		}
-		if (b->o->force)
-			continue;
 		if (!mb->t.dev) {
 			refuse(b, "%s below the same bridge cannot be read "
-				  "(%s): it may have a driver bound (use "
-				  "--force)", s, strerror(-mb->open_err));
-			return -EBUSY;
+				  "(%s): its identity is unknown, so a quirk "
+				  "forbidding a bus reset cannot be ruled out "
+				  "(refused even with --force)", s,
+			       strerror(-mb->open_err));
+			return -EPERM;
 		}
+		if (b->o->force)
+			continue;
 		if (mb->t.bound) {
 			refuse(b, "%s below the same bridge has driver %s "
 				  "bound (use --force)", s, mb->t.info.driver);
