@@ -58,6 +58,9 @@ struct bus_reset {
 	size_t n;
 	bool slot_masked;
 	uint16_t sltctl, stat_mask;
+	char *why;      /* a refusal's reason goes here */
+	size_t why_len;
+	bool check_only; /* kd_bus_scope_check(): leave the result alone */
 };
 
 static bool downstream_port(int type)
@@ -180,8 +183,36 @@ static struct kd_dev *first_child(const struct bus_reset *b, size_t from,
 	return NULL;
 }
 
+/* the Slot Control events a link going down raises */
+#define SLOT_EVENTS (PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_DLLSCE)
+
+/*
+ * The end of pciehp_reset_slot() on the port at exp: clear the events
+ * the reset latched (RW1C, SltSta) and only then put Slot Control back,
+ * events enabled again, so pciehp sees no removal.
+ */
+static int slot_settled(struct kd_reset_exec *x, struct kd_dev *port,
+			unsigned exp, uint16_t stat_mask, uint16_t sltctl)
+{
+	int err = kd_reset_cfg_write(x, port, exp + PCI_EXP_SLTSTA, 2,
+				     stat_mask, "clear Presence Detect and "
+				     "DLL State Changed (RW1C), PCIe r5.0 "
+				     "§7.5.3.11 (pciehp_reset_slot)");
+
+	if (err == 0)
+		err = kd_reset_cfg_write(x, port, exp + PCI_EXP_SLTCTL, 2,
+					 sltctl, "restore Slot Control "
+					 "(pciehp_reset_slot)");
+	return err;
+}
+
 /*
  * Restore every saved function, top down (pci_bus_restore_locked()).
+ * A nested hot-plug port (a switch's Downstream Port below the bridge)
+ * was reset as well, and its link going down and up latched PDC/DLLSC:
+ * as pciehp_reset_slot() does for each slot, its Slot Control comes
+ * back with those events masked, its secondary link settles, the
+ * latched events are cleared, then the events are enabled again.
  * settle: the reset happened and the bus came back, so a nested bridge's
  * secondary bus settles before its children are touched.  Otherwise
  * (an error stopped the reset) restore what still answers, best effort:
@@ -194,18 +225,32 @@ static int restore_members(struct bus_reset *b, bool settle)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct kd_bus_target *t = &b->m[i].t;
+		/* a nested hot-plug port, reset with the rest */
+		bool slot = t->info.hotplug_slot && t->saved.slot;
+		uint16_t sltctl = t->saved.sltctl;
 		int err;
 
 		if (!t->saved.valid)
 			continue;
 		if (!settle && !kd_dev_answers(x, t->dev))
 			continue;
+		if (slot)
+			t->saved.sltctl &= (uint16_t)~SLOT_EVENTS;
 		err = kd_restore(x, t->dev, &t->saved);
+		t->saved.sltctl = sltctl;
 		if (err == 0 && settle && t->info.is_bridge) {
 			struct kd_dev *c = first_child(b, i + 1,
 						       kd_dev_addr(t->dev));
 
 			err = wait_secondary(x, t->dev, &t->info, c);
+		}
+		if (slot) {
+			int serr = slot_settled(x, t->dev, t->saved.exp,
+						PCI_EXP_SLTSTA_PDC |
+						PCI_EXP_SLTSTA_DLLSC, sltctl);
+
+			if (err == 0)
+				err = serr;
 		}
 		if (err < 0 && !first)
 			first = err;
@@ -213,15 +258,15 @@ static int restore_members(struct bus_reset *b, bool settle)
 	return first;
 }
 
-static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
+static void refuse(struct bus_reset *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void refuse(struct kd_reset_exec *x, const char *fmt, ...)
+static void refuse(struct bus_reset *b, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(x->res->reason, sizeof(x->res->reason), fmt, ap);
+	vsnprintf(b->why, b->why_len, fmt, ap);
 	va_end(ap);
 }
 
@@ -231,7 +276,7 @@ static int open_bridge(struct bus_reset *b)
 	int err = kd_dev_parent(b->dev, &b->pa);
 
 	if (err == -ENOENT) {
-		refuse(b->x, "%s is on a root bus: no bridge above it (kdsafe "
+		refuse(b, "%s is on a root bus: no bridge above it (kdsafe "
 			     "never resets a root bus or host bridge)",
 		       kd_dev_name(b->dev));
 		return -ENOTTY;
@@ -243,12 +288,14 @@ static int open_bridge(struct bus_reset *b)
 		return err;
 	kd_probe_identify(b->topo, b->br, &b->bi);
 	if (b->bi.dead || !b->bi.is_bridge) {
-		refuse(b->x, "parent %s is not a PCI-to-PCI bridge",
+		refuse(b, "parent %s is not a PCI-to-PCI bridge",
 		       kd_dev_name(b->br));
 		return -ENOTTY;
 	}
-	b->x->res->has_bridge = true;
-	b->x->res->bridge = b->pa;
+	if (!b->check_only) {
+		b->x->res->has_bridge = true;
+		b->x->res->bridge = b->pa;
+	}
 	return 0;
 }
 
@@ -319,23 +366,22 @@ static bool no_bus_reset(const struct bus_reset *b, struct kd_dev *dev,
  * pci_bus_resettable() / pci_slot_resettable(): the bridge and every
  * function on every bus below it must allow a bus reset; a quirk that
  * forbids it (PCI_DEV_FLAGS_NO_BUS_RESET) stops it, --force or not (the
- * requested function's own quirk was weighed by the runner).  A bound
- * function, or one that cannot be read (unknown = bound), stops it
- * unless --force.  A VF is never bus-reset: the reset takes its PF's VF
+ * requested function's own quirk was weighed by the runner); so does a
+ * function that cannot be read, whose identity and so quirks are
+ * unknown.  A bound function stops it unless --force.  A VF is never bus-reset: the reset takes its PF's VF
  * Enable, and so every sibling VF, with it.
  */
 static int check_scope(struct bus_reset *b)
 {
-	struct kd_reset_exec *x = b->x;
 	char src[64];
 
 	if (kd_reset_is_vf(b->dev)) {
-		refuse(x, "%s is an SR-IOV VF: a bus reset would reset its PF "
+		refuse(b, "%s is an SR-IOV VF: a bus reset would reset its PF "
 			  "and every sibling VF", kd_dev_name(b->dev));
 		return -ENOTTY;
 	}
 	if (no_bus_reset(b, b->br, &b->bi, src, sizeof(src))) {
-		refuse(x, "quirk %s forbids a bus reset below bridge %s",
+		refuse(b, "quirk %s forbids a bus reset below bridge %s",
 		       src, kd_dev_name(b->br));
 		return -EPERM;
 	}
@@ -347,20 +393,22 @@ static int check_scope(struct bus_reset *b)
 		if (mb->t.requested)
 			continue;
 		if (no_bus_reset(b, mb->t.dev, &mb->t.info, src, sizeof(src))) {
-			refuse(x, "quirk %s on %s below the same bridge forbids "
+			refuse(b, "quirk %s on %s below the same bridge forbids "
 				  "a bus reset", src, s);
+			return -EPERM;
+		}
+		if (!mb->t.dev) {
+			refuse(b, "%s below the same bridge cannot be read "
+				  "(%s): its identity is unknown, so a quirk "
+				  "forbidding a bus reset cannot be ruled out "
+				  "(refused even with --force)", s,
+			       strerror(-mb->open_err));
 			return -EPERM;
 		}
 		if (b->o->force)
 			continue;
-		if (!mb->t.dev) {
-			refuse(x, "%s below the same bridge cannot be read "
-				  "(%s): it may have a driver bound (use "
-				  "--force)", s, strerror(-mb->open_err));
-			return -EBUSY;
-		}
 		if (mb->t.bound) {
-			refuse(x, "%s below the same bridge has driver %s "
+			refuse(b, "%s below the same bridge has driver %s "
 				  "bound (use --force)", s, mb->t.info.driver);
 			return -EBUSY;
 		}
@@ -453,20 +501,10 @@ static int slot_mask(struct bus_reset *b)
  * SltCtl back as it was. */
 static int slot_unmask(struct bus_reset *b)
 {
-	unsigned e = b->bi.exp_cap;
-	int err;
-
 	if (!b->slot_masked)
 		return 0;
-	err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTSTA, 2,
-				 b->stat_mask, "clear Presence Detect and DLL "
-				 "State Changed (RW1C), PCIe r5.0 §7.5.3.11 "
-				 "(pciehp_reset_slot)");
-	if (err == 0)
-		err = kd_reset_cfg_write(b->x, b->br, e + PCI_EXP_SLTCTL, 2,
-					 b->sltctl, "restore Slot Control "
-					 "(pciehp_reset_slot)");
-	return err;
+	return slot_settled(b->x, b->br, b->bi.exp_cap, b->stat_mask,
+			    b->sltctl);
 }
 
 /* pci_reset_secondary_bus(): SBR asserted 2 ms, then deasserted */
@@ -516,11 +554,38 @@ static int reset_secondary(struct bus_reset *b)
 	return err < 0 ? err : uerr;
 }
 
+static void bus_reset_free(struct bus_reset *b)
+{
+	free_members(b->m, b->n);
+	kd_probe_info_clear(&b->bi);
+	kd_dev_free(b->br);
+}
+
+int kd_bus_scope_check(struct kd_reset_exec *x, struct kd_dev *dev,
+		       const struct kd_topo *topo,
+		       const struct kd_reset_opts *o, char *why, size_t len)
+{
+	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
+			       .dev = dev, .why = why, .why_len = len,
+			       .check_only = true };
+	int err;
+
+	snprintf(why, len, "bus reset scope check failed");
+	err = open_bridge(&b);
+	if (!err)
+		err = gather_members(&b);
+	if (!err)
+		err = check_scope(&b);
+	bus_reset_free(&b);
+	return err;
+}
+
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_topo *topo, const struct kd_reset_opts *o)
 {
 	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
-			       .dev = dev };
+			       .dev = dev, .why = x->res->reason,
+			       .why_len = sizeof(x->res->reason) };
 	int err;
 
 	err = open_bridge(&b);
@@ -541,8 +606,6 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		/* pci_bus_restore_locked() runs whatever the reset returned */
 		restore_members(&b, false);
 out:
-	free_members(b.m, b.n);
-	kd_probe_info_clear(&b.bi);
-	kd_dev_free(b.br);
+	bus_reset_free(&b);
 	return err;
 }

@@ -230,5 +230,13 @@ struct kd_bus_target {
  * below it (pci_bus_resettable()) */
 int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
 		  const struct kd_topo *topo, const struct kd_reset_opts *o);
+/* kd_method_bus()'s scope check alone, nothing written or saved: 0 when
+ * it would reset, else its error with the reason in why.  -ENOTTY: no
+ * bridge to reset through (root bus) or a VF; -EPERM: a quirk forbids
+ * it or a function below cannot be read; -EBUSY: a bound function
+ * below, without --force. */
+int kd_bus_scope_check(struct kd_reset_exec *x, struct kd_dev *dev,
+		       const struct kd_topo *topo,
+		       const struct kd_reset_opts *o, char *why, size_t len);
 
 #endif

@@ -22,6 +22,7 @@ struct target {
 	struct kd_addr addr;
 	struct kd_addr key;  /* reset domain */
 	unsigned depth;
+	bool vf;             /* an SR-IOV VF: in its PF's domain */
 	unsigned n_bars;     /* BARs as the domain found them */
 	uint32_t bars[6];
 };
@@ -67,7 +68,8 @@ static bool has_children(const struct kd_topo *t, const struct kd_addr *a)
 /*
  * A domain is everything one reset can reach: below a top-level bridge
  * (a root port), everything under it; on a root bus, the device's
- * functions (a bridge there: itself and its subtree).
+ * functions (a bridge there: itself and its subtree).  A VF is in its
+ * PF's domain (vf_domain()), wherever its device number.
  */
 static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
 		      struct kd_addr *key, unsigned *depth)
@@ -87,11 +89,37 @@ static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
 }
 
 /*
+ * A PF's reset takes its VFs along (SR-IOV 1.1 §2.2.2): a VF (sysfs
+ * physfn link, or a dump's PF found by kd_probe_identify()) gets its
+ * PF's domain, so a PF and its VFs never reset concurrently, even an
+ * integrated PF on a root bus whose VFs sit at other device numbers.
+ * false: not a VF (or it cannot be read: its own domain).
+ */
+static bool vf_domain(struct runner *rn, const struct kd_addr *a,
+		      struct kd_addr *key, unsigned *depth)
+{
+	struct kd_probe_info in;
+	struct kd_dev *dev;
+	bool vf;
+
+	if (kd_dev_open(rn->ctx, a, &dev) < 0)
+		return false;
+	kd_probe_identify(&rn->topo, dev, &in);
+	vf = in.is_vf && !kd_addr_eq(&in.physfn, a);
+	if (vf)
+		domain_of(&rn->topo, &in.physfn, key, depth);
+	kd_probe_info_clear(&in);
+	kd_dev_free(dev);
+	return vf;
+}
+
+/*
  * Order inside a domain: deeper functions first (a bridge after what is
- * below it); within one device the higher functions first and function 0
- * last: function 0 must stay present for the device to be found (PCIe
- * r5.0 §7.5.1.1.9), and a PF's FLR takes its VFs with it (SR-IOV 1.1
- * §2.2.2), so they go first.
+ * below it); at one depth a PF's VFs before everything else, and within
+ * one device the higher functions first and function 0 last: function 0
+ * must stay present for the device to be found (PCIe r5.0 §7.5.1.1.9),
+ * and a PF's FLR takes its VFs with it (SR-IOV 1.1 §2.2.2), so they go
+ * first.
  */
 static int cmp_in_device(const struct kd_addr *x, const struct kd_addr *y)
 {
@@ -113,6 +141,8 @@ static int cmp_full(const void *pa, const void *pb)
 		return c;
 	if (a->depth != b->depth)
 		return a->depth > b->depth ? -1 : 1;
+	if (a->vf != b->vf)
+		return a->vf ? -1 : 1;
 	c = cmp_in_device(&a->addr, &b->addr);
 	if (c)
 		return c;
@@ -209,6 +239,39 @@ static void describe_dirty(const struct kd_reset_exec *x, char *buf,
 	}
 }
 
+/*
+ * The kernel's "bus" (and "cxl_bus") is a bus reset as well: it obeys
+ * the same scope check as kdsafe's own (kd_bus_scope_check(),
+ * pci_bus_resettable()): a quirked bridge or sibling, a bound one
+ * without --force.  "kernel" is narrowed without it; "kernel:bus" is
+ * refused.  Where kdsafe finds no bridge (root bus), neither does the
+ * kernel's pci_parent_bus_reset(); a VF is narrowed by the method.
+ */
+static int attempt_kernel(struct runner *rn, struct kd_reset_exec *x,
+			  struct kd_dev *dev, enum kd_reset_method m,
+			  bool unbound, const struct kd_reset_policy *pol)
+{
+	const unsigned bus = KD_RM_BIT(KD_RM_BUS) |
+			     KD_RM_BIT(KD_RM_KERNEL_BUS);
+	unsigned avoid = pol ? pol->avoid : 0;
+	char why[200];
+	int err;
+
+	if ((m != KD_RM_KERNEL && m != KD_RM_KERNEL_BUS) || (avoid & bus))
+		return kd_method_kernel(x, dev, m, unbound, avoid);
+	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, why, sizeof(why));
+	if (err == 0 || err == -ENOTTY)
+		return kd_method_kernel(x, dev, m, unbound, avoid);
+	if (m == KD_RM_KERNEL_BUS) {
+		snprintf(x->res->reason, sizeof(x->res->reason),
+			 "kernel:bus: %s", why);
+		return -EOPNOTSUPP;
+	}
+	INFO(x->ctx, "%s: the kernel's bus reset is left out: %s",
+	     kd_dev_name(dev), why);
+	return kd_method_kernel(x, dev, m, unbound, avoid | bus);
+}
+
 static int attempt(struct runner *rn, struct kd_reset_exec *x,
 		   struct kd_dev *dev, const struct kd_probe_info *in,
 		   enum kd_reset_method m, const struct kd_reset_policy *pol)
@@ -246,8 +309,7 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 	case KD_RM_KERNEL_PM:
 	case KD_RM_KERNEL_BUS:
 	case KD_RM_KERNEL_DEVSPEC:
-		err = kd_method_kernel(x, dev, m, unbound,
-				       pol ? pol->avoid : 0);
+		err = attempt_kernel(rn, x, dev, m, unbound, pol);
 		break;
 	case KD_RM_QUIESCE:
 		err = kd_method_quiesce(x, dev, in);
@@ -382,6 +444,17 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	char why[256];
 	int err;
 
+	/*
+	 * --force on a bound function with MSI/MSI-X on: kdsafe's own
+	 * methods do not rebuild MSI/MSI-X nor the MSI-X table (the
+	 * kernel's pci_restore_state() does, from its own records), so the
+	 * driver would lose its interrupts.  The kernel's reset comes first.
+	 */
+	if (rn->o->force && in->bound && (in->msi_enable || in->msix_enable) &&
+	    !(avoid & KD_RM_BIT(KD_RM_KERNEL)) && kd_kernel_has_reset(dev)) {
+		cand[n++] = KD_RM_KERNEL;
+		seen |= KD_RM_BIT(KD_RM_KERNEL);
+	}
 	/*
 	 * A quirk's own reset first, as pci_reset_fn_methods[] puts
 	 * device_specific first; then the quirk's preference, then the
@@ -715,8 +788,11 @@ static int plan(struct runner *rn)
 	for (size_t i = 0; i < rn->nt; i++) {
 		rn->t[i].idx = i;
 		rn->t[i].addr = rn->addrs[i];
-		domain_of(&rn->topo, &rn->addrs[i], &rn->t[i].key,
-			  &rn->t[i].depth);
+		rn->t[i].vf = vf_domain(rn, &rn->addrs[i], &rn->t[i].key,
+					&rn->t[i].depth);
+		if (!rn->t[i].vf)
+			domain_of(&rn->topo, &rn->addrs[i], &rn->t[i].key,
+				  &rn->t[i].depth);
 	}
 	qsort(rn->t, rn->nt, sizeof(*rn->t), cmp_full);
 	for (size_t i = 0; i < rn->nt; i++) {

@@ -907,6 +907,56 @@ static void test_bus_reset_hotplug_slot_masked(void **state)
 	world_free(w);
 }
 
+/* A bus reset above a switch whose Downstream Port has a hot-plug slot:
+ * that nested port is reset too and latches PDC/DLLSC; its events stay
+ * off until its link settled, the latched bits are cleared, and only
+ * then is its Slot Control put back (pciehp_reset_slot() per slot) */
+static void test_bus_reset_nested_hotplug_port(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_BUS };
+	struct kd_sim_fn *rp, *usp, *dsp;
+	const uint16_t ctl = PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_PDCE |
+			     PCI_EXP_SLTCTL_DLLSCE;
+	const uint16_t events = PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_DLLSCE;
+	size_t clear_at = 0, events_at = 0;
+	unsigned e, ue;
+
+	(void)state;
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	usp = kd_sim_add_bridge(w->sim, "01:00.0", "00:1c.0", 2, true);
+	ue = kd_sim_cfg_get(usp, PCI_CAPABILITY_LIST, 1);
+	kd_sim_cfg_set(usp, ue + PCI_EXP_FLAGS, 2,
+		       0x0002 | PCI_EXP_TYPE_UPSTREAM << 4);
+	dsp = kd_sim_add_bridge(w->sim, "02:01.0", "01:00.0", 2, true);
+	flr_endpoint(w, "02:01.0", "03:00.0");
+	kd_sim_slot(rp);
+	kd_sim_slot(dsp);
+	e = kd_sim_cfg_get(dsp, PCI_CAPABILITY_LIST, 1);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *ev = kd_sim_event(w->sim, i);
+
+		if (ev->kind != KD_SIM_EV_CFG_WRITE ||
+		    !kd_addr_eq(&ev->addr, A(dsp)))
+			continue;
+		if (ev->pos == e + PCI_EXP_SLTSTA &&
+		    (ev->value & (PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC)) ==
+		    (PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC))
+			clear_at = i + 1;
+		if (ev->pos == e + PCI_EXP_SLTCTL && (ev->value & events) &&
+		    !events_at)
+			events_at = i + 1;
+	}
+	assert_true(clear_at > 0);
+	assert_true(events_at > clear_at);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_HOTPLUG, NULL), 0);
+	assert_int_equal(kd_sim_cfg_get(dsp, e + PCI_EXP_SLTCTL, 2), ctl);
+	assert_int_equal(kd_sim_cfg_get(dsp, e + PCI_EXP_SLTSTA, 2), 0);
+	world_free(w);
+}
+
 /* A function whose BARs were assigned before and read 0 after is not
  * clean, whatever its Command and interrupts say. */
 static void test_bars_lost_not_clean(void **state)
@@ -962,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_dry_run_records),
 		cmocka_unit_test(test_errors_cleared_by_restore),
 		cmocka_unit_test(test_bus_reset_hotplug_slot_masked),
+		cmocka_unit_test(test_bus_reset_nested_hotplug_port),
 		cmocka_unit_test(test_bars_lost_not_clean),
 	};
 

@@ -167,6 +167,46 @@ static void test_auto_policy_prefers_and_avoids(void **state)
 	world_free(w);
 }
 
+static int policy_prefer_flr(void *data, struct kd_dev *dev,
+			     const struct kd_probe_info *in,
+			     struct kd_reset_policy *p)
+{
+	(void)data;
+	(void)dev;
+	(void)in;
+	snprintf(p->source, sizeof(p->source), "prefer-flr.conf:1");
+	p->n_prefer = 1;
+	p->prefer[0] = KD_RM_FLR;
+	return 0;
+}
+
+/* --force on a bound function with MSI-X on: kdsafe's own methods do not
+ * rebuild MSI/MSI-X (the kernel does, from its records), so auto tries
+ * the kernel's reset first, ahead of a quirk's preference */
+static void test_auto_forced_bound_msix_prefers_kernel(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .force = true,
+				   .policy_fn = policy_prefer_flr };
+
+	(void)state;
+	kd_sim_cap_msix(f, 4);
+	kd_sim_set_live(f);
+	kd_sim_set_kernel_reset(f, "flr");
+	/* unbound: the quirk's preference */
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	kd_sim_set_live(f);
+	kd_sim_bind(f, "e1000e");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_KERNEL);
+	assert_int_equal(w->res[0].n_attempts, 0);
+	world_free(w);
+}
+
 static void test_explicit_method_forbidden_by_policy(void **state)
 {
 	struct world *w = world_new();
@@ -722,6 +762,44 @@ static void test_one_bus_reset_covers_domain(void **state)
 	world_free(w);
 }
 
+/* An integrated PF on the root bus and its VFs at other device numbers:
+ * a PF's reset takes its VFs along (SR-IOV 1.1 §2.2.2), so they are one
+ * domain, run serially, the VFs first and the PF last */
+static void test_pf_and_vfs_one_domain(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .jobs = 0 };
+	struct kd_sim_fn *pf;
+	const struct kd_sim_event *last = NULL;
+	size_t n_resets = 0;
+
+	(void)state;
+	pf = endpoint(w, NULL, "00:02.0", 0x8086, 0x10d3, true);
+	/* devfn 0x10; VFs at 0x18, 0x20: First VF Offset 8, Stride 8 */
+	kd_sim_ecap_sriov(pf, 2, 8, 8);
+	kd_sim_set_live(kd_sim_add_vf(w->sim, "00:03.0", "00:02.0"));
+	kd_sim_set_live(kd_sim_add_vf(w->sim, "00:04.0", "00:02.0"));
+	kd_sim_sleep_rendezvous(w->sim, 2, 50);
+	assert_int_equal(run_reset(w, &o, "00:02.0", "00:03.0", "00:04.0",
+				   NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(w->res[i].status, KD_RS_OK);
+	/* never two asleep together: no PF/VF reset interleaves */
+	assert_int_equal(kd_sim_peak_sleepers(w->sim), 1);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		if (e->kind != KD_SIM_EV_RESET)
+			continue;
+		if (!n_resets++)
+			assert_false(kd_addr_eq(&e->addr, A(pf)));
+		last = e;
+	}
+	assert_non_null(last);
+	assert_true(kd_addr_eq(&last->addr, A(pf)));
+	world_free(w);
+}
+
 static void test_independent_domains_in_parallel(void **state)
 {
 	struct world *w = world_new();
@@ -761,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_auto_virtio_on_root_bus),
 		cmocka_unit_test(test_auto_flr_before_virtio),
 		cmocka_unit_test(test_auto_policy_prefers_and_avoids),
+		cmocka_unit_test(test_auto_forced_bound_msix_prefers_kernel),
 		cmocka_unit_test(test_explicit_method_forbidden_by_policy),
 		cmocka_unit_test(test_policy_pre_hook_runs_and_dry_runs),
 		cmocka_unit_test(test_kernel_flr_selects_and_restores),
@@ -784,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_multifunction_order_fn0_last),
 		cmocka_unit_test(test_one_bus_reset_covers_domain),
 		cmocka_unit_test(test_independent_domains_in_parallel),
+		cmocka_unit_test(test_pf_and_vfs_one_domain),
 	};
 
 	return cmocka_run_group_tests_name("reset-plan", tests, NULL, NULL);

@@ -130,7 +130,9 @@ static void test_bus_reset_of_vf_refused(void **state)
 }
 
 /* unknown = bound: a function below the bridge whose config space cannot
- * be read may have a driver; refused unless --force */
+ * be read may have a driver; and its identity is unknown, so neither can
+ * its no-bus-reset quirk be checked: refused, --force included, naming
+ * the function and the error */
 static void test_bus_reset_unreadable_sibling(void **state)
 {
 	struct world *w = world_new();
@@ -149,7 +151,11 @@ static void test_bus_reset_unreadable_sibling(void **state)
 	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
 	o.force = true;
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
-	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "0000:01:00.1"));
+	assert_non_null(strstr(w->res[0].reason, strerror(EIO)));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_CFG_WRITE, NULL), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_RESET, NULL), 0);
 	world_free(w);
 }
 
@@ -275,6 +281,51 @@ static void test_kernel_owned_functions(void **state)
 	world_free(w);
 }
 
+/* the kernel method is what the kernel will do: its "bus" obeys the same
+ * scope check as kdsafe's own bus reset (a quirked parent bridge or
+ * sibling), so reset_method is narrowed without it */
+static void test_kernel_bus_obeys_bus_scope(void **state)
+{
+	struct world *w = world_new();
+	struct no_bus nb = { .addrs = { "01:00.1" } };
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL,
+				   .policy_fn = policy_no_bus,
+				   .policy_data = &nb };
+	struct kd_sim_fn *f;
+	const struct kd_sim_event *e;
+
+	(void)state;
+	f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	flr_endpoint(w, "00:1c.0", "01:00.1");
+	/* a quirked sibling: "bus" is all the kernel offers, none is left */
+	kd_sim_set_kernel_reset(f, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_RESET, NULL), 0);
+	/* a quirked parent bridge: "pm bus" narrowed to "pm" */
+	nb.addrs[0] = "00:1c.0";
+	kd_sim_set_kernel_reset(f, "pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	e = NULL;
+	for (size_t i = 0; i < kd_sim_n_events(w->sim) && !e; i++)
+		if (kd_sim_event(w->sim, i)->kind == KD_SIM_EV_ATTR_WRITE)
+			e = kd_sim_event(w->sim, i);
+	assert_non_null(e);
+	assert_string_equal(e->attr, "reset_method");
+	assert_string_equal(e->text, "pm");
+	assert_null(kd_sim_find_write(w->sim, A(kd_sim_find(w->sim, "00:1c.0")),
+				      PCI_BRIDGE_CONTROL, 0));
+	/* kernel:bus is refused outright */
+	o.method = KD_RM_KERNEL_BUS;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_non_null(strstr(w->res[0].reason, "0000:00:1c.0"));
+	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 0);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_pf_flr_refused_with_bound_vfs),
 		cmocka_unit_test(test_port_flr_refused_even_forced),
 		cmocka_unit_test(test_kernel_owned_functions),
+		cmocka_unit_test(test_kernel_bus_obeys_bus_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

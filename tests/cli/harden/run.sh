@@ -131,7 +131,6 @@ fi
 fresh
 chmod -R a+rX "$work/root"
 chmod 0200 "$work/root/$ep/reset"
-rm -f "$work/root/$ep/reset_method" # a kernel before 5.15: only "reset"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$KDSAFE" --sysroot "$work/root" reset --dry-run --method kernel \

@@ -697,6 +697,15 @@ static void do_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 	if (fn->pm)
 		put(c, fn->pm + PCI_PM_CTRL, 2, get(c, fn->pm + PCI_PM_CTRL, 2) &
 		    PCI_PM_CTRL_NO_SOFT_RESET);
+	if (fn->hp_slot) {
+		/* a reset hot-plug port: Slot Control at its default (events
+		 * off, PCIe r5.0 §7.5.3.10); its link trains again, latching
+		 * Presence Detect and DLL State Changed (§7.5.3.11) */
+		put(c, fn->exp + PCI_EXP_SLTCTL, 2, 0);
+		put(c, fn->exp + PCI_EXP_SLTSTA, 2,
+		    get(c, fn->exp + PCI_EXP_SLTSTA, 2) |
+		    PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC);
+	}
 	for (size_t i = 0; i < fn->n_bar; i++)
 		fn->bars[i].live = fn->bars[i].reset_value;
 	reset_clears(fn);

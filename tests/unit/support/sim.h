@@ -39,6 +39,9 @@
  *    back to its initial value, PMCSR to D0; bridges also lose bus
  *    numbers and Bridge Control.  AER status is sticky (survives).  BAR
  *    witness registers return to their reset value.
+ *  - A hot-plug port (kd_sim_slot) that is itself reset gets SltCtl 0
+ *    and latches SltSta PDC and DLLSC: restoring its SltCtl with those
+ *    bits set fires KD_SIM_EV_HOTPLUG.
  *  - After a reset, config reads return all-ones for busy_ms; BAR reads
  *    return all-ones while busy or while Memory Space Enable is clear,
  *    and BAR writes are dropped (logged, text "dropped") while it is.
