@@ -7,5 +7,7 @@ const struct kd_command kd_commands[] = {
 	{ "quirks", "check, list and match the quirks database", kd_cmd_quirks },
 	{ "reset", "reset functions a crashed kernel left live", kd_cmd_reset },
 	{ "whitelist", "merge campaign journals into verdicts", kd_cmd_whitelist },
+	{ "hook", "the kdump initramfs entry point (kdsafe.conf)",
+	  kd_cmd_hook },
 	{ NULL, NULL, NULL },
 };
