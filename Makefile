@@ -130,6 +130,9 @@ analyze:
 bench: $(B)/kdsafe $(T)/tools/mkfixture $(BENCH_EXTRA)
 	KDSAFE=$(CURDIR)/$(B)/kdsafe TOOLS=$(CURDIR)/$(T)/tools bench/probe.sh
 
+HOOK_SED = sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@LIBDIR@|$(libdir)|g' \
+	-e 's|@SYSCONFDIR@|$(sysconfdir)|g'
+
 # make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] (docs/install.md)
 install: $(B)/kdsafe
 	install -D -m 0755 $(B)/kdsafe $(DESTDIR)$(sbindir)/kdsafe
@@ -145,7 +148,18 @@ install: $(B)/kdsafe
 		install -m 0644 config/kdsafe.conf \
 			$(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; fi
 	install -D -m 0644 completion/kdsafe.bash $(DESTDIR)$(bashcompdir)/kdsafe
-	$(INSTALL_HOOKS)
+	@# the initramfs hooks, with the install directories filled in
+	install -d $(DESTDIR)$(dracutmoddir)/90kdsafe \
+		$(DESTDIR)$(initramfsdir)/hooks \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top
+	for f in hooks/dracut/*; do \
+		$(HOOK_SED) $$f >$(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/} && \
+		chmod 0755 $(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/}; done
+	$(HOOK_SED) hooks/initramfs-tools/hook >$(DESTDIR)$(initramfsdir)/hooks/kdsafe
+	$(HOOK_SED) hooks/initramfs-tools/init-top \
+		>$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
+	chmod 0755 $(DESTDIR)$(initramfsdir)/hooks/kdsafe \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
 
 uninstall:
 	rm -f $(DESTDIR)$(sbindir)/kdsafe $(DESTDIR)$(bashcompdir)/kdsafe
@@ -158,7 +172,11 @@ uninstall:
 	if cmp -s config/kdsafe.conf $(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; \
 		then rm -f $(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; fi
 	-rmdir $(DESTDIR)$(sysconfdir)/kdsafe/quirks.d $(DESTDIR)$(sysconfdir)/kdsafe
-	$(UNINSTALL_HOOKS)
+	rm -f $(DESTDIR)$(initramfsdir)/hooks/kdsafe \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
+	for f in hooks/dracut/*; do \
+		rm -f $(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/}; done
+	-rmdir $(DESTDIR)$(dracutmoddir)/90kdsafe
 
 clean:
 	rm -rf $(B) $(T)

@@ -1,9 +1,9 @@
 # In production (issue #11): make install / uninstall into a DESTDIR,
 # kdsafe hook and kdsafe.conf on fake trees, the initramfs scripts against
 # a fake root, kdsafe snapshot replayed offline (make check).
-CHECK_EXTRA += check-hook check-install check-snapshot
+CHECK_EXTRA += check-hook check-install check-snapshot check-initramfs
 
-.PHONY: check-hook check-install check-snapshot
+.PHONY: check-hook check-install check-snapshot check-initramfs
 check-hook: $(T)/kdsafe
 	KDSAFE=$(CURDIR)/$(T)/kdsafe tests/hook/run.sh
 
@@ -12,3 +12,6 @@ check-install: $(B)/kdsafe
 
 check-snapshot: $(T)/kdsafe $(T)/tools/mkfixture
 	KDSAFE=$(CURDIR)/$(T)/kdsafe TOOLS=$(CURDIR)/$(T)/tools tests/snapshot/run.sh
+
+check-initramfs: $(T)/kdsafe
+	KDSAFE=$(CURDIR)/$(T)/kdsafe tests/hook/initramfs.sh
