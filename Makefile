@@ -2,6 +2,17 @@
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
+# the GNU names (make install; docs/install.md)
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib
+datadir ?= $(prefix)/share
+mandir ?= $(datadir)/man
+sysconfdir ?= /etc
+bashcompdir ?= $(datadir)/bash-completion/completions
+dracutmoddir ?= $(libdir)/dracut/modules.d
+initramfsdir ?= $(datadir)/initramfs-tools
 CC ?= gcc
 
 PKGS := libpci libkmod json-c inih
@@ -15,14 +26,19 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DKDSAFE_VERSION='"$(VERSION)"' \
 CFLAGS ?= -O2
 
 # one idea per folder; data flows access -> probe -> quirks -> reset ->
-# campaign -> whitelist -> cli
-LIB_DIRS := access probe quirks reset campaign whitelist
+# config -> campaign -> whitelist -> cli
+LIB_DIRS := access probe quirks reset config campaign whitelist
 LIB_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 HDRS := $(wildcard */*.h)
 
-# release build
+# release build: the built-in paths follow the install directories (the
+# test build keeps the defaults in quirks/quirks.h and config/conf.h, so
+# its tests do not depend on PREFIX)
 B := build
+PATH_DEFS := -DKD_QUIRKS_LIB_DIR='"$(libdir)/kdsafe/quirks.d"' \
+	-DKD_QUIRKS_ETC_DIR='"$(sysconfdir)/kdsafe/quirks.d"' \
+	-DKD_CONF_PATH='"$(sysconfdir)/kdsafe/kdsafe.conf"'
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
 
@@ -47,30 +63,38 @@ CHECK_EXTRA :=
 BENCH_EXTRA :=
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all check check-unit check-cli analyze bench install clean fuzz
+.PHONY: all check check-unit check-cli analyze bench install uninstall clean fuzz
 all: $(B)/kdsafe
 
-$(B)/%.o: %.c $(HDRS)
+# rebuilt when the install directories change (make; make install PREFIX=/usr)
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(B)
+	@echo "$(libdir) $(sysconfdir)" | cmp -s - $@ || \
+		echo "$(libdir) $(sysconfdir)" >$@
+.PHONY: FORCE
+FORCE:
+
+$(B)/%.o: %.c $(HDRS) $(B)/paths.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(BASE_CFLAGS) $(PATH_DEFS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libkdsafe.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/kdsafe: $(CLI_OBJS) $(B)/libkdsafe.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(T)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(BASE_CFLAGS) $(T_CFLAGS) -c -o $@ $<
+	@$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(T_CFLAGS) -c -o $@ $<
 
 $(T)/libkdsafe.a: $(T_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(T)/kdsafe: $(T_CLI_OBJS) $(T)/libkdsafe.a
-	$(CC) $(T_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(T_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(T)/tests/%: tests/unit/%.c $(UNIT_SUPPORT) $(T)/libkdsafe.a $(HDRS)
 	@mkdir -p $(dir $@)
@@ -106,13 +130,53 @@ analyze:
 bench: $(B)/kdsafe $(T)/tools/mkfixture $(BENCH_EXTRA)
 	KDSAFE=$(CURDIR)/$(B)/kdsafe TOOLS=$(CURDIR)/$(T)/tools bench/probe.sh
 
+HOOK_SED = sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@LIBDIR@|$(libdir)|g' \
+	-e 's|@SYSCONFDIR@|$(sysconfdir)|g'
+
+# make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] (docs/install.md)
 install: $(B)/kdsafe
-	install -D -m 0755 $(B)/kdsafe $(DESTDIR)$(PREFIX)/sbin/kdsafe
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -d $(DESTDIR)/usr/lib/kdsafe/quirks.d
+	install -D -m 0755 $(B)/kdsafe $(DESTDIR)$(sbindir)/kdsafe
+	install -d $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
+	install -m 0644 docs/man/*.8 $(DESTDIR)$(mandir)/man8/
+	install -m 0644 docs/man/*.5 $(DESTDIR)$(mandir)/man5/
+	install -d $(DESTDIR)$(libdir)/kdsafe/quirks.d
 	if ls quirks.d/*.conf >/dev/null 2>&1; then \
-		install -m 0644 quirks.d/*.conf $(DESTDIR)/usr/lib/kdsafe/quirks.d/; fi
+		install -m 0644 quirks.d/*.conf $(DESTDIR)$(libdir)/kdsafe/quirks.d/; fi
+	install -d $(DESTDIR)$(sysconfdir)/kdsafe/quirks.d
+	@# the administrator's file is never overwritten
+	if [ ! -e $(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf ]; then \
+		install -m 0644 config/kdsafe.conf \
+			$(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; fi
+	install -D -m 0644 completion/kdsafe.bash $(DESTDIR)$(bashcompdir)/kdsafe
+	@# the initramfs hooks, with the install directories filled in
+	install -d $(DESTDIR)$(dracutmoddir)/90kdsafe \
+		$(DESTDIR)$(initramfsdir)/hooks \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top
+	for f in hooks/dracut/*; do \
+		$(HOOK_SED) $$f >$(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/} && \
+		chmod 0755 $(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/}; done
+	$(HOOK_SED) hooks/initramfs-tools/hook >$(DESTDIR)$(initramfsdir)/hooks/kdsafe
+	$(HOOK_SED) hooks/initramfs-tools/init-top \
+		>$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
+	chmod 0755 $(DESTDIR)$(initramfsdir)/hooks/kdsafe \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/kdsafe $(DESTDIR)$(bashcompdir)/kdsafe
+	for f in docs/man/*.8 docs/man/*.5; do \
+		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f##*/}; done
+	for f in quirks.d/*.conf; do \
+		rm -f $(DESTDIR)$(libdir)/kdsafe/quirks.d/$${f##*/}; done
+	-rmdir $(DESTDIR)$(libdir)/kdsafe/quirks.d $(DESTDIR)$(libdir)/kdsafe
+	@# an edited kdsafe.conf stays (like a package's conffile); ours goes
+	if cmp -s config/kdsafe.conf $(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; \
+		then rm -f $(DESTDIR)$(sysconfdir)/kdsafe/kdsafe.conf; fi
+	-rmdir $(DESTDIR)$(sysconfdir)/kdsafe/quirks.d $(DESTDIR)$(sysconfdir)/kdsafe
+	rm -f $(DESTDIR)$(initramfsdir)/hooks/kdsafe \
+		$(DESTDIR)$(initramfsdir)/scripts/init-top/kdsafe
+	for f in hooks/dracut/*; do \
+		rm -f $(DESTDIR)$(dracutmoddir)/90kdsafe/$${f##*/}; done
+	-rmdir $(DESTDIR)$(dracutmoddir)/90kdsafe
 
 clean:
 	rm -rf $(B) $(T)

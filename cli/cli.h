@@ -96,5 +96,7 @@ int kd_cmd_quirks(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_test(struct kd_cli *cli, int argc, char **argv);
 int kd_cmd_whitelist(struct kd_cli *cli, int argc, char **argv);
+int kd_cmd_hook(struct kd_cli *cli, int argc, char **argv);
+int kd_cmd_snapshot(struct kd_cli *cli, int argc, char **argv);
 
 #endif

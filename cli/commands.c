@@ -9,5 +9,9 @@ const struct kd_command kd_commands[] = {
 	{ "test", "crash-cycle campaigns: plan, next, step, status, audit",
 	  kd_cmd_test },
 	{ "whitelist", "merge campaign journals into verdicts", kd_cmd_whitelist },
+	{ "hook", "the kdump initramfs entry point (kdsafe.conf)",
+	  kd_cmd_hook },
+	{ "snapshot", "save this machine's PCI state for offline replay",
+	  kd_cmd_snapshot },
 	{ NULL, NULL, NULL },
 };

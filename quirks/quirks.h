@@ -98,8 +98,13 @@ struct kd_quirk_diag {
 	const char *msg;
 };
 
+/* the release build defines both from libdir and sysconfdir (Makefile) */
+#ifndef KD_QUIRKS_LIB_DIR
 #define KD_QUIRKS_LIB_DIR "/usr/lib/kdsafe/quirks.d"
+#endif
+#ifndef KD_QUIRKS_ETC_DIR
 #define KD_QUIRKS_ETC_DIR "/etc/kdsafe/quirks.d"
+#endif
 
 struct kd_quirks_load_opts {
 	/* Read LIB_DIR then ETC_DIR under the context's sysroot. */

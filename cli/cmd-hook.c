@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kdsafe hook: the kdump initramfs entry point (kdsafe-hook(8)).  Acts
+ * only in a capture kernel (SYSROOT/proc/vmcore, or kdsafe.force=1) and
+ * returns at once otherwise; reads kdsafe.conf and the kdsafe.* words of
+ * the command line (config/conf.h), picks the dirty functions the
+ * configuration allows, and hands them to `kdsafe reset` (one executor:
+ * kd_reset_run, its lock, signals and total budget) with --kmsg, so each
+ * device's one-line result lands on the console.  Exit 0 whatever
+ * happened, unless --strict: a hook must never fail the boot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config/conf.h"
+#include "probe/probe.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: kdsafe [--sysroot DIR] hook [--config FILE] [--strict] "
+		"[--print-config]\n\n"
+		"The kdump initramfs entry point: in a capture kernel "
+		"(/proc/vmcore, or\nkdsafe.force=1 on the command line), reset "
+		"the dirty PCI functions\nkdsafe.conf selects, logging one line "
+		"per function to /dev/kmsg.\nElsewhere it returns at once.\n\n"
+		"Options:\n"
+		"      --config FILE  instead of SYSROOT" KD_CONF_PATH "\n"
+		"      --strict       exit with reset's status (2 for a "
+		"configuration\n"
+		"                     problem) instead of always 0\n"
+		"      --print-config print the effective settings and exit\n"
+		"  -h, --help         this text\n\n"
+		"Kernel command line: kdsafe=off, kdsafe.KEY=VALUE for every "
+		"key of\nkdsafe.conf(5), kdsafe.force=1, kdsafe.step=STEP (a "
+		"campaign step).\n"
+		"Exit status: 0 (always, without --strict).\n"
+		"See kdsafe-hook(8).\n");
+}
+
+struct hook {
+	struct kd_cli *cli;
+	const char *config;
+	bool strict, print;
+	struct kd_conf conf;
+	char cmdline[4096];
+	struct kd_addr *addrs;
+	size_t n;
+};
+
+/* SYSROOT + path into buf: 0 or -ENAMETOOLONG (no context needed) */
+static int root_path(const struct hook *h, char *buf, size_t len,
+		     const char *path)
+{
+	const char *root = h->cli->sysroot ? h->cli->sysroot : "";
+	int n = snprintf(buf, len, "%s%s", strcmp(root, "/") ? root : "",
+			 path);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* SYSROOT/proc/cmdline into h->cmdline ("" when unreadable) */
+static void read_cmdline(struct hook *h)
+{
+	char path[PATH_MAX];
+	ssize_t n = -1;
+	int fd = -1;
+
+	if (root_path(h, path, sizeof(path), "/proc/cmdline") == 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+				O_NONBLOCK);
+	if (fd >= 0) {
+		n = read(fd, h->cmdline, sizeof(h->cmdline) - 1);
+		close(fd);
+	}
+	h->cmdline[n > 0 ? n : 0] = '\0';
+}
+
+static bool in_capture_kernel(const struct hook *h)
+{
+	char path[PATH_MAX];
+
+	return root_path(h, path, sizeof(path), "/proc/vmcore") == 0 &&
+	       access(path, F_OK) == 0;
+}
+
+/* Every reset candidate (kd_probe_reset_candidate) the conf selects. */
+static int select_functions(struct hook *h, struct kd_ctx *ctx)
+{
+	struct kd_prober *p;
+	int err = kd_prober_new(ctx, &p);
+
+	if (err < 0)
+		return err;
+	kd_prober_set_modules(p, false);
+	h->addrs = calloc(kd_prober_count(p) + 1, sizeof(*h->addrs));
+	if (!h->addrs) {
+		kd_prober_free(p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < kd_prober_count(p); i++) {
+		struct kd_probe_info in;
+		struct kd_dev *dev;
+		char a[KD_ADDR_STRLEN];
+
+		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
+			continue;
+		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in)) {
+			if (kd_conf_selects(&h->conf, &in.addr, in.vendor,
+					    in.device, in.class_code))
+				h->addrs[h->n++] = in.addr;
+			else
+				INFO(ctx, "%s: %s, not selected by "
+				     "kdsafe.conf", kd_addr_format(&in.addr, a),
+				     kd_verdict_name(in.verdict));
+		}
+		kd_probe_info_clear(&in);
+		kd_dev_free(dev);
+	}
+	kd_prober_free(p);
+	return 0;
+}
+
+/*
+ * A campaign step (kdsafe test, campaign/) instead of the reset.  Wire
+ * kd_campaign_step() here once it lands; until then the step is refused
+ * with a message on the console, and the boot goes on.
+ */
+static int run_campaign_step(struct hook *h, struct kd_ctx *ctx)
+{
+	char m[256];
+
+	snprintf(m, sizeof(m), "kdsafe.step=%s: campaign step support not "
+		 "built into this kdsafe; nothing done", h->conf.step);
+	ERR(ctx, "%s", m);
+	return KD_EXIT_FATAL;
+}
+
+/* The results file SYSROOT/RESULTS_DIR/hook.json, opened for writing;
+ * -1 (warned) when it cannot be. */
+static int open_results(struct hook *h, struct kd_ctx *ctx)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int fd;
+
+	if (!h->conf.results_dir[0] ||
+	    kd_ctx_path(ctx, dir, sizeof(dir), "%s", h->conf.results_dir) < 0)
+		return -1;
+	/* mkdir -p below the sysroot: each level, existing ones are fine */
+	for (char *s = dir + strlen(kd_ctx_sysroot(ctx)) + 1; ; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			break;
+		*s = c;
+		if (!c)
+			break;
+	}
+	snprintf(path, sizeof(path), "%s/hook.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		WARN(ctx, "%s: %s: no results file", path, strerror(errno));
+	return fd;
+}
+
+/* `kdsafe reset` on the selected functions, stdout into the results
+ * file fd when there is one (-1: none): its exit status. */
+static int run_reset(struct hook *h, int fd)
+{
+	char total[32], jobs[16], **argv, (*names)[KD_ADDR_STRLEN];
+	int argc = 0, ret, saved = -1;
+
+	argv = calloc(h->n + 16, sizeof(*argv));
+	names = calloc(h->n, sizeof(*names));
+	if (!argv || !names) {
+		free(argv);
+		free(names);
+		if (fd >= 0)
+			close(fd);
+		return KD_EXIT_FATAL;
+	}
+	snprintf(total, sizeof(total), "%" PRIu64 "ns",
+		 h->conf.timeout_total_ns);
+	snprintf(jobs, sizeof(jobs), "%u", h->conf.jobs);
+	argv[argc++] = "reset";
+	argv[argc++] = "--method";
+	argv[argc++] = (char *)kd_reset_method_name(h->conf.method);
+	argv[argc++] = "--timeout-total";
+	argv[argc++] = total;
+	if (h->conf.jobs) {
+		argv[argc++] = "--jobs";
+		argv[argc++] = jobs;
+	}
+	if (h->conf.dry_run)
+		argv[argc++] = "--dry-run";
+	else if (!h->cli->sysroot)
+		argv[argc++] = "--allow-real-sysfs";
+	if (h->conf.kmsg)
+		argv[argc++] = "--kmsg";
+	if (fd >= 0)
+		argv[argc++] = "--json";
+	argv[argc++] = "--";
+	for (size_t i = 0; i < h->n; i++) {
+		kd_addr_format(&h->addrs[i], names[i]);
+		argv[argc++] = names[i];
+	}
+	fflush(stdout);
+	if (fd >= 0) {
+		saved = dup(STDOUT_FILENO);
+		if (saved >= 0 && dup2(fd, STDOUT_FILENO) < 0) {
+			close(saved);
+			saved = -1;
+		}
+		close(fd);
+	}
+	optind = 0; /* getopt afresh for reset's options */
+	ret = kd_cmd_reset(h->cli, argc, argv);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+	free(names);
+	free(argv);
+	return ret;
+}
+
+/* The hook once it is known to act: an exit status for --strict. */
+static int act(struct hook *h)
+{
+	struct kd_ctx *ctx = NULL;
+	char path[PATH_MAX], m[200];
+	int ret = KD_EXIT_FATAL, err, fd;
+
+	err = kd_cli_ctx(h->cli, &ctx);
+	if (err < 0)
+		return KD_EXIT_FATAL;
+	kd_cli_open_kmsg(h->cli, ctx);
+	if (h->config)
+		snprintf(path, sizeof(path), "%s", h->config);
+	else if (kd_ctx_path(ctx, path, sizeof(path), KD_CONF_PATH) < 0)
+		path[0] = '\0';
+	if (path[0] && kd_conf_load(ctx, path, &h->conf) < 0)
+		goto out;
+	kd_conf_cmdline(ctx, h->cmdline, "/proc/cmdline", &h->conf);
+	if (!h->conf.enabled) {
+		kd_cli_kmsg(h->cli, KD_LOG_NOTICE, "disabled (kdsafe.conf "
+			    "enabled = no): nothing done");
+		ret = KD_EXIT_OK;
+		goto out;
+	}
+	if (h->conf.step[0]) {
+		ret = run_campaign_step(h, ctx);
+		goto out;
+	}
+	err = select_functions(h, ctx);
+	if (err < 0) {
+		ERR(ctx, "cannot list functions: %s", strerror(-err));
+		goto out;
+	}
+	snprintf(m, sizeof(m), "capture kernel: %zu function%s to reset%s",
+		 h->n, h->n == 1 ? "" : "s", h->conf.dry_run ?
+		 " (dry run)" : "");
+	kd_cli_kmsg(h->cli, KD_LOG_NOTICE, m);
+	fd = h->n ? open_results(h, ctx) : -1;
+	/* reset opens its own context and /dev/kmsg */
+	if (h->cli->kmsg_fd >= 0)
+		close(h->cli->kmsg_fd);
+	h->cli->kmsg_fd = -1;
+	kd_ctx_unref(ctx);
+	ctx = NULL;
+	ret = h->n ? run_reset(h, fd) : KD_EXIT_OK;
+out:
+	kd_ctx_unref(ctx);
+	if (ret == KD_EXIT_OK && h->conf.problems)
+		ret = KD_EXIT_USAGE;
+	return ret;
+}
+
+static int parse_options(struct hook *h, int argc, char **argv)
+{
+	enum { O_CONFIG = 256, O_STRICT, O_PRINT };
+	static const struct option opts[] = {
+		KD_CLI_GLOBAL_OPTIONS,
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "print-config", no_argument, NULL, O_PRINT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h" KD_CLI_GLOBAL_SHORT, opts,
+				NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: h->config = optarg; break;
+		case O_STRICT: h->strict = true; break;
+		case O_PRINT: h->print = true; break;
+		case 'h': usage(stdout); return -1;
+		default:
+			switch (kd_cli_global_option(h->cli, c, optarg)) {
+			case 1: break;
+			case 0: usage(stderr); return KD_EXIT_USAGE;
+			default: return KD_EXIT_USAGE;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kdsafe hook: takes no arguments ('%s')\n",
+			argv[optind]);
+		return KD_EXIT_USAGE;
+	}
+	if (h->cli->dump_path) {
+		fprintf(stderr, "kdsafe hook: not with --dump\n");
+		return KD_EXIT_USAGE;
+	}
+	return KD_EXIT_OK;
+}
+
+/* --print-config: the file and the command line, messages included */
+static int print_config(struct hook *h)
+{
+	struct kd_ctx *ctx = NULL;
+	char path[PATH_MAX];
+
+	if (kd_cli_ctx(h->cli, &ctx) < 0)
+		return KD_EXIT_FATAL;
+	if (h->config)
+		snprintf(path, sizeof(path), "%s", h->config);
+	else if (kd_ctx_path(ctx, path, sizeof(path), KD_CONF_PATH) < 0)
+		path[0] = '\0';
+	if (path[0])
+		kd_conf_load(ctx, path, &h->conf);
+	kd_conf_cmdline(ctx, h->cmdline, "/proc/cmdline", &h->conf);
+	kd_ctx_unref(ctx);
+	printf("# %s%s\n", path, in_capture_kernel(h) ? "" :
+	       " (not a capture kernel: the hook would do nothing)");
+	kd_conf_print(&h->conf, stdout);
+	return h->conf.problems ? KD_EXIT_USAGE : KD_EXIT_OK;
+}
+
+int kd_cmd_hook(struct kd_cli *cli, int argc, char **argv)
+{
+	struct hook h = { .cli = cli };
+	int ret = parse_options(&h, argc, argv);
+
+	if (ret < 0)
+		return KD_EXIT_OK; /* --help */
+	if (ret != KD_EXIT_OK)
+		return h.strict ? ret : KD_EXIT_OK;
+	kd_conf_defaults(&h.conf);
+	read_cmdline(&h);
+	if (h.print)
+		return print_config(&h);
+	/* a first, quiet look at the command line: off, or not a capture
+	 * kernel, returns before anything else is read */
+	kd_conf_cmdline(NULL, h.cmdline, "/proc/cmdline", &h.conf);
+	if (!in_capture_kernel(&h) && !h.conf.force)
+		return KD_EXIT_OK;
+	if (!h.conf.enabled) {
+		fprintf(stderr, "kdsafe hook: disabled by kdsafe=off\n");
+		return KD_EXIT_OK;
+	}
+	kd_conf_defaults(&h.conf);
+	ret = act(&h);
+	free(h.addrs);
+	return h.strict ? ret : KD_EXIT_OK;
+}

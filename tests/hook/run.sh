@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# `kdsafe hook` and kdsafe.conf on the fake tree of tests/cli/reset/tree.py
+# (00:00.2 is kernel-owned, 01:00.0 virtio-net and 02:00.0 NVMe are dirty
+# and unbound): it acts only with SYSROOT/proc/vmcore or kdsafe.force=1,
+# kdsafe=off disables it, every key is overridable from the command line,
+# a bad configuration warns with file:line and keeps the defaults, the
+# exit status is 0 unless --strict.  Run by make check (mk/production.mk).
+set -u
+: "${KDSAFE:?path to the kdsafe test binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+tree_py=$here/../cli/reset/tree.py
+work=$(mktemp -d /tmp/kdsafe-hook.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+root=$work/root
+dev=sys/devices/pci0000:00
+ep=0000:00:1c.0/0000:01:00.0
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+expect() { # NAME CONDITION-STATUS MESSAGE
+	if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi
+}
+# fresh CMDLINE [vmcore]: a new tree with that /proc/cmdline
+fresh() {
+	rm -rf "$root"
+	python3 "$tree_py" "$root"
+	mkdir -p "$root/proc"
+	printf '%s\n' "$1" >"$root/proc/cmdline"
+	[ "${2:-}" = vmcore ] && : >"$root/proc/vmcore"
+	return 0
+}
+kd() {
+	"$KDSAFE" --sysroot "$root" "$@" >"$work/stdout" 2>"$work/stderr"
+	rc=$?
+	out=$(cat "$work/stdout")
+	err=$(cat "$work/stderr")
+}
+kmsg() { cat "$root/dev/kmsg"; }
+tree_sum() { (cd "$root" && find . -type f ! -path ./proc/cmdline -exec md5sum {} + | sort); }
+conf() { mkdir -p "$root/etc/kdsafe" && cat >"$root/etc/kdsafe/kdsafe.conf"; }
+
+# --- not a capture kernel: nothing read, nothing written --------------------
+fresh "root=/dev/sda1 quiet"
+before=$(tree_sum)
+kd hook
+[ $rc = 0 ] && [ -z "$out$err" ] && [ "$before" = "$(tree_sum)" ] &&
+	[ ! -e "$root/run" ]
+expect no-vmcore-does-nothing $? "rc=$rc out=$out err=$err"
+
+# even a broken configuration is not read in a normal boot
+fresh "root=/dev/sda1 kdsafe.method=bogus"
+echo "garbage" | conf
+kd hook --strict
+[ $rc = 0 ] && [ -z "$err" ]
+expect no-vmcore-reads-no-config $? "rc=$rc err=$err"
+
+# --- a capture kernel: the dirty unbound functions are reset ----------------
+fresh "reset_devices irqpoll" vmcore
+kd hook --strict
+[ $rc = 0 ] && grep -q "<5>kdsafe: 0000:01:00.0: ok via kernel" "$root/dev/kmsg" &&
+	grep -q "<5>kdsafe: 0000:02:00.0: ok via" "$root/dev/kmsg" &&
+	grep -q "capture kernel: 2 functions to reset" "$root/dev/kmsg" &&
+	[ "$(cat "$root/$dev/$ep/reset")" = 1 ]
+expect vmcore-resets-dirty $? "rc=$rc err=$err kmsg=$(kmsg)"
+# the kernel-owned IOMMU and the bound e1000e are left alone
+! grep -q "00:00.2\|01:00.1" "$root/dev/kmsg"
+expect vmcore-skips-bound-and-kernel-owned $? "$(kmsg)"
+python3 - "$root/run/kdsafe/hook.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [r["address"] for r in d["results"]] == ["0000:01:00.0", "0000:02:00.0"], d
+assert all(r["status"] == "ok" for r in d["results"])
+assert d["dry_run"] is False and d["method"] == "auto"
+PY
+expect results-json $? "$(head -c 300 "$root/run/kdsafe/hook.json" 2>&1)"
+
+# kdsafe.force=1 acts without /proc/vmcore
+fresh "kdsafe.force=1"
+kd hook
+grep -q "0000:01:00.0: ok via" "$root/dev/kmsg"
+expect force-without-vmcore $? "rc=$rc err=$err kmsg=$(kmsg)"
+
+# --- kdsafe=off -------------------------------------------------------------
+for off in kdsafe=off kdsafe=0 kdsafe=no; do
+	fresh "reset_devices $off" vmcore
+	before=$(tree_sum)
+	kd hook --strict
+	[ $rc = 0 ] && [ "$before" = "$(tree_sum)" ] && [[ $err == *"disabled by kdsafe=off"* ]]
+	expect "cmdline-$off-disables" $? "rc=$rc err=$err"
+done
+fresh "reset_devices" vmcore
+printf '[hook]\nenabled = no\n' | conf
+kd hook
+[ $rc = 0 ] && [ "$(cat "$root/$dev/$ep/reset")" != 1 ] &&
+	grep -q "disabled (kdsafe.conf enabled = no)" "$root/dev/kmsg"
+expect conf-enabled-no-disables $? "rc=$rc err=$err"
+
+# --- overrides --------------------------------------------------------------
+fresh "kdsafe.dry_run=1 kdsafe.method=kernel:flr" vmcore
+before=$(tree_sum)
+kd hook --strict
+# only the results file and the kmsg lines are new
+[ $rc = 0 ] && [ "$(cat "$root/$dev/$ep/reset")" != 1 ] &&
+	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg" &&
+	grep -q '"dry_run": true' "$root/run/kdsafe/hook.json" &&
+	grep -q '"method": "kernel:flr"' "$root/run/kdsafe/hook.json"
+expect cmdline-dry-run-and-method $? "rc=$rc err=$err kmsg=$(kmsg)"
+
+# the file says dry run, the command line overrides it
+fresh "kdsafe.dry-run=no" vmcore
+printf '# comment\n[hook]\ndry_run = yes\nmethod = pm\n' | conf
+kd hook --strict
+grep -q "0000:01:00.0: ok via pm" "$root/dev/kmsg"
+expect cmdline-overrides-file $? "rc=$rc err=$err kmsg=$(kmsg)"
+
+# devices and exclude_classes: 0108 is 02:00.0's class (NVMe)
+fresh "" vmcore
+printf '[hook]\nexclude_classes = 0108\n' | conf
+kd hook --strict
+grep -q "0000:01:00.0: ok" "$root/dev/kmsg" && ! grep -q "02:00.0" "$root/dev/kmsg"
+expect exclude-classes $? "$(kmsg)"
+fresh "kdsafe.devices=1b36:0010" vmcore
+kd hook --strict
+grep -q "0000:02:00.0: ok" "$root/dev/kmsg" && ! grep -q "01:00.0" "$root/dev/kmsg"
+expect devices-by-id $? "$(kmsg)"
+fresh "kdsafe.devices=01:00.0,01:00.1" vmcore
+kd hook --strict
+grep -q "0000:01:00.0: ok" "$root/dev/kmsg" && ! grep -q "02:00.0\|01:00.1" "$root/dev/kmsg"
+expect devices-by-address-dirty-only $? "$(kmsg)"
+
+# the budget reaches reset: a 1 ns budget starts no reset
+fresh "kdsafe.timeout_total=1ns" vmcore
+kd hook
+[ $rc = 0 ] && [ "$(cat "$root/$dev/$ep/reset")" != 1 ] &&
+	grep -q "0000:01:00.0: failed" "$root/dev/kmsg"
+expect budget-passed-to-reset $? "rc=$rc err=$err kmsg=$(kmsg)"
+
+# --- bad configuration: file:line, defaults kept, the boot goes on ----------
+fresh "kdsafe.jobs=many kdsafe.colour=red" vmcore
+printf '[hook]\nmethod = teleport\ndry_run = perhaps\nfrobnicate = 1\ntimeout_total = 0\n[other]\nx = 1\nno equals sign here\n' | conf
+kd hook
+c=etc/kdsafe/kdsafe.conf
+[ $rc = 0 ] && [[ $err == *"$c:2: bad method 'teleport'"*"keeping auto"* ]] &&
+	[[ $err == *"$c:3: bad dry_run 'perhaps'"* ]] &&
+	[[ $err == *"$c:4: unknown key 'frobnicate' (ignored)"* ]] &&
+	[[ $err == *"$c:5: bad timeout_total '0'"* ]] &&
+	[[ $err == *"$c:7: unknown section [other]"* ]] &&
+	[[ $err == *"$c:8: syntax error"* ]] &&
+	[[ $err == *"/proc/cmdline: bad jobs 'many'"* ]] &&
+	[[ $err == *"/proc/cmdline: unknown key 'colour'"* ]] &&
+	grep -q "0000:01:00.0: ok via kernel" "$root/dev/kmsg"
+expect bad-config-warns-and-defaults $? "rc=$rc err=$err kmsg=$(kmsg)"
+kd hook --strict
+[ $rc = 2 ]
+expect bad-config-strict-exit-2 $? "rc=$rc"
+kd hook --print-config
+[ $rc = 2 ] && [[ $out == *"method = auto"* ]] && [[ $out == *"dry_run = no"* ]] &&
+	[[ $out == *"timeout_total = 60000ms"* ]]
+expect print-config-defaults-kept $? "rc=$rc out=$out"
+
+fresh "kdsafe.devices=zz:zz kdsafe.exclude_classes=0c3 kdsafe.results_dir=relative" vmcore
+kd hook --print-config
+[[ $err == *"bad devices 'zz:zz'"* ]] && [[ $err == *"bad exclude_classes '0c3'"* ]] &&
+	[[ $err == *"bad results_dir 'relative'"* ]] && [[ $out == *"devices = all"* ]]
+expect bad-lists-rejected $? "out=$out err=$err"
+
+# an unreadable configuration is a warning, not a failure
+fresh "" vmcore
+mkdir -p "$root/etc/kdsafe/kdsafe.conf"
+kd hook
+[ $rc = 0 ] && grep -q "0000:01:00.0: ok" "$root/dev/kmsg"
+expect unreadable-config-defaults $? "rc=$rc err=$err"
+
+# --- no device tree: exit 0, --strict 4 -------------------------------------
+rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"
+kd hook
+r1=$rc
+kd hook --strict
+[ $r1 = 0 ] && [ $rc = 4 ]
+expect no-tree-exit-0-strict-4 $? "rc=$r1/$rc err=$err"
+
+# --- a campaign step instead of the reset -----------------------------------
+fresh "kdsafe.step=3" vmcore
+before=$(tree_sum)
+kd hook
+r1=$rc
+kd hook --strict
+[ $r1 = 0 ] && [ $rc = 4 ] && grep -q "kdsafe.step=3: campaign step support not built" "$root/dev/kmsg" &&
+	[ "$(cat "$root/$dev/$ep/reset")" != 1 ]
+expect campaign-step-not-built $? "rc=$r1/$rc err=$err kmsg=$(kmsg)"
+
+kd hook extra
+[ $rc = 0 ]
+expect usage-error-exit-0 $? "rc=$rc"
+kd hook --strict extra
+[ $rc = 2 ]
+expect usage-error-strict-2 $? "rc=$rc"
+
+grep -qE 'Sanitizer|runtime error:' "$work/stderr" && fail no-sanitizer "$err"
+echo "hook: $passed passed, $failed failed"
+[ "$failed" = 0 ]
