@@ -509,6 +509,51 @@ static void test_devspec_samsung_poll_bound_from_cap_to(void **state)
 	world_free(w);
 }
 
+
+/* ahci_reset_controller(): any AHCI function (class 010601) gets the HBA
+ * reset as its device-specific reset: Memory on, GHC.AE|GHC.HR set in
+ * ABAR+4, then GHC.HR polled clear for at most 1 s (AHCI 1.3.1 §10.4.3) */
+static void test_devspec_ahci_hba_reset(void **state)
+{
+	struct world *w = world_new();
+	unsigned exp, msix;
+	struct kd_quirks *db;
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .dry_run = true,
+				   .policy_fn = kd_reset_quirk_policy };
+	const struct kd_reset_op *op;
+	size_t i = 0, n;
+
+	(void)state;
+	devspec_fn(w, 0x8086, 0x2922, 0x010601, false, &exp, &msix);
+	db = load_shipped(w, DEVSPEC);
+	o.policy_data = db;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_n_events(w->sim), 0);
+	assert_int_equal(w->res[0].used, KD_RM_DEVICE_SPECIFIC);
+	op = w->res[0].ops;
+	n = w->res[0].n_ops;
+	while (i < n && !(op[i].kind == KD_OP_CFG_WRITE &&
+			  op[i].pos == PCI_COMMAND))
+		i++;
+	assert_true(i < n && !(op[i].value & PCI_COMMAND_MASTER)); /* disable */
+	assert_int_equal(op[++i].kind, KD_OP_CFG_WRITE);
+	assert_int_equal(op[i].pos, PCI_COMMAND);
+	assert_int_equal(op[i].value, PCI_COMMAND_MEMORY);
+	assert_int_equal(op[++i].kind, KD_OP_BAR_WRITE);
+	assert_int_equal(op[i].bar, 5);
+	assert_int_equal(op[i].pos, 0x04);
+	assert_int_equal(op[i].value, 0x80000001);
+	assert_int_equal(op[i].mask, 0x80000001);
+	assert_int_equal(op[++i].kind, KD_OP_POLL);
+	assert_int_equal(op[i].bar, 5);
+	assert_int_equal(op[i].pos, 0x04);
+	assert_int_equal(op[i].mask, 0x1);
+	assert_int_equal(op[i].value, 0);
+	assert_int_equal(op[i].ns, MSN(1000));
+	kd_quirks_free(db);
+	world_free(w);
+}
+
 /* dry run of the shipped Samsung entry: the ops in order, nothing done */
 static void test_devspec_samsung_dry_run_order(void **state)
 {
@@ -712,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_devspec_samsung_disable_then_flr),
 		cmocka_unit_test(test_devspec_samsung_poll_bound_from_cap_to),
 		cmocka_unit_test(test_devspec_samsung_dry_run_order),
+		cmocka_unit_test(test_devspec_ahci_hba_reset),
 		cmocka_unit_test(test_kernel_device_specific_kept),
 		cmocka_unit_test(test_device_specific_needs_steps),
 		cmocka_unit_test(test_d3hot_shipped_entries),

@@ -7,10 +7,16 @@ import json
 import re
 
 
+def first_json(text):
+    """The first JSON document in text; what follows it (stderr) is ignored."""
+    doc, _ = json.JSONDecoder().raw_decode(text, text.index("{"))
+    return doc
+
+
 # --- kdsafe probe --json (docs/json-schema.md) ---
 def probe_functions(text):
     """{address: function} from `kdsafe probe --json` output."""
-    doc = json.loads(text[text.index("{"):])
+    doc = first_json(text)
     return {f["address"]: f for f in doc["functions"]}
 
 
@@ -28,7 +34,7 @@ def j_verdict(f): return f.get("verdict")
 def reset_results(text):
     """{address: result} from `kdsafe reset --json` output; {} when unreadable."""
     try:
-        doc = json.loads(text[text.index("{"):])
+        doc = first_json(text)
         return {r["address"]: r for r in doc["results"]}
     except (ValueError, KeyError, TypeError):
         return {}

@@ -33,6 +33,10 @@ done
 if [ "$kdsafe" != none ]; then
 	[ -x "$kdsafe" ] || die "$kdsafe missing: build it first (make)"
 	copy_bin "$kdsafe" /usr/bin/kdsafe
+	# the shipped quirk database, where kdsafe looks for it (root-owned
+	# through cpio -R 0:0, as the loader requires)
+	install -d -m755 "$st/usr/lib/kdsafe/quirks.d"
+	install -m644 "$here"/../../quirks.d/*.conf "$st/usr/lib/kdsafe/quirks.d/"
 fi
 
 # Modules and everything modules.dep says they need, then a modules.dep for the staged set.

@@ -15,8 +15,11 @@ log() { echo "kdsafe-vm[$role]: $*" > /dev/console; }
 section() {
 	local name=$1 rc; shift
 	say "@@ begin $role $name"
-	"$@" >&3 2>&1
+	# stderr after stdout: a log line must not land inside the JSON
+	# kdsafe streams (stdout is block-buffered, stderr is not)
+	"$@" >&3 2>/tmp/section.err
 	rc=$?
+	cat /tmp/section.err >&3
 	say "@@ end $role $name rc=$rc"
 	say "@@ t $name $(uptime_s)"   # when it ended: docs/lab.md's timings
 	return $rc
