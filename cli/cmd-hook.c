@@ -131,18 +131,24 @@ static int select_functions(struct hook *h, struct kd_ctx *ctx)
 }
 
 /*
- * A campaign step (kdsafe test, campaign/) instead of the reset.  Wire
- * kd_campaign_step() here once it lands; until then the step is refused
- * with a message on the console, and the boot goes on.
+ * A campaign step (kdsafe test step, campaign/) instead of the reset: it
+ * reads kdsafe.step=DIR:CYCLE from the command line itself, applies the
+ * cycle's variant through the same reset engine and loads the drivers one
+ * device at a time (docs/campaign.md).
  */
 static int run_campaign_step(struct hook *h, struct kd_ctx *ctx)
 {
-	char m[256];
+	char *argv[4];
+	int argc = 0;
 
-	snprintf(m, sizeof(m), "kdsafe.step=%s: campaign step support not "
-		 "built into this kdsafe; nothing done", h->conf.step);
-	ERR(ctx, "%s", m);
-	return KD_EXIT_FATAL;
+	(void)ctx;
+	argv[argc++] = "test";
+	argv[argc++] = "step";
+	if (!h->cli->sysroot)
+		argv[argc++] = "--allow-real-sysfs";
+	argv[argc] = NULL;
+	optind = 0; /* getopt afresh for test's options */
+	return kd_cmd_test(h->cli, argc, argv);
 }
 
 /* The results file SYSROOT/RESULTS_DIR/hook.json, opened for writing;

@@ -180,15 +180,23 @@ kd hook --strict
 [ $r1 = 0 ] && [ $rc = 4 ]
 expect no-tree-exit-0-strict-4 $? "rc=$r1/$rc err=$err"
 
-# --- a campaign step instead of the reset -----------------------------------
-fresh "kdsafe.step=3" vmcore
-before=$(tree_sum)
+# --- a campaign step instead of the reset: kdsafe test step runs -----------
+fresh "" vmcore
+res=$work/results
+mkdir -p "$root/sys/kernel" "$root/etc"
+echo 268435456 >"$root/sys/kernel/kexec_crash_size"
+echo 0123456789abcdef >"$root/etc/machine-id"
+export KDSAFE_TEST_ACTIONS=$work/actions
+export KDSAFE_TEST_LOADER=$here/../campaign/loader.sh
+kd test plan --results "$res" --repeat 1 00:1f.0
+kd test next --results "$res" --kernel vmlinuz --initrd initrd
+echo "ro kdsafe.step=$res:1" >"$root/proc/cmdline"
 kd hook
-r1=$rc
-kd hook --strict
-[ $r1 = 0 ] && [ $rc = 4 ] && grep -q "kdsafe.step=3: campaign step support not built" "$root/dev/kmsg" &&
+[ $rc = 0 ] && [[ $out == *"cycle 1: 1 device"* ]] &&
+	grep -q '"outcome"' "$res/journal.jsonl" &&
 	[ "$(cat "$root/$dev/$ep/reset")" != 1 ]
-expect campaign-step-not-built $? "rc=$r1/$rc err=$err kmsg=$(kmsg)"
+expect campaign-step-runs $? "rc=$rc out=$out err=$err"
+unset KDSAFE_TEST_ACTIONS KDSAFE_TEST_LOADER
 
 kd hook extra
 [ $rc = 0 ]
