@@ -282,6 +282,15 @@ int kd_reset_cfg_update(struct kd_reset_exec *x, struct kd_dev *dev,
 	return cfg_write(x, op, dev);
 }
 
+/* reset_method_store() and pci_reset_function() answer EINVAL/ENOTTY
+ * when the method is not there: the caller calls that "not available"
+ * and goes on; it is no error of the device */
+static bool kernel_unavailable(const char *attr, int err)
+{
+	return (err == -EINVAL || err == -ENOTTY) &&
+	       (strcmp(attr, "reset") == 0 || strcmp(attr, "reset_method") == 0);
+}
+
 int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 			const char *name, const char *value, const char *why)
 {
@@ -293,7 +302,11 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 	if (x->dry_run)
 		return 0;
 	op->result = kd_dev_attr_write(dev, name, value);
-	if (op->result < 0)
+	if (op->result < 0 && kernel_unavailable(name, op->result))
+		INFO(x->ctx, "%s: writing \"%s\" to %s: %s (the kernel has no "
+			     "such reset for it)", kd_dev_name(dev), value, name,
+		     strerror(-op->result));
+	else if (op->result < 0)
 		ERR(x->ctx, "%s: writing \"%s\" to %s failed: %s",
 		    kd_dev_name(dev), value, name, strerror(-op->result));
 	return op->result;

@@ -469,18 +469,30 @@ static void test_kernel_vf_without_bus(void **state)
 
 /* reset_method_store() answers EINVAL when the kernel's probe of a method
  * fails: the method is not available, the device has not failed */
+static void count_errors(void *data, int prio, const char *file, int line,
+			 const char *fn, const char *format, va_list args)
+{
+	(void)file, (void)line, (void)fn, (void)format, (void)args;
+	if (prio <= KD_LOG_ERR)
+		(*(int *)data)++;
+}
+
 static void test_kernel_einval_is_unavailable(void **state)
 {
 	struct world *w = world_new();
 	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
 	struct kd_reset_opts o = { .method = KD_RM_KERNEL_FLR };
+	int errors = 0;
 	size_t i;
 
 	(void)state;
 	kd_sim_set_kernel_reset(f, "flr pm bus");
 	kd_sim_set_flags(f, KD_SIM_RESET_METHOD_EINVAL);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	kd_ctx_set_log_fn(w->ctx, count_errors, &errors);
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
 	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_int_equal(errors, 0); /* not available is no device error */
 	assert_non_null(strstr(w->res[0].reason, "not available"));
 	/* nothing to put back: the kernel kept its list */
 	assert_int_equal(kd_sim_count(w->sim, KD_SIM_EV_ATTR_WRITE, NULL), 1);

@@ -33,10 +33,13 @@ done
 if [ "$kdsafe" != none ]; then
 	[ -x "$kdsafe" ] || die "$kdsafe missing: build it first (make)"
 	copy_bin "$kdsafe" /usr/bin/kdsafe
-	# the shipped quirk database, where kdsafe looks for it (root-owned
-	# through cpio -R 0:0, as the loader requires)
-	install -d -m755 "$st/usr/lib/kdsafe/quirks.d"
-	install -m644 "$here"/../../quirks.d/*.conf "$st/usr/lib/kdsafe/quirks.d/"
+	# the shipped quirk database, where this build looks for it (it
+	# follows make's PREFIX; root-owned through cpio -R 0:0, as the
+	# loader requires)
+	qdir=$("$kdsafe" quirks --help | sed -n 's/.* after \(\/[^ ]*\) and.*/\1/p')
+	[ -n "$qdir" ] || die "cannot tell where $kdsafe reads its quirks"
+	install -d -m755 "$st$qdir"
+	install -m644 "$here"/../../quirks.d/*.conf "$st$qdir/"
 fi
 
 # Modules and everything modules.dep says they need, then a modules.dep for the staged set.
