@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "sriov.h"
 
 struct loader {
 	struct kd_ctx *ctx;
@@ -47,6 +48,9 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
+	err = kd_topo_pfs_new(&t->pfs);
+	if (err < 0)
+		return err;
 	/* address order; a skipped entry was logged as an error */
 	err = kd_enumerate(ctx, add, &l, NULL);
 	if (err < 0)
@@ -57,6 +61,7 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 void kd_topo_free(struct kd_topo *t)
 {
 	free(t->v);
+	kd_topo_pfs_free(t->pfs);
 	memset(t, 0, sizeof(*t));
 }
 
