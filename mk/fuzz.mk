@@ -56,7 +56,7 @@ $(FUZZ_DUMP_TARGETS): fuzz-%: $(FUZZ_DIR)/fuzz-%
 		-rss_limit_mb=1024 -dict=tests/fuzz/dump.dict \
 		-artifact_prefix=$(CURDIR)/$(FUZZ_DIR)/crashes/$*- \
 		$(FUZZ_DIR)/corpus-$* 2>&1 | tee $(FUZZ_DIR)/$*.log | \
-		grep -E '^#[0-9]+ *(INITED|DONE)|ERROR|SUMMARY|Done'
+		grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|Done'
 	@! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|^SUMMARY' \
 		$(FUZZ_DIR)/$*.log
 	@echo "fuzz-$*: no crash in $(FUZZ_TIME)s (corpus: $(FUZZ_DIR)/corpus-$*)"
