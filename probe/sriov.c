@@ -97,12 +97,17 @@ static void claim_vfs(const struct kd_topo *t, struct kd_topo_pfs *pfs,
 static int build(const struct kd_topo *t, struct kd_topo_pfs *pfs,
 		 struct kd_ctx *ctx)
 {
+	uint32_t *owner = calloc(t->n ? t->n : 1, sizeof(*owner));
+	struct kd_vf_origin *pf = calloc(t->n ? t->n : 1, sizeof(*pf));
 	size_t n_pf = 0;
 
-	pfs->owner = calloc(t->n ? t->n : 1, sizeof(*pfs->owner));
-	pfs->pf = calloc(t->n ? t->n : 1, sizeof(*pfs->pf));
-	if (!pfs->owner || !pfs->pf)
+	if (!owner || !pf) {
+		free(owner);
+		free(pf);
 		return -ENOMEM;
+	}
+	pfs->owner = owner;
+	pfs->pf = pf;
 	/* address order, so the first PF to place a VF keeps it */
 	for (size_t i = 0; i < t->n; i++) {
 		struct kd_dev *dev;
@@ -143,12 +148,9 @@ bool kd_topo_vf_origin(const struct kd_topo *topo, struct kd_dev *dev,
 		char s[KD_ADDR_STRLEN];
 		int err = build(topo, pfs, kd_dev_ctx(dev));
 
-		if (err < 0) {
+		if (err < 0)
 			WARN(kd_dev_ctx(dev), "%s: cannot look for its SR-IOV "
 			     "PF: %s", kd_addr_format(a, s), strerror(-err));
-			free(pfs->owner);
-			pfs->owner = NULL;
-		}
 		pfs->built = true;
 	}
 	if (pfs->owner && pfs->owner[nd - topo->v]) {
