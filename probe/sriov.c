@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sriov.h"
 #include "access/regs.h"
@@ -23,12 +22,21 @@ struct kd_topo_pfs {
 	uint32_t *owner;           /* per topo node: index in pf + 1, or 0 */
 };
 
-int kd_topo_pfs_new(struct kd_topo_pfs **out)
+int kd_topo_pfs_new(size_t n, struct kd_topo_pfs **out)
 {
 	struct kd_topo_pfs *pfs = calloc(1, sizeof(*pfs));
 
 	if (!pfs)
 		return -ENOMEM;
+	/* sized with the topology, filled on first use */
+	pfs->owner = calloc(n ? n : 1, sizeof(*pfs->owner));
+	pfs->pf = calloc(n ? n : 1, sizeof(*pfs->pf));
+	if (!pfs->owner || !pfs->pf) {
+		free(pfs->owner);
+		free(pfs->pf);
+		free(pfs);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&pfs->lock, NULL);
 	*out = pfs;
 	return 0;
@@ -70,7 +78,7 @@ static size_t lower_bound(const struct kd_topo *t, uint32_t domain,
 
 /* Claims, for PF number idx, every unclaimed function at one of its VF
  * RIDs: pf + offset + n * stride, n < num_vfs, within the 16-bit RID. */
-static void claim_vfs(const struct kd_topo *t, struct kd_topo_pfs *pfs,
+static void claim_vfs(const struct kd_topo *t, uint32_t *owner,
 		      size_t pf_node, uint32_t idx, unsigned offset,
 		      unsigned stride, unsigned num_vfs)
 {
@@ -87,27 +95,18 @@ static void claim_vfs(const struct kd_topo *t, struct kd_topo_pfs *pfs,
 	     rid_of(&t->v[i].addr) <= last; i++) {
 		unsigned d = rid_of(&t->v[i].addr) - first;
 
-		if (i == pf_node || pfs->owner[i] ||
+		if (i == pf_node || owner[i] ||
 		    (stride ? d % stride != 0 : d != 0))
 			continue;
-		pfs->owner[i] = idx + 1;
+		owner[i] = idx + 1;
 	}
 }
 
-static int build(const struct kd_topo *t, struct kd_topo_pfs *pfs,
-		 struct kd_ctx *ctx)
+static void build(const struct kd_topo *t, struct kd_ctx *ctx,
+		  struct kd_topo_pfs *pfs)
 {
-	uint32_t *owner = calloc(t->n ? t->n : 1, sizeof(*owner));
-	struct kd_vf_origin *pf = calloc(t->n ? t->n : 1, sizeof(*pf));
-	size_t n_pf = 0;
+	uint32_t n_pf = 0;
 
-	if (!owner || !pf) {
-		free(owner);
-		free(pf);
-		return -ENOMEM;
-	}
-	pfs->owner = owner;
-	pfs->pf = pf;
 	/* address order, so the first PF to place a VF keeps it */
 	for (size_t i = 0; i < t->n; i++) {
 		struct kd_dev *dev;
@@ -123,7 +122,7 @@ static int build(const struct kd_topo *t, struct kd_topo_pfs *pfs,
 				.vendor = kd_cfg_read16(dev, PCI_VENDOR_ID),
 				.device = kd_cfg_read16(dev, cap +
 							PCI_SRIOV_VF_DID) };
-			claim_vfs(t, pfs, i, (uint32_t)n_pf,
+			claim_vfs(t, pfs->owner, i, n_pf,
 				  kd_cfg_read16(dev, cap + PCI_SRIOV_VF_OFFSET),
 				  kd_cfg_read16(dev, cap + PCI_SRIOV_VF_STRIDE),
 				  num_vfs);
@@ -131,7 +130,6 @@ static int build(const struct kd_topo *t, struct kd_topo_pfs *pfs,
 		}
 		kd_dev_free(dev);
 	}
-	return 0;
 }
 
 bool kd_topo_vf_origin(const struct kd_topo *topo, struct kd_dev *dev,
@@ -145,15 +143,10 @@ bool kd_topo_vf_origin(const struct kd_topo *topo, struct kd_dev *dev,
 		return false;
 	pthread_mutex_lock(&pfs->lock);
 	if (!pfs->built) {
-		char s[KD_ADDR_STRLEN];
-		int err = build(topo, pfs, kd_dev_ctx(dev));
-
-		if (err < 0)
-			WARN(kd_dev_ctx(dev), "%s: cannot look for its SR-IOV "
-			     "PF: %s", kd_addr_format(a, s), strerror(-err));
+		build(topo, kd_dev_ctx(dev), pfs);
 		pfs->built = true;
 	}
-	if (pfs->owner && pfs->owner[nd - topo->v]) {
+	if (pfs->owner[nd - topo->v]) {
 		*out = pfs->pf[pfs->owner[nd - topo->v] - 1];
 		found = true;
 	}

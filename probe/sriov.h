@@ -8,8 +8,9 @@
 
 #include "probe.h"
 
-/* The map's storage, allocated with the topology (kd_topo_load). */
-int kd_topo_pfs_new(struct kd_topo_pfs **out);
+/* The map's storage for n functions, allocated with the topology
+ * (kd_topo_load): 0 or -ENOMEM. */
+int kd_topo_pfs_new(size_t n, struct kd_topo_pfs **out);
 void kd_topo_pfs_free(struct kd_topo_pfs *pfs);
 
 struct kd_vf_origin {

@@ -48,11 +48,10 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = kd_topo_pfs_new(&t->pfs);
-	if (err < 0)
-		return err;
 	/* address order; a skipped entry was logged as an error */
 	err = kd_enumerate(ctx, add, &l, NULL);
+	if (err == 0)
+		err = kd_topo_pfs_new(t->n, &t->pfs);
 	if (err < 0)
 		kd_topo_free(t);
 	return err;
