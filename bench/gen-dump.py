@@ -10,6 +10,12 @@ dirty (Bus Master on, MSI-X enabled) as a crashed kernel would.
 -x), 8 functions per device, buses and domains filled in order, with no
 parent= annotations: the scale case of `make bench` (bench/scale.sh), where
 every look-up by address and every parent search must stay O(log n).
+
+`gen-dump.py --sriov N` writes N SR-IOV VFs without physfn= annotations
+(a plain lspci dump): one PF at BB:00.0 per bus, whose SR-IOV capability
+(First VF Offset 1, VF Stride 1) places up to 255 VFs at BB:00.1-BB:1f.7;
+the VFs read ffff as their IDs, so the probe must find each one's PF
+(bench/sriov.sh: once per dump, not once per VF).
 """
 import struct
 import sys
@@ -80,8 +86,36 @@ def flat(out, count):
         emit(out, f"{dom:04x}:{bus:02x}:{dev:02x}.{fn}", hdr)
 
 
+def sriov(out, count):
+    vf = bytearray(64)
+    put(vf, 0x00, "I", 0xffffffff)
+    put(vf, 0x08, "I", 0x02000000)
+    bus = 0
+    while count > 0:
+        n = min(count, 255)
+        dom, b = divmod(bus, 256)
+        pf = bytearray(0x140)
+        put(pf, 0x00, "H", 0x8086)
+        put(pf, 0x02, "H", 0x10fb)
+        put(pf, 0x08, "I", 0x02000000)
+        pf[0x0e] = 0x80
+        put(pf, 0x100, "I", 0x00010010)             # SR-IOV, end of list
+        put(pf, 0x110, "H", n)                      # NumVFs
+        put(pf, 0x114, "H", 1)                      # First VF Offset
+        put(pf, 0x116, "H", 1)                      # VF Stride
+        put(pf, 0x11a, "H", 0x10ed)                 # VF Device ID
+        emit(out, f"{dom:04x}:{b:02x}:00.0", pf)
+        for i in range(1, n + 1):
+            emit(out, f"{dom:04x}:{b:02x}:{i >> 3:02x}.{i & 7}", vf)
+        count -= n
+        bus += 1
+
+
 def main():
     out = sys.stdout
+    if len(sys.argv) == 3 and sys.argv[1] == "--sriov":
+        sriov(out, int(sys.argv[2]))
+        return
     if len(sys.argv) == 3 and sys.argv[1] == "--flat":
         flat(out, int(sys.argv[2]))
         return

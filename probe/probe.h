@@ -26,9 +26,13 @@ struct kd_topo_node {
 	struct kd_addr parent;
 };
 
+struct kd_topo_pfs;
+
 struct kd_topo {
 	size_t n;
 	struct kd_topo_node *v; /* sorted by address */
+	/* which PF places a VF where, built on first use (probe/sriov.c) */
+	struct kd_topo_pfs *pfs;
 };
 
 int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t);

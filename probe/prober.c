@@ -6,6 +6,7 @@
 
 #include "modules.h"
 #include "probe.h"
+#include "sriov.h"
 #include "access/regs.h"
 
 struct kd_prober {
@@ -114,53 +115,23 @@ static uint16_t attr_hex(struct kd_dev *dev, const char *name,
 	return *end == '\0' && v <= 0xffff ? (uint16_t)v : fallback;
 }
 
-/* Routing ID (bus << 8 | devfn) of VF n of a PF, SR-IOV 1.1 §3.3.10-11 */
-static bool vf_rid_matches(const struct kd_addr *pf, uint16_t offset,
-			   uint16_t stride, unsigned n,
-			   const struct kd_addr *vf)
-{
-	unsigned rid = (unsigned)(pf->bus << 8 | pf->dev << 3 | pf->fn) +
-		       offset + n * stride;
-
-	return rid >> 8 == vf->bus && ((rid >> 3) & 0x1f) == vf->dev &&
-	       (rid & 7) == vf->fn;
-}
-
 /*
  * A VF seen without a physfn link (a dump): its PF is the function whose
  * SR-IOV capability places VF n at this address; the IDs come from the
  * PF's Vendor ID and VF Device ID, as the kernel's pci_iov_add_virtfn().
+ * The map is built once per topology (probe/sriov.c), not per VF.
  */
 static void find_pf(const struct kd_topo *topo, struct kd_dev *dev,
 		    struct kd_probe_info *in)
 {
-	for (size_t i = 0; i < topo->n && !in->is_vf; i++) {
-		const struct kd_addr *a = &topo->v[i].addr;
-		struct kd_dev *pf;
-		unsigned cap;
+	struct kd_vf_origin o;
 
-		if (a->domain != in->addr.domain || a->bus > in->addr.bus ||
-		    kd_addr_eq(a, &in->addr) ||
-		    kd_dev_open(kd_dev_ctx(dev), a, &pf) < 0)
-			continue;
-		cap = kd_ecap_find(pf, PCI_EXT_CAP_ID_SRIOV);
-		for (unsigned n = 0; cap && n < kd_cfg_read16(pf, cap +
-							     PCI_SRIOV_NUM_VF);
-		     n++) {
-			if (!vf_rid_matches(a, kd_cfg_read16(pf, cap +
-							     PCI_SRIOV_VF_OFFSET),
-					    kd_cfg_read16(pf, cap +
-							  PCI_SRIOV_VF_STRIDE),
-					    n, &in->addr))
-				continue;
-			in->is_vf = true;
-			in->physfn = *a;
-			in->vendor = kd_cfg_read16(pf, PCI_VENDOR_ID);
-			in->device = kd_cfg_read16(pf, cap + PCI_SRIOV_VF_DID);
-			break;
-		}
-		kd_dev_free(pf);
-	}
+	if (!kd_topo_vf_origin(topo, dev, &in->addr, &o))
+		return;
+	in->is_vf = true;
+	in->physfn = o.physfn;
+	in->vendor = o.vendor;
+	in->device = o.device;
 }
 
 static void read_sysfs_facts(const struct kd_topo *topo, struct kd_dev *dev,

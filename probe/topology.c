@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "sriov.h"
 
 struct loader {
 	struct kd_ctx *ctx;
@@ -49,6 +50,8 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 	memset(t, 0, sizeof(*t));
 	/* address order; a skipped entry was logged as an error */
 	err = kd_enumerate(ctx, add, &l, NULL);
+	if (err == 0)
+		err = kd_topo_pfs_new(t->n, &t->pfs);
 	if (err < 0)
 		kd_topo_free(t);
 	return err;
@@ -57,6 +60,7 @@ int kd_topo_load(struct kd_ctx *ctx, struct kd_topo *t)
 void kd_topo_free(struct kd_topo *t)
 {
 	free(t->v);
+	kd_topo_pfs_free(t->pfs);
 	memset(t, 0, sizeof(*t));
 }
 

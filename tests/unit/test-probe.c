@@ -397,6 +397,92 @@ static void dump_vf_found_through_pf_sriov_capability(void **state)
 	free(a), free(b), free(c), free(text);
 }
 
+/* Two PFs whose VF ranges overlap: the first in address order keeps each
+ * VF it places (the map built once per topology, probe/sriov.c, answers
+ * as the old per-VF search did); a PF never places itself; a function no
+ * capability places stays a plain all-ones function. */
+static void sriov_pf_map_first_pf_wins(void **state)
+{
+	static const struct { uint8_t dev, fn; bool vf; uint8_t pf_fn;
+			      uint16_t did; } want[] = {
+		{ 0x10, 0, true, 0, 0x10ed }, { 0x10, 1, true, 1, 0x1515 },
+		{ 0x10, 2, true, 0, 0x10ed }, { 0x10, 3, true, 1, 0x1515 },
+		{ 0x11, 0, false, 0, 0 },
+	};
+	uint8_t pf[4096], vf[4096];
+	char *text, *path;
+	struct kd_prober *prober;
+	struct test_log log;
+	struct kd_ctx *ctx;
+	size_t len = 0;
+
+	(void)state;
+	text = calloc(1, 8 * 40000);
+	endpoint(vf);
+	put32(vf, PCI_VENDOR_ID, 0xffffffff);
+	for (unsigned f = 0; f < 2; f++) {
+		char hdr[32], *t;
+
+		endpoint(pf);
+		put32(pf, AER, 0x16010001);
+		put32(pf, 0x160, 0x00010010);
+		/* fn 0: VFs 01:10.0, 01:10.2; fn 1: 01:10.0 to 01:10.3 */
+		put16(pf, 0x160 + PCI_SRIOV_NUM_VF, f ? 4 : 2);
+		put16(pf, 0x160 + PCI_SRIOV_VF_OFFSET, f ? 0x7f : 0x80);
+		put16(pf, 0x160 + PCI_SRIOV_VF_STRIDE, f ? 1 : 2);
+		put16(pf, 0x160 + PCI_SRIOV_VF_DID, f ? 0x1515 : 0x10ed);
+		snprintf(hdr, sizeof(hdr), "01:00.%u PF", f);
+		t = test_dump_text(hdr, pf, sizeof(pf));
+		len += (size_t)sprintf(text + len, "%s", t);
+		free(t);
+	}
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char hdr[32], *t;
+
+		snprintf(hdr, sizeof(hdr), "01:%02x.%u VF", want[i].dev,
+			 want[i].fn);
+		t = test_dump_text(hdr, vf, sizeof(vf));
+		len += (size_t)sprintf(text + len, "%s", t);
+		free(t);
+	}
+	ctx = test_dump_ctx(text, &log, &path);
+	assert_int_equal(kd_prober_new(ctx, &prober), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kd_addr a = { .bus = 1, .dev = want[i].dev,
+				     .fn = want[i].fn };
+		struct kd_probe_info in = { 0 };
+		struct kd_dev *dev;
+
+		assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+		assert_int_equal(kd_probe(prober, dev, &in), 0);
+		assert_int_equal(in.is_vf, want[i].vf);
+		if (want[i].vf) {
+			assert_int_equal(in.physfn.fn, want[i].pf_fn);
+			assert_int_equal(in.vendor, 0x8086);
+			assert_int_equal(in.device, want[i].did);
+		} else {
+			assert_int_equal(in.vendor, 0xffff);
+		}
+		kd_probe_info_clear(&in);
+		kd_dev_free(dev);
+	}
+	for (uint8_t f = 0; f < 2; f++) {
+		struct kd_addr a = { .bus = 1, .fn = f };
+		struct kd_probe_info in = { 0 };
+		struct kd_dev *dev;
+
+		assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+		assert_int_equal(kd_probe(prober, dev, &in), 0);
+		assert_false(in.is_vf);
+		kd_probe_info_clear(&in);
+		kd_dev_free(dev);
+	}
+	kd_prober_free(prober);
+	kd_ctx_unref(ctx);
+	test_remove(path);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +500,7 @@ int main(void)
 		cmocka_unit_test(bridge_subsystem_from_ssvid),
 		cmocka_unit_test(vf_ids_all_ones_is_not_dead),
 		cmocka_unit_test(dump_vf_found_through_pf_sriov_capability),
+		cmocka_unit_test(sriov_pf_map_first_pf_wins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
