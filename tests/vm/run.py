@@ -385,9 +385,14 @@ def scn_traffic(lab, s):
         for i, r in enumerate(rs):
             s.check(r["traffic"], f"{m} cycle {i}: guest never asked for traffic ({r['outcome']})")
             s.check(r["counted"], f"{m} cycle {i}: state disk did not count it (survives restarts?)")
-            s.check(r["dirty"] and r["rx_moving"], f"{m} cycle {i}: capture kernel saw no running "
-                                                   f"e1000e receiving (RDH still): {r['outcome']}")
+            # live = Bus Master and RCTL.EN on; RDH moves only while the old ring has free
+            # descriptors (RDH == RDT once it fills), so its movement is noted, not asserted
+            s.check(r["dirty"], f"{m} cycle {i}: capture kernel found the e1000e stopped "
+                                f"(Bus Master or RCTL.EN off): {r['outcome']}")
     none, rst = res["none"], res[mode]
+    s.note("e1000e RDH moving in the capture kernel: " + ", ".join(
+        f"{m}{i}={'yes' if r['rx_moving'] else 'no'}" for m, rs in res.items()
+        for i, r in enumerate(rs)))
     k = sum(r["outcome"] != "ok" for r in none)
     s.note(f"without reset: {k} of {len(none)} cycles failed (QEMU abort or hang): "
            f"{', '.join(r['outcome'] for r in none)}")
