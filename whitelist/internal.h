@@ -49,5 +49,7 @@ int kd_wl_read_file(struct kd_wl_reader *rd, struct kd_wl *wl,
 
 /* Judges every device and sorts them by ids, driver, kernel. */
 void kd_wl_judge_all(struct kd_wl_device **devs, size_t n);
+/* The one device order: ids, subsystem, driver, kernel (merge.c). */
+int kd_wl_device_cmp(const void *a, const void *b);
 
 #endif

@@ -69,7 +69,9 @@ const struct kd_wl_inputs *kd_wl_inputs(const struct kd_wl *wl)
 	return &wl->in;
 }
 
-static int key_cmp(const void *pa, const void *pb)
+/* The merge key order (ids, subsystem, driver, kernel): one order for
+ * the tree and the output. */
+int kd_wl_device_cmp(const void *pa, const void *pb)
 {
 	const struct kd_wl_device *a = pa, *b = pb;
 	int r;
@@ -130,9 +132,9 @@ static struct kd_wl_device *lookup(struct kd_wl *wl,
 	};
 	struct kd_wl_device **found, *n, **slot = &wl->cache[key_hash(&key)];
 
-	if (*slot && key_cmp(*slot, &key) == 0)
+	if (*slot && kd_wl_device_cmp(*slot, &key) == 0)
 		return *slot;
-	found = tfind(&key, &wl->tree, key_cmp);
+	found = tfind(&key, &wl->tree, kd_wl_device_cmp);
 	if (found)
 		return *slot = *found;
 	if (wl->n == wl->cap) {
@@ -151,7 +153,7 @@ static struct kd_wl_device *lookup(struct kd_wl *wl,
 	*n = key;
 	n->driver = strdup(key.driver);
 	n->kernel = strdup(kernel);
-	if (!n->driver || !n->kernel || !tsearch(n, &wl->tree, key_cmp)) {
+	if (!n->driver || !n->kernel || !tsearch(n, &wl->tree, kd_wl_device_cmp)) {
 		free(n->driver);
 		free(n->kernel);
 		free(n);

@@ -111,20 +111,8 @@ static void judge(struct kd_wl_device *d)
 
 static int dev_cmp(const void *pa, const void *pb)
 {
-	const struct kd_wl_device *a = *(struct kd_wl_device *const *)pa;
-	const struct kd_wl_device *b = *(struct kd_wl_device *const *)pb;
-	int r;
-
-	if (a->vendor != b->vendor)
-		return a->vendor < b->vendor ? -1 : 1;
-	if (a->device != b->device)
-		return a->device < b->device ? -1 : 1;
-	if (a->subsys_vendor != b->subsys_vendor)
-		return a->subsys_vendor < b->subsys_vendor ? -1 : 1;
-	if (a->subsys_device != b->subsys_device)
-		return a->subsys_device < b->subsys_device ? -1 : 1;
-	r = strcmp(a->driver, b->driver);
-	return r ? r : strcmp(a->kernel, b->kernel);
+	return kd_wl_device_cmp(*(struct kd_wl_device *const *)pa,
+				*(struct kd_wl_device *const *)pb);
 }
 
 void kd_wl_judge_all(struct kd_wl_device **devs, size_t n)
