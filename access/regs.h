@@ -86,14 +86,27 @@
 
 /* Capability IDs, PCI Code and ID Assignment Spec §2 */
 #define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_AGP 0x02
+#define PCI_CAP_ID_VPD 0x03
+#define PCI_CAP_ID_SLOTID 0x04
 #define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_CHSWP 0x06  /* CompactPCI hot swap */
+#define PCI_CAP_ID_PCIX 0x07
+#define PCI_CAP_ID_HT 0x08     /* HyperTransport */
 #define PCI_CAP_ID_VNDR 0x09   /* vendor specific */
+#define PCI_CAP_ID_DBG 0x0a    /* debug port */
+#define PCI_CAP_ID_CCRC 0x0b   /* CompactPCI central resource control */
+#define PCI_CAP_ID_SHPC 0x0c   /* standard hot-plug controller */
 #define PCI_CAP_ID_SSVID 0x0d   /* bridge subsystem IDs, PCI-to-PCI Bridge 1.2 §3.2.5.13 */
 #define  PCI_SSVID_VENDOR_ID 4
 #define  PCI_SSVID_DEVICE_ID 6
+#define PCI_CAP_ID_AGP3 0x0e
+#define PCI_CAP_ID_SECDEV 0x0f /* secure device */
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
+#define PCI_CAP_ID_SATA 0x12
 #define PCI_CAP_ID_AF 0x13
+#define PCI_CAP_ID_EA 0x14     /* enhanced allocation */
 
 /* Power Management, PCI PM 1.2 §3.2 */
 #define PCI_PM_PMC 2
@@ -182,15 +195,38 @@
 /* Extended capabilities, PCIe §7.6 */
 #define PCI_CFG_SPACE_SIZE 256
 #define PCI_STD_HEADER_SIZEOF 64 /* the type 0/1 header, PCI 3.0 §6.1 */
-#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_EXT_CAP_ID_ERR 0x0001           /* AER, §7.8.4 */
+#define PCI_EXT_CAP_ID_VC 0x0002
+#define PCI_EXT_CAP_ID_DSN 0x0003
+#define PCI_EXT_CAP_ID_PWR 0x0004           /* power budgeting */
+#define PCI_EXT_CAP_ID_RCLD 0x0005          /* root complex link declaration */
+#define PCI_EXT_CAP_ID_RCILC 0x0006         /* RC internal link control */
+#define PCI_EXT_CAP_ID_RCEC 0x0007          /* RC event collector endpoint association */
+#define PCI_EXT_CAP_ID_MFVC 0x0008
+#define PCI_EXT_CAP_ID_VC9 0x0009           /* VC, the MFVC-present variant */
+#define PCI_EXT_CAP_ID_RCRB 0x000a
+#define PCI_EXT_CAP_ID_VNDR 0x000b
 #define PCI_EXT_CAP_ID_ACS 0x000d
+#define PCI_EXT_CAP_ID_ARI 0x000e
 #define PCI_EXT_CAP_ID_ATS 0x000f
 #define PCI_EXT_CAP_ID_SRIOV 0x0010
+#define PCI_EXT_CAP_ID_MRIOV 0x0011
+#define PCI_EXT_CAP_ID_MCAST 0x0012
 #define PCI_EXT_CAP_ID_PRI 0x0013
 #define PCI_EXT_CAP_ID_REBAR 0x0015
+#define PCI_EXT_CAP_ID_DPA 0x0016
+#define PCI_EXT_CAP_ID_TPH 0x0017
 #define PCI_EXT_CAP_ID_LTR 0x0018
+#define PCI_EXT_CAP_ID_SECPCI 0x0019
+#define PCI_EXT_CAP_ID_PMUX 0x001a
 #define PCI_EXT_CAP_ID_PASID 0x001b
+#define PCI_EXT_CAP_ID_LNR 0x001c           /* LN Requester (pciutils' name; the kernel has none) */
+#define PCI_EXT_CAP_ID_DPC 0x001d
 #define PCI_EXT_CAP_ID_L1SS 0x001e
+#define PCI_EXT_CAP_ID_PTM 0x001f
+#define PCI_EXT_CAP_ID_DVSEC 0x0023
+#define PCI_EXT_CAP_ID_DLF 0x0025
+#define PCI_EXT_CAP_ID_PL_16GT 0x0026
 #define  PCI_EXT_CAP_VER(h) (((h) >> 16) & 0xf) /* §7.6.3 */
 /* SR-IOV capability, SR-IOV 1.1 §3.3 (pci_restore_iov_state) */
 #define PCI_SRIOV_CTRL 0x08                  /* SR-IOV Control, §3.3.3 */

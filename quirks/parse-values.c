@@ -240,30 +240,30 @@ bool qmatch(const struct kd_quirk_matchspec *m, const struct kd_quirk_id *id)
 
 struct named { const char *name; uint16_t val; unsigned width; };
 
-/* Capability names as setpci spells them (pciutils lib/header.h IDs). */
+/* Capability names as setpci spells them, the IDs under the kernel's
+ * names (access/regs.h) */
+#define C(setpci, kernel) { #setpci, PCI_CAP_ID_##kernel, 0 }
 static const struct named cap_names[] = {
-	{ "PM", 0x01, 0 }, { "AGP", 0x02, 0 }, { "VPD", 0x03, 0 },
-	{ "SLOTID", 0x04, 0 }, { "MSI", 0x05, 0 }, { "CHSWP", 0x06, 0 },
-	{ "PCIX", 0x07, 0 }, { "HT", 0x08, 0 }, { "VNDR", 0x09, 0 },
-	{ "DBG", 0x0a, 0 }, { "CCRC", 0x0b, 0 }, { "HOTPLUG", 0x0c, 0 },
-	{ "SSVID", 0x0d, 0 }, { "AGP3", 0x0e, 0 }, { "SECURE", 0x0f, 0 },
-	{ "EXP", 0x10, 0 }, { "MSIX", 0x11, 0 }, { "SATA", 0x12, 0 },
-	{ "AF", 0x13, 0 }, { "EA", 0x14, 0 },
+	C(PM, PM), C(AGP, AGP), C(VPD, VPD), C(SLOTID, SLOTID), C(MSI, MSI),
+	C(CHSWP, CHSWP), C(PCIX, PCIX), C(HT, HT), C(VNDR, VNDR), C(DBG, DBG),
+	C(CCRC, CCRC), C(HOTPLUG, SHPC), C(SSVID, SSVID), C(AGP3, AGP3),
+	C(SECURE, SECDEV), C(EXP, EXP), C(MSIX, MSIX), C(SATA, SATA),
+	C(AF, AF), C(EA, EA),
 };
+#undef C
 
+#define E(setpci, kernel) { #setpci, PCI_EXT_CAP_ID_##kernel, 0 }
 static const struct named ecap_names[] = {
-	{ "AER", 0x01, 0 }, { "VC", 0x02, 0 }, { "DSN", 0x03, 0 },
-	{ "PB", 0x04, 0 }, { "RCLINK", 0x05, 0 }, { "RCILINK", 0x06, 0 },
-	{ "RCEC", 0x07, 0 }, { "MFVC", 0x08, 0 }, { "VC2", 0x09, 0 },
-	{ "RBCB", 0x0a, 0 }, { "VNDR", 0x0b, 0 }, { "ACS", 0x0d, 0 },
-	{ "ARI", 0x0e, 0 }, { "ATS", 0x0f, 0 }, { "SRIOV", 0x10, 0 },
-	{ "MRIOV", 0x11, 0 }, { "MCAST", 0x12, 0 }, { "PRI", 0x13, 0 },
-	{ "REBAR", 0x15, 0 }, { "DPA", 0x16, 0 }, { "TPH", 0x17, 0 },
-	{ "LTR", 0x18, 0 }, { "SECPCI", 0x19, 0 }, { "PMUX", 0x1a, 0 },
-	{ "PASID", 0x1b, 0 }, { "LNR", 0x1c, 0 }, { "DPC", 0x1d, 0 },
-	{ "L1PM", 0x1e, 0 }, { "PTM", 0x1f, 0 }, { "DVSEC", 0x23, 0 },
-	{ "DLF", 0x25, 0 }, { "16GT", 0x26, 0 },
+	E(AER, ERR), E(VC, VC), E(DSN, DSN), E(PB, PWR), E(RCLINK, RCLD),
+	E(RCILINK, RCILC), E(RCEC, RCEC), E(MFVC, MFVC), E(VC2, VC9),
+	E(RBCB, RCRB), E(VNDR, VNDR), E(ACS, ACS), E(ARI, ARI), E(ATS, ATS),
+	E(SRIOV, SRIOV), E(MRIOV, MRIOV), E(MCAST, MCAST), E(PRI, PRI),
+	E(REBAR, REBAR), E(DPA, DPA), E(TPH, TPH), E(LTR, LTR),
+	E(SECPCI, SECPCI), E(PMUX, PMUX), E(PASID, PASID), E(LNR, LNR),
+	E(DPC, DPC), E(L1PM, L1SS), E(PTM, PTM), E(DVSEC, DVSEC), E(DLF, DLF),
+	E(16GT, PL_16GT),
 };
+#undef E
 
 /* Header registers setpci knows by name, with their natural width. */
 static const struct named reg_names[] = {
