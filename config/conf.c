@@ -208,13 +208,23 @@ static void set_total(struct place *p, const char *v)
 	p->c->timeout_total_ns = ns;
 }
 
+/* whether path has a ".." component (it could climb out of the sysroot) */
+static bool has_dotdot(const char *path)
+{
+	for (const char *s = path; (s = strstr(s, "..")); s += 2)
+		if ((s == path || s[-1] == '/') && (s[2] == '/' || !s[2]))
+			return true;
+	return false;
+}
+
 static void set_string(struct place *p, const char *key, const char *v,
 		       char *dst, size_t len, bool absolute)
 {
-	if (strlen(v) >= len || (absolute && v[0] && v[0] != '/')) {
+	if (strlen(v) >= len ||
+	    (absolute && v[0] && (v[0] != '/' || has_dotdot(v)))) {
 		problem(p, "bad %s '%s' (%s): keeping '%s'", key, v,
-			absolute ? "an absolute path, or empty for none" :
-				   "too long", dst);
+			absolute ? "an absolute path without '..', or empty "
+				   "for none" : "too long", dst);
 		return;
 	}
 	snprintf(dst, len, "%s", v);

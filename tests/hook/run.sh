@@ -172,6 +172,25 @@ kd hook
 [ $rc = 0 ] && grep -q "0000:01:00.0: ok" "$root/dev/kmsg"
 expect unreadable-config-defaults $? "rc=$rc err=$err"
 
+# --- the results file stays beneath the sysroot ----------------------------
+# "..": refused, the default kept; nothing lands above the sysroot
+rm -rf "$work/escaped"
+fresh "kdsafe.results_dir=/../escaped kdsafe.dry_run=1" vmcore
+kd hook
+[ $rc = 0 ] && [ ! -e "$work/escaped" ] && [ -s "$root/run/kdsafe/hook.json" ] &&
+	[[ $err == *"bad results_dir '/../escaped'"* ]]
+expect results-dir-dotdot-refused $? "rc=$rc err=$err $(ls "$work")"
+# a link in the tree leading out of it: no results file, the reset goes on
+fresh "kdsafe.dry_run=1" vmcore
+mkdir -p "$work/outside"
+ln -s "$work/outside" "$root/run"
+kd hook
+[ $rc = 0 ] && [ -z "$(ls -A "$work/outside")" ] &&
+	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg" &&
+	[[ $err == *"no results file"* ]]
+expect results-dir-link-out-refused $? "rc=$rc err=$err $(ls -R "$work/outside")"
+rm -rf "$work/outside"
+
 # --- no device tree: exit 0, --strict 4 -------------------------------------
 rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"
 kd hook
