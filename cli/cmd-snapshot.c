@@ -231,7 +231,10 @@ static char *read_src(struct snap *s, const char *rel, size_t max,
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* sysfs attributes are never links: one that is could lead to a
+	 * BAR's resource file (an I/O BAR reads through read()) */
+	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+		  (strncmp(rel, "sys/", 4) == 0 ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
