@@ -5,8 +5,10 @@
  * step on its command line (kexec -p), and with --crash trigger the crash.
  * Also: finding the step on the kernel command line (kdsafe.step=).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +143,9 @@ int kd_campaign_step_arg(struct kd_ctx *ctx, const char *cmdline, char *dir,
 {
 	char buf[4096], path[4096];
 	const char *p, *colon, *end;
+	unsigned long n_cycle;
 	ssize_t n = -1;
-	char *e;
+	char *e = NULL;
 	int fd;
 
 	if (!cmdline) {
@@ -170,11 +173,20 @@ int kd_campaign_step_arg(struct kd_ctx *ctx, const char *cmdline, char *dir,
 		    KD_STEP_ARG);
 		return -EINVAL;
 	}
-	*cycle = (unsigned)strtoul(colon + 1, &e, 10);
-	if (e != end || *cycle == 0) {
-		ERR(ctx, "malformed %s: no cycle after ':'", KD_STEP_ARG);
+	if (*p != '/') {
+		ERR(ctx, "malformed %s: DIR is not an absolute path",
+		    KD_STEP_ARG);
 		return -EINVAL;
 	}
+	errno = 0;
+	n_cycle = isdigit((unsigned char)colon[1]) ?
+		  strtoul(colon + 1, &e, 10) : 0;
+	if (n_cycle == 0 || errno || e != end || n_cycle > UINT_MAX) {
+		ERR(ctx, "malformed %s: no cycle (1..%u) after ':'",
+		    KD_STEP_ARG, UINT_MAX);
+		return -EINVAL;
+	}
+	*cycle = (unsigned)n_cycle;
 	memcpy(dir, p, (size_t)(colon - p));
 	dir[colon - p] = '\0';
 	return 1;

@@ -365,6 +365,17 @@ static void test_step_arg(void **state)
 	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=/a:x",
 					      dir, sizeof(dir), &cycle),
 			 -EINVAL);
+	/* a cycle past UINT_MAX is not cycle 1 (2^32 + 1), nor is -1 one */
+	assert_int_equal(kd_campaign_step_arg(w->ctx,
+			 "kdsafe.step=/a:4294967297", dir, sizeof(dir),
+			 &cycle), -EINVAL);
+	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=/a:-1",
+					      dir, sizeof(dir), &cycle),
+			 -EINVAL);
+	/* a relative DIR would depend on the working directory */
+	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=a/b:1",
+					      dir, sizeof(dir), &cycle),
+			 -EINVAL);
 }
 
 static const struct kd_wl_device *wl_find(struct kd_wl_device *const *devs,
