@@ -81,9 +81,10 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 {
 	struct kd_campaign_progress pr;
 	const struct kd_plan_cycle *c;
-	char path[4096], append[4096], initrd[4200];
+	char path[4096], append[PATH_MAX + 4200], initrd[4200];
+	char absdir[PATH_MAX];
 	struct kd_plan p;
-	int err;
+	int err, n;
 
 	*cycle = 0;
 	if (!o->kernel || !o->initrd) {
@@ -109,9 +110,20 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 	err = crash_memory(ctx);
 	if (err < 0)
 		goto out;
-	snprintf(append, sizeof(append), "%s%s" KD_STEP_ARG "%s:%u",
-		 o->append ? o->append : "", o->append ? " " : "", dir,
-		 c->cycle);
+	/* absolute: the capture kernel's working directory is not ours */
+	if (!realpath(dir, absdir)) {
+		err = -errno;
+		ERR(ctx, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	n = snprintf(append, sizeof(append), "%s%s" KD_STEP_ARG "%s:%u",
+		     o->append ? o->append : "", o->append ? " " : "", absdir,
+		     c->cycle);
+	if (n < 0 || (size_t)n >= sizeof(append)) {
+		err = -ENAMETOOLONG;
+		ERR(ctx, "the capture kernel's command line is too long");
+		goto out;
+	}
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", o->initrd);
 	/* the intent is on disk before anything can crash */
 	err = write_intent(ctx, path, &p, c);
@@ -119,7 +131,7 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 		goto out;
 	*cycle = c->cycle;
 	{
-		char app[4200];
+		char app[sizeof(append) + 16];
 		char *argv[] = { "kexec", "-p", (char *)o->kernel, initrd, app,
 				 NULL };
 
