@@ -7,11 +7,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "access/duration.h"
 #include "conf.h"
@@ -303,17 +306,30 @@ static int handler(void *data, const char *section, const char *name,
 int kd_conf_load(struct kd_ctx *ctx, const char *path, struct kd_conf *c)
 {
 	struct place p = { .ctx = ctx, .c = c, .file = path };
-	int ret;
+	struct stat st;
+	int ret, fd;
 
-	p.f = fopen(path, "re");
+	/* never blocking: a FIFO in its place would hold up the boot */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		c->problems++;
+		WARN(ctx, "%s: not a regular file: using the defaults", path);
+		return 0;
+	}
+	p.f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!p.f) {
-		if (errno == ENOENT) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (e == ENOENT) {
 			DBG(ctx, "%s: not there, using the defaults", path);
 			return 0;
 		}
 		c->problems++;
-		WARN(ctx, "%s: %s: using the defaults", path, strerror(errno));
-		return errno == ENOMEM ? -ENOMEM : 0;
+		WARN(ctx, "%s: %s: using the defaults", path, strerror(e));
+		return e == ENOMEM ? -ENOMEM : 0;
 	}
 	ret = ini_parse_stream(reader, &p, handler, &p);
 	fclose(p.f);

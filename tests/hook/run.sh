@@ -191,6 +191,23 @@ kd hook
 expect results-dir-link-out-refused $? "rc=$rc err=$err $(ls -R "$work/outside")"
 rm -rf "$work/outside"
 
+# a FIFO in place of kdsafe.conf: not opened for reading (that would
+# block the boot until someone writes it); a warning, the defaults
+fresh "kdsafe.dry_run=1" vmcore
+mkdir -p "$root/etc/kdsafe" && mkfifo "$root/etc/kdsafe/kdsafe.conf"
+"$KDSAFE" --sysroot "$root" hook >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+	kill $pid; wait $pid 2>/dev/null
+	fail conf-fifo-does-not-block "still running after 5 s"
+else
+	wait $pid; rc=$?; err=$(cat "$work/stderr")
+	[ $rc = 0 ] && grep -q "0000:01:00.0: planned via" "$root/dev/kmsg" &&
+		[[ $err == *"kdsafe.conf"*"not a regular file"* ]]
+	expect conf-fifo-does-not-block $? "rc=$rc err=$err"
+fi
+
 # --- no device tree: exit 0, --strict 4 -------------------------------------
 rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"
 kd hook
