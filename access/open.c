@@ -17,6 +17,7 @@
 #include "open.h"
 
 bool kd_open_no_openat2;
+unsigned kd_open_eagain;
 
 static const char *type_name(mode_t mode)
 {
@@ -48,6 +49,10 @@ static int open_beneath(struct kd_ctx *ctx, const char *rel, int flags)
 
 	if (kd_open_no_openat2)
 		return -ENOSYS;
+	if (kd_open_eagain) {
+		kd_open_eagain--;
+		return -EAGAIN;
+	}
 	fd = syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -69,10 +74,19 @@ static int open_checked(struct kd_ctx *ctx, const char *full, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* EAGAIN from openat2 with RESOLVE_BENEATH: a rename somewhere raced a
+ * ".." of the lookup and the kernel could not rule out an escape; the
+ * caller may retry (openat2(2)).  Bounded: a machine renaming without
+ * pause still gets an answer. */
+#define OPENAT2_RETRIES 16
+
 static int open_resolved(struct kd_ctx *ctx, const char *path,
 			 const char *full, int flags)
 {
 	int fd = open_beneath(ctx, path + 1, flags);
+
+	for (unsigned i = 0; fd == -EAGAIN && i < OPENAT2_RETRIES; i++)
+		fd = open_beneath(ctx, path + 1, flags);
 
 	if (fd == -ENOSYS)
 		fd = open_checked(ctx, full, flags);

@@ -7,7 +7,8 @@
  *    RESOLVE_NO_MAGICLINKS) from a directory fd of the sysroot, or where the
  *    kernel has no openat2 (ENOSYS) a realpath() checked against the
  *    sysroot.  A symlink that leads out of the tree (absolute, or "../"
- *    past the top) is refused with a message naming the path;
+ *    past the top) is refused with a message naming the path; openat2's
+ *    EAGAIN (a rename racing a "..") is retried, up to 16 times;
  *  - looked at before it is opened (O_PATH, then fstat): only the file
  *    types asked for, so a FIFO or a device node in place of `config`,
  *    `reset` or `resource0` is never opened and nothing blocks; the real
@@ -49,5 +50,8 @@ bool kd_fd_on_sysfs(int fd);
 
 /* Test hook: pretend the kernel has no openat2 (the realpath fallback). */
 extern bool kd_open_no_openat2;
+/* Test hook: openat2 answers EAGAIN this many times first (a rename
+ * racing the lookup's "..": openat2(2), RESOLVE_BENEATH). */
+extern unsigned kd_open_eagain;
 
 #endif

@@ -5,8 +5,10 @@
  * step on its command line (kexec -p), and with --crash trigger the crash.
  * Also: finding the step on the kernel command line (kdsafe.step=).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +81,10 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 {
 	struct kd_campaign_progress pr;
 	const struct kd_plan_cycle *c;
-	char path[4096], append[4096], initrd[4200];
+	char path[4096], append[PATH_MAX + 4200], initrd[4200];
+	char absdir[PATH_MAX];
 	struct kd_plan p;
-	int err;
+	int err, n;
 
 	*cycle = 0;
 	if (!o->kernel || !o->initrd) {
@@ -107,9 +110,20 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 	err = crash_memory(ctx);
 	if (err < 0)
 		goto out;
-	snprintf(append, sizeof(append), "%s%s" KD_STEP_ARG "%s:%u",
-		 o->append ? o->append : "", o->append ? " " : "", dir,
-		 c->cycle);
+	/* absolute: the capture kernel's working directory is not ours */
+	if (!realpath(dir, absdir)) {
+		err = -errno;
+		ERR(ctx, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	n = snprintf(append, sizeof(append), "%s%s" KD_STEP_ARG "%s:%u",
+		     o->append ? o->append : "", o->append ? " " : "", absdir,
+		     c->cycle);
+	if (n < 0 || (size_t)n >= sizeof(append)) {
+		err = -ENAMETOOLONG;
+		ERR(ctx, "the capture kernel's command line is too long");
+		goto out;
+	}
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", o->initrd);
 	/* the intent is on disk before anything can crash */
 	err = write_intent(ctx, path, &p, c);
@@ -117,7 +131,7 @@ int kd_campaign_next(struct kd_ctx *ctx, const char *dir,
 		goto out;
 	*cycle = c->cycle;
 	{
-		char app[4200];
+		char app[sizeof(append) + 16];
 		char *argv[] = { "kexec", "-p", (char *)o->kernel, initrd, app,
 				 NULL };
 
@@ -141,8 +155,9 @@ int kd_campaign_step_arg(struct kd_ctx *ctx, const char *cmdline, char *dir,
 {
 	char buf[4096], path[4096];
 	const char *p, *colon, *end;
+	unsigned long n_cycle;
 	ssize_t n = -1;
-	char *e;
+	char *e = NULL;
 	int fd;
 
 	if (!cmdline) {
@@ -170,11 +185,20 @@ int kd_campaign_step_arg(struct kd_ctx *ctx, const char *cmdline, char *dir,
 		    KD_STEP_ARG);
 		return -EINVAL;
 	}
-	*cycle = (unsigned)strtoul(colon + 1, &e, 10);
-	if (e != end || *cycle == 0) {
-		ERR(ctx, "malformed %s: no cycle after ':'", KD_STEP_ARG);
+	if (*p != '/') {
+		ERR(ctx, "malformed %s: DIR is not an absolute path",
+		    KD_STEP_ARG);
 		return -EINVAL;
 	}
+	errno = 0;
+	n_cycle = isdigit((unsigned char)colon[1]) ?
+		  strtoul(colon + 1, &e, 10) : 0;
+	if (n_cycle == 0 || errno || e != end || n_cycle > UINT_MAX) {
+		ERR(ctx, "malformed %s: no cycle (1..%u) after ':'",
+		    KD_STEP_ARG, UINT_MAX);
+		return -EINVAL;
+	}
+	*cycle = (unsigned)n_cycle;
 	memcpy(dir, p, (size_t)(colon - p));
 	dir[colon - p] = '\0';
 	return 1;

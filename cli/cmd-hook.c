@@ -151,34 +151,51 @@ static int run_campaign_step(struct hook *h, struct kd_ctx *ctx)
 	return kd_cmd_test(h->cli, argc, argv);
 }
 
+/* One directory of RESULTS_DIR below dfd, made when missing, opened
+ * without following a link when there is a sysroot (a link in the tree
+ * could lead out of it): an fd, or -1 with errno. */
+static int results_subdir(int dfd, const char *name, bool nofollow)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    (nofollow ? O_NOFOLLOW : 0);
+
+	if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return openat(dfd, name, flags);
+}
+
 /* The results file SYSROOT/RESULTS_DIR/hook.json, opened for writing;
- * -1 (warned) when it cannot be. */
+ * -1 (warned) when it cannot be.  Made one level at a time from the
+ * sysroot's directory, never leaving it ('..' is refused by conf). */
 static int open_results(struct hook *h, struct kd_ctx *ctx)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16];
-	int fd;
+	const char *root = kd_ctx_sysroot(ctx);
+	bool nofollow = root[0] != '\0';
+	char dir[sizeof(h->conf.results_dir)], *save = NULL;
+	int dfd, fd = -1;
 
-	if (!h->conf.results_dir[0] ||
-	    kd_ctx_path(ctx, dir, sizeof(dir), "%s", h->conf.results_dir) < 0)
+	if (!h->conf.results_dir[0])
 		return -1;
-	/* mkdir -p below the sysroot: each level, existing ones are fine */
-	for (char *s = dir + strlen(kd_ctx_sysroot(ctx)) + 1; ; s++) {
-		char c = *s;
+	snprintf(dir, sizeof(dir), "%s", h->conf.results_dir);
+	dfd = open(root[0] ? root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (char *c = strtok_r(dir, "/", &save); c && dfd >= 0;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next = strcmp(c, ".") == 0 ? dup(dfd) :
+			   results_subdir(dfd, c, nofollow);
+		int e = errno;
 
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			break;
-		*s = c;
-		if (!c)
-			break;
+		close(dfd);
+		dfd = next;
+		errno = e;
 	}
-	snprintf(path, sizeof(path), "%s/hook.json", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
+	if (dfd >= 0) {
+		fd = openat(dfd, "hook.json", O_WRONLY | O_CREAT | O_TRUNC |
+			    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+		close(dfd);
+	}
 	if (fd < 0)
-		WARN(ctx, "%s: %s: no results file", path, strerror(errno));
+		WARN(ctx, "%s%s/hook.json: %s: no results file", root,
+		     h->conf.results_dir, strerror(errno));
 	return fd;
 }
 

@@ -107,48 +107,91 @@ static void problem(struct snap *s, const char *fmt, ...)
 
 /* ---- writing below OUTDIR ------------------------------------------------ */
 
+/*
+ * OUT/rel's directory, made one level at a time (mkdir -p) and opened
+ * without following a link: a link the snapshot itself wrote (a tree's
+ * driver or module link) is never a way out of OUTDIR.  An fd or -errno.
+ */
+static int out_dir(struct snap *s, const char *rel)
+{
+	char buf[PATH_MAX], *save = NULL;
+	int dfd = open(s->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -errno;
+	if (!pathf(buf, sizeof(buf), "%s", rel)) {
+		close(dfd);
+		return -ENAMETOOLONG;
+	}
+	for (char *c = strtok_r(buf, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
+			close(dfd);
+			return -EXDEV; /* resolve() left none: not ours */
+		}
+		if (mkdirat(dfd, c, 0755) < 0 && errno != EEXIST) {
+			next = -errno;
+		} else {
+			next = openat(dfd, c, O_RDONLY | O_DIRECTORY |
+				      O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0)
+				next = -errno;
+		}
+		close(dfd);
+		if (next < 0)
+			return next;
+		dfd = next;
+	}
+	return dfd;
+}
+
 /* OUT/rel's directories, mkdir -p */
 static int mkdirs(struct snap *s, const char *rel)
 {
-	char p[PATH_MAX];
+	int dfd = out_dir(s, rel);
 
-	if (!pathf(p, sizeof(p), "%s/%s", s->out, rel))
+	if (dfd < 0)
+		return dfd;
+	close(dfd);
+	return 0;
+}
+
+/* The directory of OUT/rel (made) and rel's last name into *base */
+static int out_parent(struct snap *s, const char *rel, char *dir,
+		      size_t len, const char **base)
+{
+	char *slash;
+
+	if (!pathf(dir, len, "%s", rel))
 		return -ENAMETOOLONG;
-	for (char *c = p + strlen(s->out) + 1; ; c++) {
-		char ch = *c;
-
-		if (ch != '/' && ch != '\0')
-			continue;
-		*c = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*c = ch;
-		if (!ch)
-			return 0;
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		*base = rel;
+		return out_dir(s, "");
 	}
+	*slash = '\0';
+	*base = rel + (slash - dir) + 1;
+	return out_dir(s, dir);
 }
 
 static int write_out(struct snap *s, const char *rel, const void *buf,
 		     size_t len, mode_t mode)
 {
-	char p[PATH_MAX], dir[PATH_MAX];
-	char *slash;
-	int fd, err = 0;
+	char dir[PATH_MAX];
+	const char *base;
+	int dfd = out_parent(s, rel, dir, sizeof(dir), &base), fd, err = 0;
 
-	pathf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		err = mkdirs(s, dir);
-		if (err < 0)
-			return err;
-	}
-	if (!pathf(p, sizeof(p), "%s/%s", s->out, rel))
-		return -ENAMETOOLONG;
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  mode);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
 	if (fd < 0)
-		return -errno;
+		err = -errno;
+	close(dfd);
+	if (fd < 0)
+		return err;
 	if (len && write(fd, buf, len) != (ssize_t)len)
 		err = errno ? -errno : -EIO;
 	if (close(fd) < 0 && !err)
@@ -158,19 +201,16 @@ static int write_out(struct snap *s, const char *rel, const void *buf,
 
 static int link_out(struct snap *s, const char *rel, const char *target)
 {
-	char p[PATH_MAX], dir[PATH_MAX];
-	char *slash;
+	char dir[PATH_MAX];
+	const char *base;
+	int dfd = out_parent(s, rel, dir, sizeof(dir), &base), err = 0;
 
-	pathf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		if (mkdirs(s, dir) < 0)
-			return -errno;
-	}
-	if (!pathf(p, sizeof(p), "%s/%s", s->out, rel))
-		return -ENAMETOOLONG;
-	return symlink(target, p) < 0 && errno != EEXIST ? -errno : 0;
+	if (dfd < 0)
+		return dfd;
+	if (symlinkat(target, dfd, base) < 0 && errno != EEXIST)
+		err = -errno;
+	close(dfd);
+	return err;
 }
 
 /* ---- reading below the sysroot ------------------------------------------- */
@@ -191,7 +231,10 @@ static char *read_src(struct snap *s, const char *rel, size_t max,
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* sysfs attributes are never links: one that is could lead to a
+	 * BAR's resource file (an I/O BAR reads through read()) */
+	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+		  (strncmp(rel, "sys/", 4) == 0 ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -329,6 +372,7 @@ static void copy_driver(struct snap *s, const char *drv)
 static void copy_function(struct snap *s, const char *name)
 {
 	char rel[PATH_MAX], target[PATH_MAX], dev[PATH_MAX], to[PATH_MAX];
+	char back[PATH_MAX];
 
 	pathf(rel, sizeof(rel), "sys/bus/pci/devices/%s", name);
 	if (read_link(s, rel, target, sizeof(target)) < 0 ||
@@ -365,7 +409,8 @@ static void copy_function(struct snap *s, const char *name)
 			copy_driver(s, to);
 			/* the driver's own link back, as the kernel has it */
 			pathf(rel, sizeof(rel), "%s/%s", to, name);
-			if (read_link(s, rel, target, sizeof(target)) >= 0)
+			if (read_link(s, rel, target, sizeof(target)) >= 0 &&
+			    resolve(to, target, back, sizeof(back)) == 0)
 				link_out(s, rel, target);
 		}
 	}

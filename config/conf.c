@@ -7,11 +7,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "access/duration.h"
 #include "conf.h"
@@ -208,13 +211,23 @@ static void set_total(struct place *p, const char *v)
 	p->c->timeout_total_ns = ns;
 }
 
+/* whether path has a ".." component (it could climb out of the sysroot) */
+static bool has_dotdot(const char *path)
+{
+	for (const char *s = path; (s = strstr(s, "..")); s += 2)
+		if ((s == path || s[-1] == '/') && (s[2] == '/' || !s[2]))
+			return true;
+	return false;
+}
+
 static void set_string(struct place *p, const char *key, const char *v,
 		       char *dst, size_t len, bool absolute)
 {
-	if (strlen(v) >= len || (absolute && v[0] && v[0] != '/')) {
+	if (strlen(v) >= len ||
+	    (absolute && v[0] && (v[0] != '/' || has_dotdot(v)))) {
 		problem(p, "bad %s '%s' (%s): keeping '%s'", key, v,
-			absolute ? "an absolute path, or empty for none" :
-				   "too long", dst);
+			absolute ? "an absolute path without '..', or empty "
+				   "for none" : "too long", dst);
 		return;
 	}
 	snprintf(dst, len, "%s", v);
@@ -293,17 +306,30 @@ static int handler(void *data, const char *section, const char *name,
 int kd_conf_load(struct kd_ctx *ctx, const char *path, struct kd_conf *c)
 {
 	struct place p = { .ctx = ctx, .c = c, .file = path };
-	int ret;
+	struct stat st;
+	int ret, fd;
 
-	p.f = fopen(path, "re");
+	/* never blocking: a FIFO in its place would hold up the boot */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		c->problems++;
+		WARN(ctx, "%s: not a regular file: using the defaults", path);
+		return 0;
+	}
+	p.f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!p.f) {
-		if (errno == ENOENT) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (e == ENOENT) {
 			DBG(ctx, "%s: not there, using the defaults", path);
 			return 0;
 		}
 		c->problems++;
-		WARN(ctx, "%s: %s: using the defaults", path, strerror(errno));
-		return errno == ENOMEM ? -ENOMEM : 0;
+		WARN(ctx, "%s: %s: using the defaults", path, strerror(e));
+		return e == ENOMEM ? -ENOMEM : 0;
 	}
 	ret = ini_parse_stream(reader, &p, handler, &p);
 	fclose(p.f);

@@ -440,8 +440,11 @@ static void parse_words(struct parser *p, const char *value,
 		perr(p, p->val_col, "empty list");
 }
 
+/* in_reset: the steps of `reset =`; flr and check only make sense there
+ * (pre runs before the save: an FLR then would have the restore write the
+ * zeroed BARs back; a failed check means "no device-specific reset") */
 static void parse_step_into(struct parser *p, const char *value,
-			    struct qstepv *sv)
+			    struct qstepv *sv, bool in_reset)
 {
 	struct qpool *pool = &p->db->pool;
 	struct kd_quirk_step *s = qpool_alloc(pool, sizeof(*s)), **v;
@@ -456,6 +459,11 @@ static void parse_step_into(struct parser *p, const char *value,
 	err = qparse_step(pool, value, s, &off, msgbuf, sizeof(msgbuf));
 	if (err) {
 		perr(p, p->val_col + (unsigned)off, "%s", err);
+		return;
+	}
+	if (!in_reset && (s->kind == KD_STEP_FLR || s->kind == KD_STEP_CHECK)) {
+		perr(p, p->val_col, "%s is a step of the device-specific reset: "
+		     "only in reset =", s->kind == KD_STEP_FLR ? "flr" : "check");
 		return;
 	}
 	s->text = qpool_strndup(pool, value, strlen(value));
@@ -559,13 +567,13 @@ static int handler(void *user, const char *section, const char *name,
 			perr(p, p->val_col, "timeout must be non-zero");
 		break;
 	case QF_PRE:
-		parse_step_into(p, value, &e->pre);
+		parse_step_into(p, value, &e->pre, false);
 		break;
 	case QF_POST:
-		parse_step_into(p, value, &e->post);
+		parse_step_into(p, value, &e->post, false);
 		break;
 	case QF_RESET:
-		parse_step_into(p, value, &e->reset);
+		parse_step_into(p, value, &e->reset, true);
 		break;
 	case QF_RUN: {
 		size_t n = strcspn(value, " \t");
@@ -583,7 +591,7 @@ static int handler(void *user, const char *section, const char *name,
 		}
 		/* columns in step errors: "run" stands where pre|post was */
 		p->val_col += (unsigned)n - 3;
-		parse_step_into(p, step, post ? &e->post : &e->pre);
+		parse_step_into(p, step, post ? &e->post : &e->pre, false);
 		free(step);
 		if (!e->seen[post ? QF_POST : QF_PRE])
 			e->seen[post ? QF_POST : QF_PRE] = p->lineno;

@@ -35,11 +35,21 @@ static bool same_ids(const struct kd_wl_device *a,
 	       a->subsys_device == b->subsys_device;
 }
 
-/* "# text", wrapped at word boundaries, continuation lines indented. */
-static void comment(FILE *f, const char *text)
+/* "# text", wrapped at word boundaries, continuation lines indented.
+ * text carries a journal's strings: a control character (a newline
+ * would end the comment and start an entry of its own) is written as a
+ * space. */
+static void comment(FILE *f, const char *raw)
 {
 	const char *prefix = "# ";
+	char buf[4096], *text = buf;
 
+	snprintf(buf, sizeof(buf), "%s", raw);
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	while (*text == ' ')
+		text++;
 	while (*text) {
 		size_t len = strlen(text), cut = len;
 

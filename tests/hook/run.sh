@@ -172,6 +172,42 @@ kd hook
 [ $rc = 0 ] && grep -q "0000:01:00.0: ok" "$root/dev/kmsg"
 expect unreadable-config-defaults $? "rc=$rc err=$err"
 
+# --- the results file stays beneath the sysroot ----------------------------
+# "..": refused, the default kept; nothing lands above the sysroot
+rm -rf "$work/escaped"
+fresh "kdsafe.results_dir=/../escaped kdsafe.dry_run=1" vmcore
+kd hook
+[ $rc = 0 ] && [ ! -e "$work/escaped" ] && [ -s "$root/run/kdsafe/hook.json" ] &&
+	[[ $err == *"bad results_dir '/../escaped'"* ]]
+expect results-dir-dotdot-refused $? "rc=$rc err=$err $(ls "$work")"
+# a link in the tree leading out of it: no results file, the reset goes on
+fresh "kdsafe.dry_run=1" vmcore
+mkdir -p "$work/outside"
+ln -s "$work/outside" "$root/run"
+kd hook
+[ $rc = 0 ] && [ -z "$(ls -A "$work/outside")" ] &&
+	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg" &&
+	[[ $err == *"no results file"* ]]
+expect results-dir-link-out-refused $? "rc=$rc err=$err $(ls -R "$work/outside")"
+rm -rf "$work/outside"
+
+# a FIFO in place of kdsafe.conf: not opened for reading (that would
+# block the boot until someone writes it); a warning, the defaults
+fresh "kdsafe.dry_run=1" vmcore
+mkdir -p "$root/etc/kdsafe" && mkfifo "$root/etc/kdsafe/kdsafe.conf"
+"$KDSAFE" --sysroot "$root" hook >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+	kill $pid; wait $pid 2>/dev/null
+	fail conf-fifo-does-not-block "still running after 5 s"
+else
+	wait $pid; rc=$?; err=$(cat "$work/stderr")
+	[ $rc = 0 ] && grep -q "0000:01:00.0: planned via" "$root/dev/kmsg" &&
+		[[ $err == *"kdsafe.conf"*"not a regular file"* ]]
+	expect conf-fifo-does-not-block $? "rc=$rc err=$err"
+fi
+
 # --- no device tree: exit 0, --strict 4 -------------------------------------
 rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"
 kd hook

@@ -89,6 +89,35 @@ expect refusals-write-nothing $? "the tree changed"
 [ $? = 2 ]
 expect usage-no-outdir $? "$(cat "$work/out")"
 
+# a hostile tree: a function named "slots" whose driver link leads to
+# sys/bus/pci, so the driver's link back lands on sys/bus/pci/slots with
+# the tree's own target, "../../../../escape": the tree's slots are read
+# from WORK/escape, OUTDIR (one level deeper) has it lead to WORK/o/escape,
+# and slots are written after the functions, through it.  Nothing may
+# land outside OUTDIR.
+h=$work/hostile
+mkdir -p "$h/sys/devices/pci0000:00/slots" "$h/sys/bus/pci/devices" \
+	"$work/escape/1" "$work/o/escape"
+printf '0x8086\n' >"$h/sys/devices/pci0000:00/slots/vendor"
+ln -s ../../../devices/pci0000:00/slots "$h/sys/bus/pci/devices/slots"
+ln -s ../../../bus/pci "$h/sys/devices/pci0000:00/slots/driver"
+ln -s ../../../../escape "$h/sys/bus/pci/slots"
+echo 0000:00:1f >"$work/escape/1/address"
+"$KDSAFE" --sysroot "$h" snapshot "$work/o/h.snap" >"$work/out" 2>&1
+[ -z "$(ls -A "$work/o/escape")" ] && [ ! -L "$work/o/h.snap/sys/bus/pci/slots" ]
+expect hostile-links-stay-in-outdir $? "$(cat "$work/out"; ls -lR "$work/o/escape")"
+
+# an attribute that is a link (in a real /sys none is) is not read: it
+# could lead to a BAR's resource file, here one of the tree's own
+h=$work/hostile2
+mkdir -p "$h/sys/devices/pci0000:00/0000:00:02.0" "$h/sys/bus/pci/devices"
+ln -s ../../../devices/pci0000:00/0000:00:02.0 "$h/sys/bus/pci/devices/0000:00:02.0"
+printf 'BAR-BYTES' >"$h/sys/devices/pci0000:00/0000:00:02.0/resource0"
+ln -s resource0 "$h/sys/devices/pci0000:00/0000:00:02.0/config"
+"$KDSAFE" --sysroot "$h" snapshot "$work/h2.snap" >"$work/out" 2>&1
+! grep -rq BAR-BYTES "$work/h2.snap"
+expect attribute-link-not-read $? "$(cat "$work/out")"
+
 # this machine's real /sys, read-only (lspci -xxxx reads as much)
 if [ -d /sys/bus/pci/devices ]; then
 	"$KDSAFE" snapshot "$work/real" >"$work/out" 2>&1

@@ -427,6 +427,27 @@ static void escaping_link_refused_without_openat2(void **state)
 	rm_tree(other);
 }
 
+/* openat2(RESOLVE_BENEATH) answers EAGAIN when a rename anywhere on the
+ * machine races a ".." of the lookup (the device links are "../../..."):
+ * a retry, not a failure to open the device */
+static void openat2_eagain_is_retried(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *dev;
+	char *root = tiny_tree();
+	struct kd_ctx *ctx;
+
+	(void)state;
+	ctx = tree_ctx(root, &log);
+	kd_open_eagain = 3;
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	kd_dev_free(dev);
+	kd_open_eagain = 0;
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* A tree whose sys is a link to /sys is the real /sys: no writes. */
 static void sys_link_to_real_sys_is_real(void **state)
 {
@@ -469,6 +490,7 @@ int main(void)
 		cmocka_unit_test(fifo_resource_is_refused_without_blocking),
 		cmocka_unit_test(escaping_link_refused_without_openat2),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
+		cmocka_unit_test(openat2_eagain_is_retried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -349,6 +350,31 @@ static void test_next_writes_intent_before_kexec(void **state)
 	assert_true(journal_has(w->journal, "\"outcome\":\"hang\""));
 }
 
+/* --results relative: the capture kernel gets the absolute DIR (its own
+ * working directory is not this one) */
+static void test_next_relative_results_absolute_step(void **state)
+{
+	struct world *w = *state;
+	struct kd_next_opts no = { .kernel = "vmlinuz", .initrd = "initrd" };
+	struct kd_campaign_ops o = ops(w);
+	char want[PATH_MAX + 100], real[PATH_MAX];
+	unsigned cycle;
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+
+	plan(w, 1);
+	crash_memory(w, "268435456\n");
+	assert_true(here >= 0);
+	assert_int_equal(chdir(w->root), 0);
+	assert_int_equal(kd_campaign_next(w->ctx, "results", &no, &o, &cycle),
+			 0);
+	assert_int_equal(fchdir(here), 0);
+	close(here);
+	assert_non_null(realpath(w->dir, real));
+	snprintf(want, sizeof(want), "kexec -p vmlinuz --initrd=initrd "
+		 "--append=kdsafe.step=%s:1", real);
+	assert_string_equal(w->runs[0], want);
+}
+
 static void test_step_arg(void **state)
 {
 	struct world *w = *state;
@@ -363,6 +389,17 @@ static void test_step_arg(void **state)
 	assert_int_equal(kd_campaign_step_arg(w->ctx, "ro xkdsafe.step=/a:1",
 					      dir, sizeof(dir), &cycle), 0);
 	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=/a:x",
+					      dir, sizeof(dir), &cycle),
+			 -EINVAL);
+	/* a cycle past UINT_MAX is not cycle 1 (2^32 + 1), nor is -1 one */
+	assert_int_equal(kd_campaign_step_arg(w->ctx,
+			 "kdsafe.step=/a:4294967297", dir, sizeof(dir),
+			 &cycle), -EINVAL);
+	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=/a:-1",
+					      dir, sizeof(dir), &cycle),
+			 -EINVAL);
+	/* a relative DIR would depend on the working directory */
+	assert_int_equal(kd_campaign_step_arg(w->ctx, "kdsafe.step=a/b:1",
 					      dir, sizeof(dir), &cycle),
 			 -EINVAL);
 }
@@ -504,6 +541,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_next_writes_intent_before_kexec, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_next_relative_results_absolute_step, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_step_arg, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

@@ -289,6 +289,11 @@ static void test_errors_with_place(void **state)
 		{ "[8086:10ed]\nblacklist = a/b\n", 2, 14, "module names" },
 		{ "[8086:10ed]\noptions = ixgbe\n", 2, 11, "MODULE PARAM" },
 		{ "[8086:10ed]\navoid = ,\n", 2, 9, "empty list" },
+		/* an FLR before the save would have the restore write back
+		 * the zeroed BARs; check means "no device-specific reset" */
+		{ "[8086:10ed]\npre = flr\n", 2, 7, "only in reset =" },
+		{ "[8086:10ed]\npost = check cfg 0.W=8086\n", 2, 8,
+		  "only in reset =" },
 	};
 	char buf[256];
 	int bad = 0;

@@ -554,6 +554,51 @@ static void test_devspec_ahci_hba_reset(void **state)
 	world_free(w);
 }
 
+/* ahci_init_one(): ABAR is not BAR5 on every AHCI function (STA2X11,
+ * Cavium and Loongson BAR0, Enmotus BAR2, Cavium gen5 BAR4): the HBA
+ * reset goes to the ABAR the ahci driver maps, never to BAR5 there */
+static void test_devspec_ahci_nonstandard_abar(void **state)
+{
+	static const struct { uint16_t vendor, device; int bar; } abar[] = {
+		{ 0x104a, 0xcc06, 0 }, { 0x1c44, 0x8000, 2 },
+		{ 0x177d, 0xa01c, 0 }, { 0x177d, 0xa084, 4 },
+		{ 0x0014, 0x7a08, 0 },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(abar) / sizeof(abar[0]); k++) {
+		struct world *w = world_new();
+		struct kd_reset_opts o = { .method = KD_RM_AUTO,
+					   .dry_run = true,
+					   .policy_fn = kd_reset_quirk_policy };
+		unsigned exp, msix;
+		struct kd_quirks *db;
+		int hr = -1;
+
+		devspec_fn(w, abar[k].vendor, abar[k].device, 0x010601,
+			   false, &exp, &msix);
+		db = load_shipped(w, DEVSPEC);
+		o.policy_data = db;
+		assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+		assert_int_equal(w->res[0].used, KD_RM_DEVICE_SPECIFIC);
+		for (size_t i = 0; i < w->res[0].n_ops; i++) {
+			const struct kd_reset_op *op = &w->res[0].ops[i];
+
+			if (op->kind != KD_OP_BAR_WRITE &&
+			    op->kind != KD_OP_POLL)
+				continue;
+			if (op->bar >= 0)
+				assert_int_equal(op->bar, abar[k].bar);
+			if (op->kind == KD_OP_BAR_WRITE && op->pos == 0x04 &&
+			    op->value == 0x80000001)
+				hr = op->bar;
+		}
+		assert_int_equal(hr, abar[k].bar);
+		kd_quirks_free(db);
+		world_free(w);
+	}
+}
+
 /* dry run of the shipped Samsung entry: the ops in order, nothing done */
 static void test_devspec_samsung_dry_run_order(void **state)
 {
@@ -756,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_devspec_hinic_without_capability),
 		cmocka_unit_test(test_devspec_samsung_disable_then_flr),
 		cmocka_unit_test(test_devspec_samsung_poll_bound_from_cap_to),
+		cmocka_unit_test(test_devspec_ahci_nonstandard_abar),
 		cmocka_unit_test(test_devspec_samsung_dry_run_order),
 		cmocka_unit_test(test_devspec_ahci_hba_reset),
 		cmocka_unit_test(test_kernel_device_specific_kept),

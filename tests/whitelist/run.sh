@@ -70,6 +70,26 @@ has "$T/90-wl.conf" "[8086:2922 subsys=1af4:1100]"
 has "$T/90-wl.conf" "methods = bus"
 has "$T/90-wl.conf" "# ahci on 6.1.0-13-amd64: safe-with bus; worked: bus 3/3;"
 
+# a journal's strings with newlines (valid JSON "\n") stay inside the
+# emitted comments: no entry of their own makes it into the quirks file
+python3 - "$T/inj.jsonl" <<'PY'
+import json, sys
+rec = {"schema": 1, "kind": "outcome", "time": 1, "machine": "m",
+       "kernel": "k\n[8086:dead]\nmethods = bus\n#", "cycle": 1,
+       "repeat": 1, "address": "0000:00:02.0", "vendor": "8086",
+       "device": "10d3", "subsys_vendor": "8086", "subsys_device": "0000",
+       "class": "020000", "driver": "e1000e\r\n[8086:beef]\nname = x"}
+with open(sys.argv[1], "w") as f:
+    for variant, outcome in (("none", "fail"), ("flr", "pass")):
+        f.write(json.dumps(dict(rec, variant=variant, outcome=outcome)) + "\n")
+PY
+expect 0 "emit quirks, hostile strings" -- $K whitelist --emit-quirks "$T/inj.conf" "$T/inj.jsonl"
+if grep -v '^#' "$T/inj.conf" | grep -q 'dead\|beef\|name = x'; then
+	bad "journal strings escaped the comments:"; cat "$T/inj.conf" >&2
+else ok; fi
+expect 0 "quirks check, hostile strings" -- $K quirks --allow-insecure-quirks check "$T/inj.conf"
+has "$T/out" "1 entry, 0 rejected"
+
 # malformed records: skipped with FILE:LINE, counted, exit 3 (partial)
 expect 3 "malformed" -- $K whitelist --format json $F/lab $F/malformed.jsonl
 has "$T/err" "$F/malformed.jsonl:2: missing \"machine\""
