@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 kver=$(ls "$tree/lib/modules")
 modules="virtio_pci virtio_net virtio_blk e1000e nvme ahci sd_mod e1000 8139cp xhci-pci usbhid hid-generic
-	usb-storage snd-hda-codec-generic snd-hda-intel"
+	usb-storage snd-hda-codec-generic snd-hda-intel ext4 crc32c_generic"
 
 st=$out/stage
 rm -rf "$st" && mkdir -p "$st"/{bin,sbin,usr/bin,dev,proc,sys,tmp,lib/kdsafe-vm,boot}

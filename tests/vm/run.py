@@ -6,6 +6,7 @@ Scenarios: probe methods crash traffic kexec (docs/lab.md says what each proves)
 Logs of every boot stay in CACHE/run/ (TAG.console, TAG.report, TAG.qemu, state.img).
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -410,6 +411,126 @@ def scn_traffic(lab, s):
                 f"{sum(r['outcome'] == 'ok' for r in rs)}")
 
 
+# --- campaign (issue #10): kdsafe test plan/next/step across real crash cycles ---
+CAMPAIGN_DEVICES = ("e1000e@root-port", "virtio-blk@root-port", "nvme@root-port")
+CAMPAIGN_VARIANTS = ("none", "pm", "bus")   # cut from kdsafe's plan to fit the CI budget
+CAMPAIGN_TARGET = "0000:00:1f.2"            # q35's AHCI: the state disk holding the results
+E1000E_ID = "8086:10d3"
+T_CAMPAIGN = 300   # one cycle: first kernel (drivers, plan, kexec -p) + crash + step
+
+
+def campaign_disk(lab):
+    """A fresh ext4 results disk (the campaign's state disk).  ext4 with its journal, not ext2:
+    a crash leaves the file system mounted, and on ext2 the next kernel allocated blocks the
+    crashed one had used (fsync writes the file, not the block bitmaps): the journal came back
+    interleaved.  ext4 replays its journal at the next mount."""
+    img = os.path.join(lab.dir, "campaign.img")
+    if os.path.exists(img):
+        os.unlink(img)
+    with open(img, "wb") as f:
+        f.truncate(32 << 20)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-L", "kdsafe", img], check=True)
+    return img
+
+
+def debugfs_cat(img, path, out):
+    """A file of the results disk, after e2fsck replayed the journal a last crash left."""
+    subprocess.run(["e2fsck", "-fy", img], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.path.exists(out):
+        os.unlink(out)
+    subprocess.run(["debugfs", "-R", f"dump -p {path} {out}", img], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return vm.read(out)
+
+
+def kd_host(lab, *args):
+    r = subprocess.run([lab.kdsafe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+def scn_campaign(lab, s):
+    img = campaign_disk(lab)
+    addrs = {n: vm.by_name(n)["addr"] for n in CAMPAIGN_DEVICES}
+    e1000e = addrs["e1000e@root-port"]
+    args = (f"{lab.reset_arg} kdsafe.devs={','.join(addrs.values())} kdsafe.target={CAMPAIGN_TARGET}"
+            f" kdsafe.variants={','.join(CAMPAIGN_VARIANTS)}")
+    boots, n = [], None
+    while n is None or len(boots) < n:
+        tr = Traffic(lab.port)
+        b = lab.boot("campaign", f"campaign-{len(boots) + 1}", T_CAMPAIGN, args, tr.on_marker,
+                     state=img)
+        b.traffic = tr.t is not None
+        boots.append(b)
+        s.wall += b.wall
+        if n is None:
+            plan = b.get("first", "plan-kept")
+            if not s.check(plan is not None, f"no plan from the first boot ({b.status})"):
+                return
+            n = len(json.loads(plan)["cycles"])
+            s.check(n == len(CAMPAIGN_VARIANTS), f"plan cut to {n} cycles, expected "
+                                                 f"{len(CAMPAIGN_VARIANTS)}: {plan}")
+            n = min(n, len(CAMPAIGN_VARIANTS))
+    for i, b in enumerate(boots, 1):
+        s.check(b.traffic, f"cycle {i}: the guest never asked for traffic ({b.status})")
+        s.check("capture" in b.done or b.status in ("abort", "timeout"),
+                f"cycle {i}: no capture kernel ({b.status}): kdsafe test next did not crash")
+    s.note("cycles: " + ", ".join(f"{i}:{b.status}/{b.wall:.0f}s" for i, b in enumerate(boots, 1)))
+    jtext = debugfs_cat(img, "/kdsafe/journal.jsonl", os.path.join(lab.dir, "campaign.jsonl"))
+    recs = checks.journal(jtext)
+    if not s.check(recs, "no journal on the results disk"):
+        return
+    # the abort: QEMU died in the none cycle; recovery (the next cycle's kdsafe test next) must
+    # put it on the e1000e, the device whose driver was loading
+    none_cycle = 1 + CAMPAIGN_VARIANTS.index("none")
+    nb = boots[none_cycle - 1]
+    s.check(nb.status == "abort", f"none cycle: QEMU did not abort ({nb.status}): the e1000e "
+                                  f"under traffic loaded without a reset")
+    e_out = checks.jr_outcomes(recs, e1000e)
+    s.check(e_out.get("none") == ["died-loading"] or
+            (e_out.get("none") == ["hang"] and checks.jr_last_load(recs, none_cycle) == e1000e),
+            f"the abort is not attributed to the e1000e: its none outcomes {e_out.get('none')}, "
+            f"last load intent of cycle {none_cycle}: {checks.jr_last_load(recs, none_cycle)}")
+    s.note(f"journal: {len(recs)} records; e1000e outcomes {e_out}")
+    # the whitelist, its quirks, quirks check
+    wl_json = os.path.join(lab.dir, "campaign-whitelist.json")
+    quirks = os.path.join(lab.dir, "campaign-quirks.conf")
+    rc, out, err = kd_host(lab, "whitelist", "--format", "json", "--emit-quirks", quirks,
+                           os.path.join(lab.dir, "campaign.jsonl"))
+    with open(wl_json, "w") as f:
+        f.write(out)
+    if not s.check(rc == 0, f"kdsafe whitelist: exit {rc}: {err.strip()}"):
+        return
+    doc = json.loads(out)
+    inp = checks.wl_inputs(doc)
+    s.check(inp.get("malformed") == 0 and inp.get("torn") == 0, f"whitelist inputs: {inp}")
+    devs = checks.wl_devices(doc)
+    e = devs.get(E1000E_ID)
+    if s.check(e is not None, f"no whitelist entry for the e1000e ({sorted(devs)})"):
+        v = checks.wl_variants(e)
+        s.check(checks.wl_verdict(e) != "safe", f"e1000e is `safe`: {checks.wl_evidence(e)}")
+        s.check(v.get("pm", (None,))[0] in ("fail", "no-op"),
+                f"e1000e pm not recorded ineffective or failing: {v.get('pm')}")
+        s.check(v.get("bus", (None,))[0] == "pass", f"e1000e bus reset did not work: {v.get('bus')}")
+    for name, a in addrs.items():
+        d = vm.by_name(name)
+        ids = next((k for k, x in devs.items() if any(
+            r.get("address") == a and f"{r.get('vendor')}:{r.get('device')}" == k for r in recs)), None)
+        x = devs.get(ids)
+        if not s.check(x is not None, f"{name}: no whitelist entry"):
+            continue
+        counts = {k: sum(o.values()) for k, (_, o) in checks.wl_variants(x).items()}
+        s.check(checks.wl_verdict(x) not in (None, "untested") and checks.wl_evidence(x)
+                and any(counts.values()), f"{name}: verdict {checks.wl_verdict(x)} without evidence "
+                                          f"({checks.wl_evidence(x)!r}, counts {counts})")
+        s.note(f"whitelist {name} ({ids}): {checks.wl_verdict(x)} {checks.wl_fix(x) or ''}; "
+               f"{checks.wl_evidence(x)}")
+    s.check(os.path.exists(quirks) and "[8086:10d3" in vm.read(quirks),
+            f"emitted quirks have no e1000e entry: {vm.read(quirks)!r}")
+    rc, out, err = kd_host(lab, "quirks", "check", quirks)
+    s.check(rc == 0, f"kdsafe quirks check on the emitted file: exit {rc}: {(out + err).strip()}")
+
+
 def scn_kexec(lab, s):
     b = lab.boot("kexec", "kexec", T_CYCLE)
     s.wall = b.wall
@@ -428,7 +549,9 @@ def scn_kexec(lab, s):
 
 
 SCENARIOS = {"probe": scn_probe, "methods": scn_methods, "crash": scn_crash,
-             "traffic": scn_traffic, "kexec": scn_kexec}
+             "traffic": scn_traffic, "kexec": scn_kexec, "campaign": scn_campaign}
+# what `make check-vm` runs without KDSAFE_VM_SCENARIOS (docs/lab.md: the CI budget)
+DEFAULT = ["probe", "methods", "crash", "traffic", "kexec"]
 
 
 def prepare(a):
@@ -466,7 +589,7 @@ def main():
     p.add_argument("--kdsafe", default="build/kdsafe")
     p.add_argument("--no-kdsafe", action="store_true", help="develop the harness without the binary")
     p.add_argument("--cycles", type=int, default=3, help="e1000e traffic cycles per mode")
-    p.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    p.add_argument("scenarios", nargs="*", default=DEFAULT)
     a = p.parse_args()
     bad = [x for x in a.scenarios if x not in SCENARIOS]
     if bad:
