@@ -205,3 +205,27 @@ def wl_evidence(d): return d.get("evidence") or ""
 def wl_variants(d):
     """{variant: (state, {outcome: count})}."""
     return {v["variant"]: (v.get("state"), v.get("outcomes") or {}) for v in d.get("variants") or []}
+
+
+# --- kdsafe test audit --json (docs/campaign.md): [{address, driver, state, left, ...}] ---
+def audit_functions(text):
+    doc, _ = json.JSONDecoder().raw_decode(text, text.index("["))
+    return {f["address"]: f for f in doc}
+
+
+def a_state(f): return f.get("state")
+def a_driver(f): return f.get("driver")
+def a_left(f): return list(f.get("left") or [])
+
+
+def commands(text):
+    """{address: Command register} from "cmd ADDR XXXX" lines (setpci, guest/scenarios.sh)."""
+    out = {}
+    for line in (text or "").splitlines():
+        p = line.split()
+        if len(p) == 3 and p[0] == "cmd":
+            try:
+                out[p[1]] = int(p[2], 16)
+            except ValueError:
+                pass
+    return out

@@ -546,6 +546,37 @@ def scn_kexec(lab, s):
         s.note(f"after kexec -e {d['name']}: bme={int(checks.bme(x))} {keys}" if x else d["name"])
         if x and x["kind"] == "virtio":   # lab notes: device_shutdown resets virtio, BME off
             s.check(not checks.bme(x) and checks.engine(x) is False, f"{d['name']} not quiet: {x}")
+    check_audit(s, b, lab)
+
+
+def check_audit(s, b, lab):
+    """kdsafe test audit after the clean kexec -e: each function of the first kernel's binding map
+    is `live` (with "bus-master" among what was left) exactly when the raw Command register
+    (setpci) has Bus Master on and no driver is bound again, `quiet` when off; exit 1 iff a driver
+    is named."""
+    if not lab.kdsafe:
+        return s.note("kexec audit: not run (--no-kdsafe)")
+    s.check(b.rcs.get(("first", "audit-before")) == 0, "kdsafe test audit --before failed")
+    rc, text = b.rcs.get(("kexeced", "audit")), b.get("kexeced", "audit") or ""
+    try:
+        audit = checks.audit_functions(text)
+    except (ValueError, KeyError, TypeError) as e:
+        return s.check(False, f"kdsafe test audit --json unreadable (rc={rc}): {e!r} {text[:200]!r}")
+    raw = checks.commands(b.get("kexeced", "commands"))
+    named = []
+    for a, f in audit.items():
+        st, left, bm = checks.a_state(f), checks.a_left(f), raw.get(a)
+        if st == "bound-again" or bm is None:
+            continue
+        bm = bool(bm & 4)
+        s.check((st == "live" and "bus-master" in left) == bm and st in ("live", "quiet"),
+                f"audit {a} ({checks.a_driver(f)}): {st} {left}, raw Command Bus Master {bm}")
+        if st == "live":
+            named.append(f"{checks.a_driver(f)} ({a}: {', '.join(left)})")
+    s.check(rc == (1 if named else 0), f"kdsafe test audit exit {rc} with {len(named)} named")
+    s.check(len(audit) > 0, "audit: the binding map listed no function")
+    s.note(f"kexec audit: {len(audit)} bound functions before kexec; left live: "
+           f"{'; '.join(named) or 'none'}")
 
 
 SCENARIOS = {"probe": scn_probe, "methods": scn_methods, "crash": scn_crash,

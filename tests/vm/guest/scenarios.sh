@@ -134,6 +134,7 @@ scn_kexec_first() {
 	section health-first health
 	# the audit's binding map goes to the next kernel in an extra archive after its initramfs
 	# (the kernel unpacks concatenated archives): no disk, so no driver binds before the audit
+	mkdir -p /audit   # audit --before does not create it (plan does)
 	has_kdsafe && section audit-before kdsafe test audit --before --results /audit &&
 		(cd / && find audit | cpio -o -H newc 2>/dev/null | gzip -1 | cat /boot/initrd.img - \
 			> /tmp/initrd-audit.img) && initrd=/tmp/initrd-audit.img
