@@ -2,7 +2,7 @@
 """make check-vm: boot the lab guest through each scenario and assert on independent witnesses.
 
 Usage: run.py --cache DIR --kdsafe build/kdsafe [--cycles N] [SCENARIO...]
-Scenarios: probe methods crash traffic kexec (docs/lab.md says what each proves).
+Scenarios: probe methods crash traffic kexec campaign (docs/lab.md says what each proves).
 Logs of every boot stay in CACHE/run/ (TAG.console, TAG.report, TAG.qemu, state.img).
 """
 import argparse
@@ -582,7 +582,7 @@ def check_audit(s, b, lab):
 SCENARIOS = {"probe": scn_probe, "methods": scn_methods, "crash": scn_crash,
              "traffic": scn_traffic, "kexec": scn_kexec, "campaign": scn_campaign}
 # what `make check-vm` runs without KDSAFE_VM_SCENARIOS (docs/lab.md: the CI budget)
-DEFAULT = ["probe", "methods", "crash", "traffic", "kexec"]
+DEFAULT = ["probe", "methods", "crash", "traffic", "kexec", "campaign"]
 
 
 def prepare(a):
