@@ -33,10 +33,14 @@ done
 if [ "$kdsafe" != none ]; then
 	[ -x "$kdsafe" ] || die "$kdsafe missing: build it first (make)"
 	copy_bin "$kdsafe" /usr/bin/kdsafe
-	# the shipped quirk database, where kdsafe looks for it (root-owned
-	# through cpio -R 0:0, as the loader requires)
-	install -d -m755 "$st/usr/lib/kdsafe/quirks.d"
-	install -m644 "$here"/../../quirks.d/*.conf "$st/usr/lib/kdsafe/quirks.d/"
+	# the shipped quirk database, where this binary looks for it: its built-in
+	# directory follows the build's libdir (PREFIX=/usr/local by default, so a
+	# fixed /usr/lib left a plain `make` build without quirks); root-owned
+	# through cpio -R 0:0, as the loader requires
+	qdir=$("$kdsafe" quirks --help | sed -n 's|.*after \(/[^ ]*/quirks\.d\) and.*|\1|p')
+	[ -n "$qdir" ] || die "$kdsafe quirks --help names no built-in quirks directory"
+	install -d -m755 "$st$qdir"
+	install -m644 "$here"/../../quirks.d/*.conf "$st$qdir/"
 fi
 
 # Modules and everything modules.dep says they need, then a modules.dep for the staged set.
