@@ -79,3 +79,20 @@ scn_campaign_capture() {
 	umount /state
 	return $rc
 }
+
+# --- distro (issue #11, opt-in): the capture initramfs built by mkinitramfs or dracut ---
+# First kernel: busy e1000e (traffic), virtio-blk, nvme; kexec -p with the distribution's
+# image (the host put it at /boot/initrd.img); its /init is not ours: the host reads the console.
+# root=/dev/vda: the test disk has no file system, so the image's init fails to mount it and,
+# with panic=1, reboots (QEMU -no-reboot exits) instead of waiting for a root device.
+scn_distro_first() {
+	load_drivers virtio_pci virtio_blk nvme e1000e
+	net_up
+	section health-first health
+	section load-capture kexec -p /boot/vmlinuz --initrd=/boot/initrd.img \
+		--append="console=ttyS0 panic=1 root=/dev/vda rootfstype=ext4 rootdelay=1 irqpoll nr_cpus=1 reset_devices $(cmdarg kdsafe.capture_args | tr , ' ')" ||
+		return 1
+	say "@@ traffic"
+	sleep 2
+	report_close; echo c > /proc/sysrq-trigger
+}
