@@ -34,7 +34,9 @@ rm -rf "$root/var/lib/kdump/initramfs-tools" && mkdir -p "$root/var/lib/kdump"
 cp -a "$root/etc/initramfs-tools" "$root/var/lib/kdump/initramfs-tools"
 sed -i 's/^MODULES=.*/MODULES=most/' "$root/var/lib/kdump/initramfs-tools/initramfs.conf"
 t mkinitramfs chroot "$root" mkinitramfs -d /var/lib/kdump/initramfs-tools -o /boot/kdump-itools.img "$kver"
-t dracut chroot "$root" dracut -q --no-hostonly --add kdsafe --force /boot/kdump-dracut.img "$kver"
+# e1000e, as a kdump initramfs that dumps over that NIC would carry it (dracut has no network
+# driver without its network module)
+t dracut chroot "$root" dracut -q --no-hostonly --add kdsafe --add-drivers e1000e --force /boot/kdump-dracut.img "$kver"
 cp "$root/boot/kdump-itools.img" "$out/itools.img"
 cp "$root/boot/kdump-dracut.img" "$out/dracut.img"
 # what each image holds, for the host's checks

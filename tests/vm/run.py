@@ -563,34 +563,36 @@ def scn_distro(lab, s):
     s.check(0 <= k < u, f"initramfs-tools ORDER: kdsafe not before udev: {order!r}")
     s.check("usr/sbin/kdsafe" in vm.read(f"{out}/itools.list"), "mkinitramfs image without kdsafe")
     s.check("pre-udev/10-kdsafe" in vm.read(f"{out}/dracut.list"), "dracut image without the pre-udev hook")
-    outer = os.path.join(lab.dir, "initrd-distro.cpio.gz")
-    distro_outer_initrd(lab, f"{out}/itools.img", outer)
     live = [vm.by_name(n)["addr"] for n in ("e1000e@root-port", "virtio-blk@root-port", "nvme@root-port")]
-    first = vm.Lab(lab.dir, lab.vmlinuz, outer)
-    first.port = lab.port
-    for mode, extra in (("on", ""), ("off", "kdsafe.capture_args=kdsafe=off")):
+    for gen, mode, extra in (("itools", "on", ""), ("itools", "off", "kdsafe.capture_args=kdsafe=off"),
+                             ("dracut", "on", "")):
+        outer = os.path.join(lab.dir, f"initrd-distro-{gen}.cpio.gz")
+        if not os.path.exists(outer) or os.path.getmtime(outer) < os.path.getmtime(f"{out}/{gen}.img"):
+            distro_outer_initrd(lab, f"{out}/{gen}.img", outer)
+        first = vm.Lab(lab.dir, lab.vmlinuz, outer)
+        first.port = lab.port
         tr = Traffic(lab.port)
-        b = first.boot("distro", f"distro-itools-{mode}", T_CYCLE, extra, tr.on_marker)
+        b = first.boot("distro", f"distro-{gen}-{mode}", T_CYCLE, extra, tr.on_marker)
         s.wall += b.wall
         cap = capture_console(lab, b.tag)
-        if not s.check(bool(cap) and tr.t is not None, f"kdsafe {mode}: no capture kernel ({b.status})"):
+        if not s.check(bool(cap) and tr.t is not None, f"{gen} kdsafe {mode}: no capture kernel ({b.status})"):
             continue
         lines = cap.splitlines()
         kd = [i for i, l in enumerate(lines) if "kdsafe: " in l and "kdsafe-vm" not in l]
         drv = [i for i, l in enumerate(lines) if DRIVER_BINDS.search(l)]
         if mode == "on":
             s.check(kd and (not drv or kd[0] < drv[0]),
-                    f"kdsafe's /dev/kmsg lines not before the first driver (kdsafe {kd[:1]}, driver {drv[:1]})")
+                    f"{gen}: kdsafe's /dev/kmsg lines not before the first driver (kdsafe {kd[:1]}, driver {drv[:1]})")
             for a in live:
-                s.check(any(f"kdsafe: {a}: ok via" in l for l in lines), f"kdsafe did not reset {a}: "
+                s.check(any(f"kdsafe: {a}: ok via" in l for l in lines), f"{gen}: kdsafe did not reset {a}: "
                         + " | ".join(lines[i].strip() for i in kd))
             # nothing in the image opens the interface (no network dump configured), so "passes
             # traffic" is: the driver probed the NIC under the bursts and QEMU lived to power-off
             probed = bool(re.search(r"e1000e 0000:04:00\.0 \S+: Intel\(R\) PRO/1000 Network Connection",
                                     cap))   # eth0 or eth1: udev loads every NIC driver
             s.check(b.status == "exit0" and probed,
-                    f"e1000e after kdsafe: QEMU {b.status}, driver probed {probed}")
-            s.note("capture console: " + " | ".join(lines[i].split("] ", 1)[-1] for i in kd))
+                    f"{gen}: e1000e after kdsafe: QEMU {b.status}, driver probed {probed}")
+            s.note(f"{gen} capture console ({b.wall:.0f}s): " + " | ".join(lines[i].split("] ", 1)[-1] for i in kd))
         else:
             s.check(not kd, f"kdsafe=off: kdsafe still ran: {[lines[i] for i in kd]}")
             s.note(f"kdsafe=off: QEMU {b.status} (without kdsafe the e1000e under traffic aborts it)")

@@ -90,7 +90,7 @@ scn_distro_first() {
 	net_up
 	section health-first health
 	section load-capture kexec -p /boot/vmlinuz --initrd=/boot/initrd.img \
-		--append="console=ttyS0 panic=1 root=/dev/vda rootfstype=ext4 rootdelay=1 irqpoll nr_cpus=1 reset_devices $(cmdarg kdsafe.capture_args | tr , ' ')" ||
+		--append="console=ttyS0 panic=1 root=/dev/vda rootfstype=ext4 rootdelay=1 rd.shell=0 rd.retry=5 irqpoll nr_cpus=1 reset_devices $(cmdarg kdsafe.capture_args | tr , ' ')" ||
 		return 1
 	say "@@ traffic"
 	sleep 2
