@@ -163,3 +163,69 @@ def probe_agrees(probe_text, lspci_text, rm_text):
             if mine != theirs:
                 fails.append(f"{a} {what}: kdsafe {mine} vs kernel/lspci {theirs}")
     return fails
+
+
+# --- the campaign journal (docs/journal.md) and kdsafe whitelist --format json (docs/whitelist.md) ---
+def journal(text):
+    """The journal's records, in order; a line that is no JSON is skipped (whitelist counts it)."""
+    out = []
+    for line in (text or "").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def jr_outcomes(recs, address):
+    """{variant: [outcome, ...]} of one device's outcome records."""
+    out = {}
+    for r in recs:
+        if r.get("kind") == "outcome" and r.get("address") == address:
+            out.setdefault(r.get("variant"), []).append(r.get("outcome"))
+    return out
+
+
+def jr_last_load(recs, cycle):
+    """The address of the last load intent ("loading X for D") of a cycle, None without one."""
+    loads = [r for r in recs if r.get("kind") == "intent" and r.get("step") == "load"
+             and r.get("cycle") == cycle]
+    return loads[-1].get("address") if loads else None
+
+
+def wl_devices(doc):
+    """{"vendor:device": entry} of a whitelist JSON document."""
+    return {f"{d['vendor']}:{d['device']}": d for d in doc["devices"]}
+
+
+def wl_inputs(doc): return doc["inputs"]
+def wl_verdict(d): return d.get("verdict")
+def wl_fix(d): return d.get("fix")
+def wl_evidence(d): return d.get("evidence") or ""
+def wl_variants(d):
+    """{variant: (state, {outcome: count})}."""
+    return {v["variant"]: (v.get("state"), v.get("outcomes") or {}) for v in d.get("variants") or []}
+
+
+# --- kdsafe test audit --json (docs/campaign.md): [{address, driver, state, left, ...}] ---
+def audit_functions(text):
+    doc, _ = json.JSONDecoder().raw_decode(text, text.index("["))
+    return {f["address"]: f for f in doc}
+
+
+def a_state(f): return f.get("state")
+def a_driver(f): return f.get("driver")
+def a_left(f): return list(f.get("left") or [])
+
+
+def commands(text):
+    """{address: Command register} from "cmd ADDR XXXX" lines (setpci, guest/scenarios.sh)."""
+    out = {}
+    for line in (text or "").splitlines():
+        p = line.split()
+        if len(p) == 3 and p[0] == "cmd":
+            try:
+                out[p[1]] = int(p[2], 16)
+            except ValueError:
+                pass
+    return out

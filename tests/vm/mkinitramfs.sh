@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 kver=$(ls "$tree/lib/modules")
 modules="virtio_pci virtio_net virtio_blk e1000e nvme ahci sd_mod e1000 8139cp xhci-pci usbhid hid-generic
-	usb-storage snd-hda-codec-generic snd-hda-intel"
+	usb-storage snd-hda-codec-generic snd-hda-intel ext4 crc32c_generic"
 
 st=$out/stage
 rm -rf "$st" && mkdir -p "$st"/{bin,sbin,usr/bin,dev,proc,sys,tmp,lib/kdsafe-vm,boot}
@@ -33,11 +33,12 @@ done
 if [ "$kdsafe" != none ]; then
 	[ -x "$kdsafe" ] || die "$kdsafe missing: build it first (make)"
 	copy_bin "$kdsafe" /usr/bin/kdsafe
-	# the shipped quirk database, where this build looks for it (it
-	# follows make's PREFIX; root-owned through cpio -R 0:0, as the
-	# loader requires)
-	qdir=$("$kdsafe" quirks --help | sed -n 's/.* after \(\/[^ ]*\) and.*/\1/p')
-	[ -n "$qdir" ] || die "cannot tell where $kdsafe reads its quirks"
+	# the shipped quirk database, where this binary looks for it: its built-in
+	# directory follows the build's libdir (PREFIX=/usr/local by default, so a
+	# fixed /usr/lib left a plain `make` build without quirks); root-owned
+	# through cpio -R 0:0, as the loader requires
+	qdir=$("$kdsafe" quirks --help | sed -n 's|.*after \(/[^ ]*/quirks\.d\) and.*|\1|p')
+	[ -n "$qdir" ] || die "$kdsafe quirks --help names no built-in quirks directory"
 	install -d -m755 "$st$qdir"
 	install -m644 "$here"/../../quirks.d/*.conf "$st$qdir/"
 fi

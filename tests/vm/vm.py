@@ -97,7 +97,7 @@ class Lab:
                 f.write(magic.encode())
                 f.truncate(1 << 20 if name == "state" else 16 << 20)
 
-    def qemu_args(self, append, tag):
+    def qemu_args(self, append, tag, state=None):
         nets = []
         for n in NETS:
             fwd = f",hostfwd=udp:127.0.0.1:{self.port}-10.0.{n}.15:9" if n == E1000E_NET else ""
@@ -116,7 +116,7 @@ class Lab:
             "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
             "-kernel", self.vmlinuz, "-initrd", self.initrd, "-append", append,
             "-serial", f"file:{self.dir}/{tag}.console", "-serial", f"file:{self.dir}/{tag}.report",
-            "-drive", f"if=none,id=state,file={self.state},format=raw",
+            "-drive", f"if=none,id=state,file={state or self.state},format=raw",
             "-device", "ide-hd,drive=state,bus=ide.0",
             "-drive", f"if=none,id=vblk,file={self.dir}/vblk.img,format=raw",
             "-drive", f"if=none,id=nvm,file={self.dir}/nvme.img,format=raw",
@@ -131,15 +131,16 @@ class Lab:
             "-device", "nvme-ns,drive=nvme2,bus=nvsr,nsid=1",
         ]
 
-    def boot(self, scn, tag, timeout, args="", on_marker=None):
-        """One QEMU run: start, wait for power-off, QEMU abort or timeout; parse the report."""
+    def boot(self, scn, tag, timeout, args="", on_marker=None, state=None):
+        """One QEMU run: start, wait for power-off, QEMU abort or timeout; parse the report.
+        state: another image as the state disk (the campaign's ext2 results disk)."""
         append = f"console=ttyS0 crashkernel=256M iomem=relaxed panic=-1 kdsafe.scn={scn} {args}"
         rep = f"{self.dir}/{tag}.report"
         for f in (rep, f"{self.dir}/{tag}.console"):
             if os.path.exists(f):
                 os.unlink(f)
         t0 = time.monotonic()
-        p = subprocess.Popen(self.qemu_args(append.strip(), tag), stdin=subprocess.DEVNULL,
+        p = subprocess.Popen(self.qemu_args(append.strip(), tag, state), stdin=subprocess.DEVNULL,
                              stdout=open(f"{self.dir}/{tag}.qemu", "w"), stderr=subprocess.STDOUT)
         seen = set()
         while p.poll() is None and time.monotonic() - t0 < timeout:

@@ -126,13 +126,27 @@ scn_traffic_capture() {
 
 # clean kexec: what a kernel inherits after `kexec -e` (device_shutdown ran).
 scn_kexec_first() {
+	local initrd
 	state_open; state_log "kexec first"
 	load_drivers $ALL_DRIVERS
 	net_up
 	wait_usb
 	section health-first health
-	section load-kexec kexec -l /boot/vmlinuz --initrd=/boot/initrd.img \
+	# the audit's binding map goes to the next kernel in an extra archive after its initramfs
+	# (the kernel unpacks concatenated archives): no disk, so no driver binds before the audit
+	mkdir -p /audit   # audit --before does not create it (plan does)
+	has_kdsafe && section audit-before kdsafe test audit --before --results /audit &&
+		(cd / && find audit | cpio -o -H newc 2>/dev/null | gzip -1 | cat /boot/initrd.img - \
+			> /tmp/initrd-audit.img) && initrd=/tmp/initrd-audit.img
+	section load-kexec kexec -l /boot/vmlinuz --initrd=${initrd:-/boot/initrd.img} \
 		--append="$KAPPEND $(kdsafe_args) kdsafe.kexeced=1" || return 1
 	report_close; kexec -e
 }
-scn_kexec_kexeced() { observe; }
+# raw Command register of every function (setpci, not kdsafe): what the audit is checked against
+commands() { for d in $SYS/*; do echo "cmd ${d##*/} $(setpci -s ${d##*/} COMMAND)"; done; }
+scn_kexec_kexeced() {
+	observe
+	section commands commands
+	has_kdsafe && section audit kdsafe test audit --results /audit --json
+	return 0
+}
