@@ -160,6 +160,16 @@ static void campaign_ops(struct kd_campaign_ops *ops, bool allow_real)
 
 /* ---- plan, status ------------------------------------------------------ */
 
+/* plan and audit --before start a campaign directory: create it */
+static int results_dir(struct test_cli *t, struct kd_ctx *ctx)
+{
+	int err = mkdir(t->results, 0755) < 0 && errno != EEXIST ? -errno : 0;
+
+	if (err < 0)
+		ERR(ctx, "%s: %s", t->results, strerror(-err));
+	return err;
+}
+
 static int cmd_plan(struct test_cli *t, struct kd_ctx *ctx)
 {
 	struct kd_quirks_load_opts qo = { .default_dirs = true };
@@ -173,8 +183,7 @@ static int cmd_plan(struct test_cli *t, struct kd_ctx *ctx)
 	if (!t->no_quirks && kd_quirks_load(ctx, &qo, &db) < 0)
 		WARN(ctx, "quirk database unusable: no quirk variants");
 	o.quirks = db;
-	if (mkdir(t->results, 0755) < 0 && errno != EEXIST) {
-		ERR(ctx, "%s: %s", t->results, strerror(errno));
+	if (results_dir(t, ctx) < 0) {
 		kd_quirks_free(db);
 		return KD_EXIT_FATAL;
 	}
@@ -365,7 +374,8 @@ static int cmd_audit(struct test_cli *t, struct kd_ctx *ctx)
 	unsigned named = 0;
 
 	if (t->before) {
-		if (kd_audit_before(ctx, t->results) < 0)
+		if (results_dir(t, ctx) < 0 ||
+		    kd_audit_before(ctx, t->results) < 0)
 			return KD_EXIT_FATAL;
 		printf("%s/%s: binding map recorded\n", t->results,
 		       KD_AUDIT_FILE);

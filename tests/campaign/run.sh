@@ -87,6 +87,8 @@ root=$work/root2
 python3 "$here/../cli/reset/tree.py" "$root"
 K test audit --results "$res" --before > /dev/null 2>&1
 check audit-before [ -s "$res/audit-before.json" ]
+K test audit --results "$work/fresh-audit" --before > /dev/null 2>&1
+check audit-before-creates-dir [ -s "$work/fresh-audit/audit-before.json" ]
 # the kexec'd kernel: no driver bound yet
 rm -f "$root"/sys/bus/pci/devices/*/driver
 K test audit --results "$res" > "$work/audit.out" 2>&1
