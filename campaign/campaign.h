@@ -136,6 +136,14 @@ void kd_campaign_real_ops(struct kd_campaign_ops *ops, bool allow_real);
 struct kd_health_opts {
 	const char *ping;             /* host to ping from a network device */
 };
+/* Where a function's network interface / disk is in sysfs: DEVDIR/net or
+ * DEVDIR/block, or one level down (virtioN/net, virtioN/block); an NVMe
+ * namespace below DEVDIR/nvme/nvmeX, a multipath path device nvmeXcZnY
+ * named by its head nvmeXnY.  0 or -ENOENT. */
+int kd_health_net_name(const char *devdir, char *ifname, size_t len,
+		       char *ifdir, size_t dlen);
+int kd_health_block_name(const char *devdir, char *disk, size_t len);
+
 /*
  * The default health check, polled on the ctx clock until it holds or
  * timeout_ns passed: the driver is bound and no new error (DevSta, AER,

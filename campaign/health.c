@@ -58,20 +58,94 @@ static int first_entry(const char *dir, const char *sub, char *name,
 	return err;
 }
 
+/* DEVDIR/sub/NAME, or one level down (a virtio device's virtioN/net,
+ * virtioN/block): links (driver, subsystem, ...) are not followed. */
+static int entry_below(const char *devdir, const char *sub, char *name,
+		       size_t len, char *where, size_t wlen)
+{
+	char child[4200];
+	struct dirent *e;
+	DIR *d;
+	int err;
+
+	if (first_entry(devdir, sub, name, len) == 0) {
+		snprintf(where, wlen, "%s/%s/%s", devdir, sub, name);
+		return 0;
+	}
+	d = opendir(devdir);
+	if (!d)
+		return -ENOENT;
+	err = -ENOENT;
+	while (err < 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", devdir, e->d_name);
+		err = first_entry(child, sub, name, len);
+		if (err == 0)
+			snprintf(where, wlen, "%s/%s/%s", child, sub, name);
+	}
+	closedir(d);
+	return err;
+}
+
+/* nvmeXnY, or the path device nvmeXcZnY of a multipath namespace, whose
+ * block device is the head nvmeXnY (drivers/nvme/host/multipath.c) */
+static bool nvme_disk(const char *entry, char *disk, size_t len)
+{
+	unsigned s, c, n;
+	int used = 0;
+
+	if (sscanf(entry, "nvme%uc%un%u%n", &s, &c, &n, &used) == 3 &&
+	    entry[used] == '\0')
+		return snprintf(disk, len, "nvme%un%u", s, n) > 0;
+	if (sscanf(entry, "nvme%un%u%n", &s, &n, &used) == 2 &&
+	    entry[used] == '\0')
+		return snprintf(disk, len, "nvme%un%u", s, n) > 0;
+	return false;
+}
+
+int kd_health_net_name(const char *devdir, char *ifname, size_t len,
+		       char *ifdir, size_t dlen)
+{
+	return entry_below(devdir, "net", ifname, len, ifdir, dlen);
+}
+
+int kd_health_block_name(const char *devdir, char *disk, size_t len)
+{
+	char ctrl[256], sub[4400];
+	struct dirent *e;
+	DIR *d;
+	bool found = false;
+
+	if (entry_below(devdir, "block", disk, len, sub, sizeof(sub)) == 0)
+		return 0;
+	if (first_entry(devdir, "nvme", ctrl, sizeof(ctrl)) < 0)
+		return -ENOENT;
+	snprintf(sub, sizeof(sub), "%s/nvme/%s", devdir, ctrl);
+	d = opendir(sub);
+	if (!d)
+		return -ENOENT;
+	while (!found && (e = readdir(d)))
+		found = nvme_disk(e->d_name, disk, len);
+	closedir(d);
+	return found ? 0 : -ENOENT;
+}
+
 static int link_up(struct kd_ctx *ctx, const char *devdir,
 		   const struct kd_health_opts *ho,
 		   const struct kd_campaign_ops *ops, char *why, size_t len)
 {
-	char ifname[256], path[4600], v[64];
+	char ifname[256], ifdir[4400], path[4600], v[64];
 
-	if (first_entry(devdir, "net", ifname, sizeof(ifname)) < 0) {
+	if (kd_health_net_name(devdir, ifname, sizeof(ifname), ifdir,
+			       sizeof(ifdir)) < 0) {
 		snprintf(why, len, "no network interface");
 		return -EAGAIN;
 	}
-	snprintf(path, sizeof(path), "%s/net/%s/operstate", devdir, ifname);
+	snprintf(path, sizeof(path), "%s/operstate", ifdir);
 	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "up") == 0)
 		goto up;
-	snprintf(path, sizeof(path), "%s/net/%s/carrier", devdir, ifname);
+	snprintf(path, sizeof(path), "%s/carrier", ifdir);
 	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "1") == 0)
 		goto up;
 	snprintf(why, len, "%s: link down", ifname);
@@ -90,23 +164,18 @@ up:
 	return 0;
 }
 
-/* DEVDIR/block/NAME (SCSI/SATA hosts) or DEVDIR/nvme/nvmeX/nvmeXnY */
+/* DEVDIR/block/NAME (SCSI/SATA hosts, virtioN/block) or the NVMe
+ * namespace below DEVDIR/nvme/nvmeX */
 static int first_sector(struct kd_ctx *ctx, const char *devdir, char *why,
 			size_t len)
 {
-	char ctrl[256], name[256], sub[600], path[4200], sector[512];
+	char name[256], path[4200], sector[512];
 	int fd;
 	ssize_t n;
 
-	if (first_entry(devdir, "block", name, sizeof(name)) < 0) {
-		snprintf(sub, sizeof(sub), "nvme");
-		if (first_entry(devdir, sub, ctrl, sizeof(ctrl)) < 0 ||
-		    (snprintf(sub, sizeof(sub), "nvme/%s", ctrl),
-		     first_entry(devdir, sub, name, sizeof(name)) < 0) ||
-		    strncmp(name, ctrl, strlen(ctrl)) != 0) {
-			snprintf(why, len, "no block device");
-			return -EAGAIN;
-		}
+	if (kd_health_block_name(devdir, name, sizeof(name)) < 0) {
+		snprintf(why, len, "no block device");
+		return -EAGAIN;
 	}
 	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/%s", name) < 0)
 		return -ENAMETOOLONG;

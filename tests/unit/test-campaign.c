@@ -531,6 +531,72 @@ static void test_step_stops_on_enospc(void **state)
 	assert_false(journal_has(w->journal, "loading drv_b"));
 }
 
+/* Health finds the interface or disk where the kernel puts it: a
+ * virtio function's virtioN/net and virtioN/block one level down, an NVMe
+ * namespace among the controller's other entries, a multipath path device
+ * by its head; links (driver, subsystem) are not followed. */
+static void mk(const char *root, const char *rel, bool dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (dir)
+		assert_int_equal(mkdir(path, 0755), 0);
+	else
+		assert_int_equal(close(open(path, O_CREAT | O_WRONLY, 0644)), 0);
+}
+
+static void test_health_finds_nested_devices(void **state)
+{
+	char root[] = "/tmp/kdsafe-health.XXXXXX", dev[PATH_MAX];
+	char name[64], where[PATH_MAX];
+	static const char *const tree[] = {
+		"+vnet", "+vnet/virtio1", "+vnet/virtio1/net",
+		"+vnet/virtio1/net/eth0", "vnet/virtio1/net/eth0/operstate",
+		"+vblk", "+vblk/virtio2", "+vblk/virtio2/block",
+		"+vblk/virtio2/block/vda",
+		"+nvme", "+nvme/nvme", "+nvme/nvme/nvme0",
+		"nvme/nvme/nvme0/firmware_rev", "+nvme/nvme/nvme0/ng0n1",
+		"+nvme/nvme/nvme0/nvme0c0n1",
+		"+flat", "+flat/nvme", "+flat/nvme/nvme1",
+		"+flat/nvme/nvme1/nvme1n2",
+		"+none", "+none/power",
+	};
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; i < sizeof(tree) / sizeof(tree[0]); i++) {
+		bool d = tree[i][0] == '+';
+
+		mk(root, tree[i] + d, d);
+	}
+	snprintf(dev, sizeof(dev), "%s/vnet", root);
+	assert_int_equal(kd_health_net_name(dev, name, sizeof(name), where,
+					    sizeof(where)), 0);
+	assert_string_equal(name, "eth0");
+	assert_non_null(strstr(where, "/vnet/virtio1/net/eth0"));
+	snprintf(dev, sizeof(dev), "%s/vblk", root);
+	assert_int_equal(kd_health_block_name(dev, name, sizeof(name)), 0);
+	assert_string_equal(name, "vda");
+	snprintf(dev, sizeof(dev), "%s/nvme", root);
+	assert_int_equal(kd_health_block_name(dev, name, sizeof(name)), 0);
+	assert_string_equal(name, "nvme0n1");
+	snprintf(dev, sizeof(dev), "%s/flat", root);
+	assert_int_equal(kd_health_block_name(dev, name, sizeof(name)), 0);
+	assert_string_equal(name, "nvme1n2");
+	snprintf(dev, sizeof(dev), "%s/none", root);
+	assert_int_equal(kd_health_block_name(dev, name, sizeof(name)),
+			 -ENOENT);
+	assert_int_equal(kd_health_net_name(dev, name, sizeof(name), where,
+					    sizeof(where)), -ENOENT);
+	{
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +618,7 @@ int main(void)
 			test_step_torn_line_and_closed_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_stops_on_enospc,
 						setup, teardown),
+		cmocka_unit_test(test_health_finds_nested_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
