@@ -106,6 +106,15 @@ bool kd_ctx_writes_enabled(const struct kd_ctx *ctx);
  */
 int kd_ctx_open_kmsg(struct kd_ctx *ctx);
 
+/*
+ * A small file of the tree (SYSROOT + path, e.g. "/proc/cmdline"): resolved
+ * beneath the sysroot, a regular file only, never blocking; at most len-1
+ * bytes, NUL-terminated, cut at the first newline.  The length or -errno
+ * (buf is "" then).
+ */
+ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
+			  size_t len);
+
 void kd_log(struct kd_ctx *ctx, int prio, const char *file, int line,
 	    const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -105,29 +105,42 @@ static int normalise_sysroot(struct kd_ctx *ctx, const char *sysroot)
 static void read_kernel_release(struct kd_ctx *ctx, const char *given)
 {
 	struct utsname u;
-	ssize_t n;
-	int fd;
 
 	if (given) {
 		snprintf(ctx->kernel_release, sizeof(ctx->kernel_release),
 			 "%s", given);
 		return;
 	}
-	/* a regular file beneath the sysroot, read without blocking */
-	fd = kd_open_tree(ctx, "/proc/sys/kernel/osrelease", O_RDONLY,
-			  KD_OPEN_REG);
-	if (fd >= 0) {
-		n = read(fd, ctx->kernel_release,
-			 sizeof(ctx->kernel_release) - 1);
-		close(fd);
-		ctx->kernel_release[n > 0 ? n : 0] = '\0';
-		ctx->kernel_release[strcspn(ctx->kernel_release, "\n")] = '\0';
-		if (ctx->kernel_release[0])
-			return;
-	}
+	if (kd_ctx_read_small(ctx, "/proc/sys/kernel/osrelease",
+			      ctx->kernel_release,
+			      sizeof(ctx->kernel_release)) > 0)
+		return;
 	if (!ctx->sysroot[0] && uname(&u) == 0)
 		snprintf(ctx->kernel_release, sizeof(ctx->kernel_release),
 			 "%s", u.release);
+}
+
+ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
+			  size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = kd_open_tree(ctx, path, O_RDONLY, KD_OPEN_REG);
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return (ssize_t)strlen(buf);
 }
 
 int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)

@@ -21,21 +21,14 @@
  * be loaded); kexec_crash_loaded is 1 once one is. */
 static int crash_memory(struct kd_ctx *ctx)
 {
-	char path[4096], buf[64] = "";
-	ssize_t n = -1;
-	int fd;
+	static const char path[] = "/sys/kernel/kexec_crash_size";
+	char buf[64];
+	ssize_t n = kd_ctx_read_small(ctx, path, buf, sizeof(buf));
 
-	if (kd_ctx_path(ctx, path, sizeof(path),
-			"/sys/kernel/kexec_crash_size") < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
 	if (n <= 0 || strtoull(buf, NULL, 0) == 0) {
-		ERR(ctx, "no crash kernel can be loaded: %s %s (boot with "
-			 "crashkernel=)", path, n <= 0 ? "is missing" : "is 0");
+		ERR(ctx, "no crash kernel can be loaded: %s%s %s (boot with "
+			 "crashkernel=)", kd_ctx_sysroot(ctx), path,
+		    n <= 0 ? "is missing or unreadable" : "is 0");
 		return -ENOEXEC;
 	}
 	return 0;
@@ -153,22 +146,13 @@ out:
 int kd_campaign_step_arg(struct kd_ctx *ctx, const char *cmdline, char *dir,
 			 size_t len, unsigned *cycle)
 {
-	char buf[4096], path[4096];
+	char buf[4096];
 	const char *p, *colon, *end;
 	unsigned long n_cycle;
-	ssize_t n = -1;
 	char *e = NULL;
-	int fd;
 
 	if (!cmdline) {
-		if (kd_ctx_path(ctx, path, sizeof(path), "/proc/cmdline") < 0)
-			return -ENAMETOOLONG;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-		}
-		buf[n > 0 ? n : 0] = '\0';
+		kd_ctx_read_small(ctx, "/proc/cmdline", buf, sizeof(buf));
 		cmdline = buf;
 	}
 	for (p = cmdline; (p = strstr(p, KD_STEP_ARG)); p++)

@@ -115,32 +115,13 @@ out:
 	return err;
 }
 
-static void read_line(struct kd_ctx *ctx, const char *file, char *buf,
-		      size_t len)
-{
-	char path[4096];
-	ssize_t n = -1;
-	int fd;
-
-	buf[0] = '\0';
-	if (kd_ctx_path(ctx, path, sizeof(path), "%s", file) < 0)
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 void kd_campaign_identity(struct kd_ctx *ctx, char *machine, size_t mlen,
 			  char *kernel, size_t klen)
 {
 	const char *rel = kd_ctx_kernel_release(ctx);
 	struct utsname u;
 
-	read_line(ctx, "/etc/machine-id", machine, mlen);
+	kd_ctx_read_small(ctx, "/etc/machine-id", machine, mlen);
 	if (!machine[0])
 		snprintf(machine, mlen, "unknown");
 	if (rel && rel[0])

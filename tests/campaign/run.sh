@@ -51,6 +51,12 @@ check next-refuses [ $? -eq 4 ]
 check next-refuses-why grep -q "no crash kernel can be loaded" "$work/next.out"
 check next-refuses-no-kexec [ ! -e "$work/actions" ]
 check next-refuses-no-intent [ ! -s "$res/journal.jsonl" ]
+# a FIFO in its place is refused at once, never waited on
+mkfifo "$root/sys/kernel/kexec_crash_size"
+timeout 10 "$KDSAFE" test next --results "$res" --kernel vmlinuz --initrd initrd \
+	--sysroot "$root" > "$work/next-fifo.out" 2>&1
+check next-fifo-refused [ $? -eq 4 ]
+rm "$root/sys/kernel/kexec_crash_size"
 echo 268435456 > "$root/sys/kernel/kexec_crash_size"
 
 # the campaign: next + step for every cycle; 02:00.0 dies when unreset
