@@ -23,6 +23,17 @@ enum {
 				  * be restored */
 };
 
+/* What one `kdsafe reset` run did, for its caller in the same process
+ * (kdsafe hook's last line): filled by kd_cmd_reset. */
+struct kd_run_stats {
+	bool valid;             /* a reset run reported */
+	uint64_t elapsed_ns;    /* from entering kd_cmd_reset to its end */
+	unsigned reset, failed; /* ok or planned; everything else */
+	uint64_t longest_wait_ns; /* the largest kd_reset_waited_ns() */
+	char longest_address[KD_ADDR_STRLEN]; /* "" when no wait */
+	const char *longest_method;
+};
+
 struct kd_cli {
 	const char *sysroot;
 	const char *dump_path;
@@ -31,7 +42,12 @@ struct kd_cli {
 	int n_errors;
 	int kmsg_fd;            /* -1, or also log to /dev/kmsg */
 	pthread_mutex_t log_lock; /* reset logs from worker threads */
+	uint64_t start_ns;      /* kd_cli_now_ns() when the command began */
+	struct kd_run_stats stats; /* the last reset run's */
 };
+
+/* CLOCK_MONOTONIC in ns: the wall time a command takes */
+uint64_t kd_cli_now_ns(void);
 
 /* Creates the context from the global options, logging into cli. */
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out);

@@ -84,6 +84,7 @@ struct reset_cli {
 	const char **qdirs;
 	size_t n_qdirs;
 	uint64_t total_ns, wait_lock_ns; /* reset/guard.h */
+	uint64_t start_ns;      /* kd_cli_now_ns() on entering the command */
 	struct kd_addr *addrs;
 	size_t n;
 };
@@ -306,6 +307,8 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 	case KD_OP_ATTR_WRITE:
 		json_object_object_add(o, "attribute", jstr(op->attr));
 		json_object_object_add(o, "value", jstr(op->text));
+		json_object_object_add(o, "duration_ms", json_object_new_double(
+						(double)op->duration_ns / 1e6));
 		break;
 	case KD_OP_SLEEP:
 		json_object_object_add(o, "ms", json_object_new_double(
@@ -356,6 +359,8 @@ static struct json_object *result_json(const struct kd_reset_result *r)
 			       jstr(kd_reset_method_name(r->used)) : NULL);
 	json_object_object_add(o, "duration_ms", json_object_new_double(
 					(double)r->duration_ns / 1e6));
+	json_object_object_add(o, "waited_ms", json_object_new_double(
+		(double)kd_reset_waited_ns(r->ops, r->n_ops) / 1e6));
 	json_object_object_add(o, "error", jerrno(r->err));
 	json_object_object_add(o, "reason", r->reason[0] ? jstr(r->reason) :
 							    NULL);
@@ -407,6 +412,8 @@ static struct json_object *result_json(const struct kd_reset_result *r)
 
 struct tally {
 	unsigned ok, planned, dirty, failed, refused, missing;
+	uint64_t longest_ns;    /* the longest reset wait, and whose */
+	const struct kd_reset_result *longest;
 };
 
 static int exit_code(const struct reset_cli *rc, const struct tally *t)
@@ -445,6 +452,12 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 static void tally_result(struct reset_cli *rc, const struct kd_reset_result *r,
 			 struct tally *t)
 {
+	uint64_t waited = kd_reset_waited_ns(r->ops, r->n_ops);
+
+	if (waited > t->longest_ns) {
+		t->longest_ns = waited;
+		t->longest = r;
+	}
 	switch (r->status) {
 	case KD_RS_OK: t->ok++; break;
 	case KD_RS_PLANNED: t->planned++; break;
@@ -483,11 +496,42 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 		{ "missing", t->missing }, { "exit_status", (unsigned)ret },
 	};
 
+	const struct kd_run_stats *st = &rc->cli->stats;
+
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
 		json_object_object_add(sum, n[i].key,
 				       json_object_new_int((int)n[i].v));
+	json_object_object_add(sum, "elapsed_ms", json_object_new_double(
+					(double)st->elapsed_ns / 1e6));
+	json_object_object_add(sum, "longest_wait_ms", json_object_new_double(
+					(double)st->longest_wait_ns / 1e6));
+	json_object_object_add(sum, "longest_wait_address",
+			       st->longest_address[0] ?
+			       jstr(st->longest_address) : NULL);
+	json_object_object_add(sum, "longest_wait_method",
+			       jstr(st->longest_method));
 	json_object_object_add(tail, "summary", sum);
 	return tail;
+}
+
+/* The run's figures for the caller (kd_cli stats: kdsafe hook's last
+ * line, the JSON summary) */
+static void record_stats(struct reset_cli *rc, const struct tally *t)
+{
+	struct kd_run_stats *st = &rc->cli->stats;
+
+	memset(st, 0, sizeof(*st));
+	st->valid = true;
+	st->elapsed_ns = kd_cli_now_ns() - rc->start_ns;
+	st->reset = t->ok + t->planned;
+	st->failed = t->dirty + t->failed + t->refused + t->missing;
+	st->longest_wait_ns = t->longest_ns;
+	if (t->longest) {
+		snprintf(st->longest_address, sizeof(st->longest_address),
+			 "%s", t->longest->name);
+		st->longest_method = kd_reset_method_name(t->longest->used ?
+			t->longest->used : t->longest->requested);
+	}
 }
 
 /* The results, as text or as the JSON document; the exit status. */
@@ -514,6 +558,7 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 			print_text(rc, &res[i]);
 	}
 	ret = exit_code(rc, &t);
+	record_stats(rc, &t);
 	if (rc->json)
 		kd_json_end(rc->cli, doc, summary_json(rc, &t, ret));
 	else
@@ -809,7 +854,8 @@ static int parse_devices(struct reset_cli *rc, int argc, char **argv)
 int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 {
 	struct reset_cli rc = { .cli = cli, .ro = { .method = KD_RM_AUTO },
-				.total_ns = KD_RUN_DEFAULT_TOTAL_NS };
+				.total_ns = KD_RUN_DEFAULT_TOTAL_NS,
+				.start_ns = kd_cli_now_ns() };
 	int ret;
 
 	rc.qdirs = calloc((size_t)argc + 1, sizeof(*rc.qdirs));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,6 +37,14 @@ static void usage(FILE *f)
 		"(the rest was handled), 4 nothing could be done or stdout\n"
 		"could not be written.\n"
 		"See kdsafe(8).\n");
+}
+
+uint64_t kd_cli_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* callers hold cli->log_lock */

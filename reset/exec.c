@@ -88,6 +88,24 @@ const char *kd_op_kind_name(enum kd_op_kind k)
 	return "?";
 }
 
+uint64_t kd_reset_waited_ns(const struct kd_reset_op *ops, size_t n_ops)
+{
+	uint64_t ns = 0;
+
+	for (size_t i = 0; i < n_ops; i++) {
+		const struct kd_reset_op *op = &ops[i];
+
+		if (op->kind == KD_OP_SLEEP)
+			ns += op->ns;
+		else if (op->kind == KD_OP_POLL)
+			ns += op->waited_ns;
+		else if (op->kind == KD_OP_ATTR_WRITE &&
+			 strcmp(op->attr, "reset") == 0)
+			ns += op->duration_ns;
+	}
+	return ns;
+}
+
 static void format_ms(uint64_t ns, char *buf, size_t len)
 {
 	if (ns % 1000000u == 0)
@@ -296,12 +314,15 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 {
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_ATTR_WRITE,
 						kd_dev_addr(dev), why);
+	uint64_t start;
 
 	snprintf(op->attr, sizeof(op->attr), "%s", name);
 	snprintf(op->text, sizeof(op->text), "%s", value);
 	if (x->dry_run)
 		return 0;
+	start = kd_now_ns(x->ctx);
 	op->result = kd_dev_attr_write(dev, name, value);
+	op->duration_ns = kd_now_ns(x->ctx) - start;
 	if (op->result < 0 && kernel_unavailable(name, op->result))
 		INFO(x->ctx, "%s: writing \"%s\" to %s: %s (the kernel has no "
 			     "such reset for it)", kd_dev_name(dev), value, name,

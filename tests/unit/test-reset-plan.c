@@ -333,6 +333,54 @@ static void test_kernel_before_5_15(void **state)
 	world_free(w);
 }
 
+/* Wait accounting (docs/reset.md "waited_ms"): the kernel's own waits run
+ * inside the sysfs reset write, so its duration counts; kdsafe's FLR
+ * counts its sleeps and its polls' waits; a dry run its planned sleeps */
+static const struct kd_reset_op *find_reset_write(const struct kd_reset_result *r)
+{
+	for (size_t i = 0; i < r->n_ops; i++)
+		if (r->ops[i].kind == KD_OP_ATTR_WRITE &&
+		    strcmp(r->ops[i].attr, "reset") == 0)
+			return &r->ops[i];
+	return NULL;
+}
+
+static void test_waited_accounting(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL_FLR };
+	const struct kd_reset_result *r = &w->res[0];
+	const struct kd_reset_op *op;
+	uint64_t before;
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr pm bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_OK);
+	op = find_reset_write(r);
+	assert_non_null(op);
+	/* the simulated kernel FLR takes 100 ms inside the write */
+	assert_int_equal(op->duration_ns, MSN(100));
+	assert_int_equal(kd_reset_waited_ns(r->ops, r->n_ops), MSN(100));
+
+	/* kdsafe's own FLR: exactly the time the fake clock slept */
+	o.method = KD_RM_FLR;
+	before = kd_sim_total_sleep(w->sim);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_true(kd_sim_total_sleep(w->sim) - before >= MSN(100));
+	assert_int_equal(kd_reset_waited_ns(r->ops, r->n_ops),
+			 kd_sim_total_sleep(w->sim) - before);
+
+	/* a dry run: the planned sleeps (the FLR's 100 ms, pcie_flr()) */
+	o.dry_run = true;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(r->status, KD_RS_PLANNED);
+	assert_int_equal(kd_reset_waited_ns(r->ops, r->n_ops), MSN(100));
+	world_free(w);
+}
+
 static void test_kernel_reset_fails_enotty(void **state)
 {
 	struct world *w = world_new();
@@ -847,6 +895,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
+		cmocka_unit_test(test_waited_accounting),
 		cmocka_unit_test(test_auto_quiesce_when_nothing_resets),
 		cmocka_unit_test(test_auto_virtio_on_root_bus),
 		cmocka_unit_test(test_auto_flr_before_virtio),

@@ -60,6 +60,36 @@ assert d["dry_run"] is False and d["errors"] == []
 EOF
 expect kernel-flr-json-operations $? "$(head -c 600 "$work/stdout")"
 
+# wait accounting (docs/reset.md): the sysfs reset write's duration, each
+# result's waited_ms (sum of sleeps, polls, reset writes), the summary's
+# elapsed and longest wait; a dry run counts its planned sleeps
+python3 - "$work/stdout" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r, s = d["results"][0], d["summary"]
+w = [o for o in r["operations"] if o.get("attribute") == "reset"][0]
+assert w["duration_ms"] >= 0 and r["waited_ms"] == w["duration_ms"], r
+assert s["longest_wait_ms"] == r["waited_ms"], s
+assert s["elapsed_ms"] >= s["longest_wait_ms"] and s["elapsed_ms"] > 0, s
+assert s["longest_wait_method"] in ("kernel:flr", None), s
+EOF
+expect json-waited-kernel $? "$(head -c 600 "$work/stdout")"
+fresh
+kd reset --dry-run --json -m flr 01:00.0 02:00.0
+python3 - "$work/stdout" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rs, s = d["results"], d["summary"]
+for r in rs:
+    sleeps = sum(o["ms"] for o in r["operations"] if o["op"] == "sleep")
+    assert r["waited_ms"] == sleeps and sleeps >= 100, r
+top = max(rs, key=lambda r: r["waited_ms"])
+assert s["longest_wait_ms"] == top["waited_ms"], s
+assert s["longest_wait_address"] == top["address"], s
+assert s["longest_wait_method"] == "flr", s
+EOF
+expect json-waited-dry-run-sleeps $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+
 fresh
 kd reset -m kernel 01:00.0
 [ $rc = 0 ] && [ "$(cat "$work/root/$dev/$ep/reset_method")" = "flr pm bus" ] &&
