@@ -75,6 +75,23 @@ assert d["dry_run"] is False and d["method"] == "auto"
 PY
 expect results-json $? "$(head -c 300 "$root/run/kdsafe/hook.json" 2>&1)"
 
+# the last line, on the console and stderr: wall time, counts, the longest
+# reset wait (the lab and issue #11 read it with this regex)
+done_re='^<5>kdsafe: done in ([0-9]+\.[0-9]{3}) s: 2 reset, 0 failed; longest reset wait ([0-9]+\.[0-9]{3}) s \(0000:0[12]:00\.0 via [a-z:-]+\)$'
+[[ $(tail -n 1 "$root/dev/kmsg") =~ $done_re ]] &&
+	[[ $err == *"kdsafe: done in "*" s: 2 reset, 0 failed; longest reset wait "* ]]
+expect done-line $? "err=$err kmsg=$(kmsg)"
+# a dry run of kdsafe's FLR: each plans pcie_flr()'s 100 ms
+fresh "kdsafe.dry_run=1 kdsafe.method=flr" vmcore
+kd hook
+[[ $(tail -n 1 "$root/dev/kmsg") =~ ^"<5>kdsafe: done in "[0-9.]+" s: 2 reset, 0 failed; longest reset wait 0.100 s (0000:0"[12]":00.0 via flr)"$ ]]
+expect done-line-dry-run-wait $? "err=$err kmsg=$(kmsg)"
+# nothing to reset: the line still ends the run
+fresh "kdsafe.devices=ffff:ffff" vmcore
+kd hook
+[[ $(tail -n 1 "$root/dev/kmsg") =~ ^"<5>kdsafe: done in "[0-9.]+" s: 0 reset, 0 failed; longest reset wait 0.000 s (none)"$ ]]
+expect done-line-nothing-to-reset $? "err=$err kmsg=$(kmsg)"
+
 # kdsafe.force=1 acts without /proc/vmcore
 fresh "kdsafe.force=1"
 kd hook
