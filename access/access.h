@@ -107,6 +107,30 @@ bool kd_ctx_writes_enabled(const struct kd_ctx *ctx);
 int kd_ctx_open_kmsg(struct kd_ctx *ctx);
 
 /*
+ * Log lines to SYSROOT/dev/kmsg (access/kmsg.c): opened again, beneath the
+ * sysroot as the first time, before KD_KMSG_BURST lines have gone through
+ * one open file, because the kernel rate-limits each open of /dev/kmsg to
+ * that many lines per 5 s and drops the rest silently (devkmsg_open(),
+ * devkmsg_write()).  KD_KMSG_INIT, then kd_kmsg_open(); the caller
+ * serialises writes.
+ */
+#define KD_KMSG_BURST 10 /* DEFAULT_RATELIMIT_BURST */
+struct kd_kmsg {
+	struct kd_ctx *ctx;     /* a reference, for the next open */
+	int fd;
+	unsigned lines;         /* written through this open */
+	unsigned opens;         /* opens so far (tests) */
+	bool reopening;
+};
+#define KD_KMSG_INIT { .fd = -1 }
+/* 0, or -errno (a refusal logged naming the file, as kd_ctx_open_kmsg) */
+int kd_kmsg_open(struct kd_kmsg *k, struct kd_ctx *ctx);
+bool kd_kmsg_is_open(const struct kd_kmsg *k);
+/* One whole line (with its "<N>" and "\n"): 0, or -errno and closed */
+int kd_kmsg_write(struct kd_kmsg *k, const char *line, size_t len);
+void kd_kmsg_close(struct kd_kmsg *k);
+
+/*
  * A small file of the tree (SYSROOT + path, e.g. "/proc/cmdline"): resolved
  * beneath the sysroot, a regular file only, never blocking; at most len-1
  * bytes, NUL-terminated, cut at the first newline.  The length or -errno

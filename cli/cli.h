@@ -40,8 +40,9 @@ struct kd_cli {
 	int verbosity;          /* -q: -1, default 0, -v...: more */
 	struct json_object *errors; /* every ERR logged, for --json */
 	int n_errors;
-	int kmsg_fd;            /* -1, or also log to /dev/kmsg */
-	pthread_mutex_t log_lock; /* reset logs from worker threads */
+	struct kd_kmsg kmsg;    /* also log to /dev/kmsg when open */
+	pthread_mutex_t log_lock; /* reset logs from worker threads;
+				   * recursive: a reopen of kmsg may log */
 	uint64_t start_ns;      /* kd_cli_now_ns() when the command began */
 	struct kd_run_stats stats; /* the last reset run's */
 };
@@ -54,6 +55,8 @@ int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out);
 /* Also log to SYSROOT/dev/kmsg (a capture kernel's console); a failure
  * to open it is a warning. */
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx);
+/* Stop logging to /dev/kmsg. */
+void kd_cli_close_kmsg(struct kd_cli *cli);
 /* One line to /dev/kmsg when it is open. */
 void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg);
 /* Records an error for the JSON "errors" array (and prints it). */

@@ -325,9 +325,7 @@ static int act(struct hook *h)
 	fd = h->n ? open_results(h, ctx) : -1;
 	if (h->n) {
 		/* reset opens its own context and /dev/kmsg */
-		if (h->cli->kmsg_fd >= 0)
-			close(h->cli->kmsg_fd);
-		h->cli->kmsg_fd = -1;
+		kd_cli_close_kmsg(h->cli);
 		kd_ctx_unref(ctx);
 		ctx = NULL;
 		ret = run_reset(h, fd);

@@ -53,11 +53,16 @@ static void kmsg_locked(struct kd_cli *cli, int prio, const char *msg)
 	char line[1100];
 	int n;
 
-	if (cli->kmsg_fd < 0)
+	if (!kd_kmsg_is_open(&cli->kmsg))
 		return;
 	n = snprintf(line, sizeof(line), "<%d>kdsafe: %s\n", prio, msg);
-	if (n > 0 && write(cli->kmsg_fd, line, (size_t)n) < 0)
-		cli->kmsg_fd = -1; /* stop trying; stderr still has it */
+	/* a failed write closes it: stderr still has the line; a reopen
+	 * before the kernel's rate limit may log here again (the lock is
+	 * recursive) */
+	if (n > 0)
+		kd_kmsg_write(&cli->kmsg, line,
+			      (size_t)n < sizeof(line) ? (size_t)n :
+							 sizeof(line) - 1);
 }
 
 static void error_locked(struct kd_cli *cli, const char *address,
@@ -127,12 +132,21 @@ void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg)
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx)
 {
 	char path[PATH_MAX];
-	int fd = kd_ctx_open_kmsg(ctx);
+	int err;
 
-	if (fd < 0 && kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") == 0)
+	pthread_mutex_lock(&cli->log_lock);
+	err = kd_kmsg_open(&cli->kmsg, ctx);
+	pthread_mutex_unlock(&cli->log_lock);
+	if (err < 0 && kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") == 0)
 		WARN(ctx, "%s: %s; logging to stderr only", path,
-		     strerror(-fd));
-	cli->kmsg_fd = fd < 0 ? -1 : fd;
+		     strerror(-err));
+}
+
+void kd_cli_close_kmsg(struct kd_cli *cli)
+{
+	pthread_mutex_lock(&cli->log_lock);
+	kd_kmsg_close(&cli->kmsg);
+	pthread_mutex_unlock(&cli->log_lock);
 }
 
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)
@@ -210,8 +224,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kd_cli cli = { .kmsg_fd = -1,
-			      .log_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct kd_cli cli = { .kmsg = KD_KMSG_INIT,
+			      .log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 	int c, ret;
 
 	/* '+': stop at the command name; its options are its own, and the
@@ -238,7 +252,6 @@ int main(int argc, char **argv)
 	}
 	ret = run_command(&cli, argc - optind, argv + optind);
 	json_object_put(cli.errors);
-	if (cli.kmsg_fd >= 0)
-		close(cli.kmsg_fd);
+	kd_kmsg_close(&cli.kmsg);
 	return kd_cli_close_stdout(ret);
 }

@@ -471,6 +471,58 @@ static void sys_link_to_real_sys_is_real(void **state)
 	rm_tree(root);
 }
 
+/* Every line reaches /dev/kmsg: the writer opens it again before the
+ * kernel's per-open rate limit (devkmsg_open(), devkmsg_write(): 10 lines
+ * per 5 s) would drop one; a regular file shows the lines and the count */
+static void kmsg_reopens_before_the_burst(void **state)
+{
+	char tmpl[] = "/tmp/kdsafe-tree.XXXXXX", p[600], line[64], got[4096];
+	struct kd_ctx_options opts = { .log_priority = KD_LOG_ERR - 1 };
+	struct kd_kmsg k = KD_KMSG_INIT;
+	struct kd_ctx *ctx = NULL;
+	char *root;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	root = strdup(mkdtemp(tmpl));
+	snprintf(p, sizeof(p), "%s/dev", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/dev/kmsg", root);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fclose(f);
+	opts.sysroot = root;
+	opts.no_devices = true;
+	assert_int_equal(kd_ctx_new(&opts, &ctx), 0);
+	assert_int_equal(kd_kmsg_open(&k, ctx), 0);
+	kd_ctx_unref(ctx); /* the writer keeps its own reference */
+	for (unsigned i = 0; i < 25; i++) {
+		int len = snprintf(line, sizeof(line), "<5>kdsafe: line %u\n", i);
+
+		assert_int_equal(kd_kmsg_write(&k, line, (size_t)len), 0);
+		/* never more than the burst through one open */
+		assert_true(k.lines <= KD_KMSG_BURST);
+	}
+	/* 10 + 10 + 5 lines: three opens */
+	assert_int_equal(k.opens, 3);
+	kd_kmsg_close(&k);
+	assert_false(kd_kmsg_is_open(&k));
+	assert_int_equal(kd_kmsg_write(&k, "x\n", 2), -EBADF);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	for (unsigned i = 0; i < 25; i++) {
+		snprintf(line, sizeof(line), "<5>kdsafe: line %u\n", i);
+		assert_non_null(strstr(got, line));
+	}
+	assert_int_equal(n, strlen("<5>kdsafe: line 0\n") * 10 +
+			    strlen("<5>kdsafe: line 10\n") * 15);
+	rm_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +543,7 @@ int main(void)
 		cmocka_unit_test(escaping_link_refused_without_openat2),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
+		cmocka_unit_test(kmsg_reopens_before_the_burst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,10 @@ With --sriov the machine also has root port 00:1e.0 with the PF 03:00.0
 and its VF 03:10.0, whose config IDs read ffff (SR-IOV 1.1 §3.4.1.1): the
 tree gives it a physfn link and the kernel's vendor/device files, the dump
 neither (kdsafe finds the PF through its SR-IOV capability).
+
+With --many N it also has N more dirty unbound functions like 01:00.0,
+eight functions to a root port: 00:02.0 over bus 10 (10:00.0-7), 00:03.0
+over bus 11 ... (the hook's /dev/kmsg rate limit, its timing).
 """
 import os
 import sys
@@ -151,7 +155,20 @@ def write_dump(out):
                 f.write("%03x: %s\n" % (off, " ".join(
                     "%02x" % b for b in cfg[off:off + 16])))
 
+def add_many(n):
+    for i in range(n):
+        rp = "0000:00:%02x.0" % (2 + i // 8)
+        if i % 8 == 0:
+            MACHINE.append((rp, None, cfg_root_port(0x10 + i // 8),
+                            "pcieport", None))
+        MACHINE.append(("0000:%02x:00.%d" % (0x10 + i // 8, i % 8), rp,
+                        cfg_endpoint(0x1af4, 0x1041, 0x020000, 0x0006),
+                        None, "flr pm bus"))
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--many":
+        add_many(int(sys.argv[2]))
+        del sys.argv[1:3]
     if len(sys.argv) > 1 and sys.argv[1] == "--sriov":
         MACHINE += SRIOV
         del sys.argv[1]
