@@ -324,7 +324,7 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 	op->result = kd_dev_attr_write(dev, name, value);
 	op->duration_ns = kd_now_ns(x->ctx) - start;
 	if (op->result < 0 && kernel_unavailable(name, op->result))
-		INFO(x->ctx, "%s: writing \"%s\" to %s: %s (the kernel has no "
+		DBG(x->ctx, "%s: writing \"%s\" to %s: %s (the kernel has no "
 			     "such reset for it)", kd_dev_name(dev), value, name,
 		     strerror(-op->result));
 	else if (op->result < 0)

@@ -429,6 +429,46 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 	set_reason(r, "%s", why);
 }
 
+/*
+ * A method the kernel or the device turned out not to offer (-EOPNOTSUPP:
+ * the kernel's EINVAL/ENOTTY from reset_method or reset, kd_method_kernel())
+ * is no error when auto goes on: one note at information level, naming
+ * what the kernel answered and the method tried next.  Found in the
+ * method's ops (from first): the last one that failed.
+ */
+struct unavailable {
+	enum kd_reset_method method; /* KD_RM_NONE: nothing to note */
+	const char *errname;
+};
+
+static void note_unavailable(struct unavailable *u,
+			     const struct kd_reset_result *r, size_t first,
+			     enum kd_reset_method m, int err)
+{
+	u->method = err == -EOPNOTSUPP ? m : KD_RM_NONE;
+	u->errname = "EOPNOTSUPP";
+	for (size_t i = r->n_ops; u->method && i-- > first;) {
+		const char *n = r->ops[i].result < 0 ?
+				strerrorname_np(-r->ops[i].result) : NULL;
+
+		if (n) {
+			u->errname = n;
+			break;
+		}
+	}
+}
+
+static void log_unavailable(struct unavailable *u, struct kd_reset_exec *x,
+			    enum kd_reset_method next)
+{
+	if (u->method == KD_RM_NONE)
+		return;
+	INFO(x->ctx, "%s: %s reset not available (%s), trying %s",
+	     x->res->name, kd_reset_method_name(u->method), u->errname,
+	     next == KD_RM_QUIESCE ? "quiesce" : kd_reset_method_name(next));
+	u->method = KD_RM_NONE;
+}
+
 static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		     struct kd_dev *dev, struct kd_probe_info *in,
 		     const struct kd_reset_policy *pol)
@@ -440,7 +480,8 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	struct kd_reset_result *r = x->res;
 	enum kd_reset_method cand[KD_RM_COUNT * 2];
 	unsigned avoid = pol ? pol->avoid : 0, seen = 0;
-	size_t n = 0;
+	struct unavailable unavail = { .method = KD_RM_NONE };
+	size_t n = 0, first_op;
 	char why[256];
 	int err;
 
@@ -507,11 +548,14 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			continue;
 		}
 		r->reason[0] = '\0';
+		log_unavailable(&unavail, x, m);
+		first_op = r->n_ops;
 		err = attempt(rn, x, dev, in, m, pol);
 		if (err < 0) {
 			fail_reason(r, m, err, why, sizeof(why));
 			r->reason[0] = '\0';
 			note_attempt(r, m, err, why);
+			note_unavailable(&unavail, r, first_op, m, err);
 			if (err == -ENODEV) {
 				r->used = m;
 				r->err = err;
@@ -555,6 +599,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		return;
 	}
 	refresh_info(x, dev, in);
+	log_unavailable(&unavail, x, KD_RM_QUIESCE);
 	r->used = KD_RM_QUIESCE;
 	if (avoid & KD_RM_BIT(KD_RM_QUIESCE)) {
 		r->status = KD_RS_FAILED;

@@ -381,6 +381,57 @@ static void test_waited_accounting(void **state)
 	world_free(w);
 }
 
+/* The lab's 01:01.0: the kernel's reset answers ENOTTY and auto goes on.
+ * No error is logged; one note at information level names the answer
+ * and the method tried next.  Only the final method's failure is one. */
+struct log_capture {
+	int errors;
+	char info[1024];
+};
+
+static void capture_log(void *data, int prio, const char *file, int line,
+			const char *fn, const char *format, va_list args)
+{
+	struct log_capture *c = data;
+	size_t n = strlen(c->info);
+
+	(void)file, (void)line, (void)fn;
+	if (prio <= KD_LOG_ERR)
+		c->errors++;
+	else if (prio == KD_LOG_INFO && n + 2 < sizeof(c->info)) {
+		vsnprintf(c->info + n, sizeof(c->info) - n - 1, format, args);
+		strcat(c->info, "\n");
+	}
+}
+
+static void test_kernel_enotty_falls_back_quietly(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	struct log_capture c = { 0 };
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr bus");
+	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	kd_ctx_set_log_fn(w->ctx, capture_log, &c);
+	kd_ctx_set_log_priority(w->ctx, KD_LOG_INFO);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	assert_int_equal(c.errors, 0);
+	assert_non_null(strstr(c.info, "0000:01:00.0: kernel reset not "
+				       "available (ENOTTY), trying flr\n"));
+	/* the same answer to an explicit kernel method: the final one */
+	c.info[0] = '\0';
+	o.method = KD_RM_KERNEL;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
+	assert_null(strstr(c.info, "trying"));
+	world_free(w);
+}
+
 static void test_kernel_reset_fails_enotty(void **state)
 {
 	struct world *w = world_new();
@@ -896,6 +947,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
 		cmocka_unit_test(test_waited_accounting),
+		cmocka_unit_test(test_kernel_enotty_falls_back_quietly),
 		cmocka_unit_test(test_auto_quiesce_when_nothing_resets),
 		cmocka_unit_test(test_auto_virtio_on_root_bus),
 		cmocka_unit_test(test_auto_flr_before_virtio),
