@@ -52,6 +52,9 @@ uint64_t kd_cli_now_ns(void);
 
 /* Creates the context from the global options, logging into cli. */
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out);
+/* The same; no_devices: the sysroot and the log only (no PCI tree read),
+ * for bounded reads of the tree (kd_ctx_read_small()) */
+int kd_cli_ctx_opts(struct kd_cli *cli, bool no_devices, struct kd_ctx **out);
 /* Also log to SYSROOT/dev/kmsg (a capture kernel's console); a failure
  * to open it is a warning. */
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx);

@@ -68,21 +68,30 @@ static int root_path(const struct hook *h, char *buf, size_t len,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* SYSROOT/proc/cmdline into h->cmdline ("" when unreadable) */
+/*
+ * SYSROOT/proc/cmdline into h->cmdline ("" when unreadable), through the
+ * access layer's bounded read (kd_ctx_read_small(): beneath the sysroot,
+ * a regular file only, never blocking) on a context without devices: a
+ * FIFO there is refused with a message and never hangs the boot; a file
+ * longer than the buffer (the kernel's COMMAND_LINE_SIZE is at most 4096)
+ * is not a command line: ignored, with a message.
+ */
 static void read_cmdline(struct hook *h)
 {
-	char path[PATH_MAX];
-	ssize_t n = -1;
-	int fd = -1;
+	struct kd_ctx *ctx = NULL;
+	ssize_t n;
 
-	if (root_path(h, path, sizeof(path), "/proc/cmdline") == 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-				O_NONBLOCK);
-	if (fd >= 0) {
-		n = read(fd, h->cmdline, sizeof(h->cmdline) - 1);
-		close(fd);
+	h->cmdline[0] = '\0';
+	if (kd_cli_ctx_opts(h->cli, true, &ctx) < 0)
+		return;
+	n = kd_ctx_read_small(ctx, "/proc/cmdline", h->cmdline,
+			      sizeof(h->cmdline));
+	if (n >= (ssize_t)sizeof(h->cmdline) - 1) {
+		WARN(ctx, "%s/proc/cmdline: longer than %zu bytes: ignored",
+		     kd_ctx_sysroot(ctx), sizeof(h->cmdline) - 2);
+		h->cmdline[0] = '\0';
 	}
-	h->cmdline[n > 0 ? n : 0] = '\0';
+	kd_ctx_unref(ctx);
 }
 
 static bool in_capture_kernel(const struct hook *h)

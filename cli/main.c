@@ -151,9 +151,15 @@ void kd_cli_close_kmsg(struct kd_cli *cli)
 
 int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out)
 {
+	return kd_cli_ctx_opts(cli, false, out);
+}
+
+int kd_cli_ctx_opts(struct kd_cli *cli, bool no_devices, struct kd_ctx **out)
+{
 	struct kd_ctx_options opts = {
 		.sysroot = cli->sysroot,
-		.dump_path = cli->dump_path,
+		.dump_path = no_devices ? NULL : cli->dump_path,
+		.no_devices = no_devices,
 		.log_fn = cli_log,
 		.log_data = cli,
 		.log_priority = cli->verbosity < 0 ? KD_LOG_ERR :

@@ -269,6 +269,26 @@ else
 	expect conf-fifo-does-not-block $? "rc=$rc err=$err"
 fi
 
+# /proc/cmdline through the access layer's bounded read: a FIFO is refused
+# with a message and never blocks; a file longer than any command line
+# (here starting with kdsafe=off) is ignored with a message
+fresh "" vmcore
+rm "$root/proc/cmdline" && mkfifo "$root/proc/cmdline"
+printf '[hook]\ndry_run = yes\n' | conf
+timeout 10 "$KDSAFE" --sysroot "$root" hook >"$work/stdout" 2>"$work/stderr"
+rc=$?; err=$(cat "$work/stderr")
+[ $rc = 0 ] && [[ $err == *"proc/cmdline"*"FIFO"* ]] &&
+	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg"
+expect cmdline-fifo-refused $? "rc=$rc err=$err kmsg=$(kmsg)"
+fresh "" vmcore
+{ printf 'kdsafe=off '; head -c 5000 /dev/zero | tr '\0' a; } >"$root/proc/cmdline"
+printf '[hook]\ndry_run = yes\n' | conf
+timeout 10 "$KDSAFE" --sysroot "$root" hook >"$work/stdout" 2>"$work/stderr"
+rc=$?; err=$(cat "$work/stderr")
+[ $rc = 0 ] && [[ $err == *"proc/cmdline: longer than 4094 bytes: ignored"* ]] &&
+	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg"
+expect cmdline-huge-ignored $? "rc=$rc err=$err kmsg=$(kmsg)"
+
 # --- no device tree: exit 0, --strict 4 -------------------------------------
 rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"
 kd hook
