@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "testctx.h"
@@ -81,4 +82,26 @@ char *test_dump_text(const char *header, const uint8_t *cfg, size_t len)
 	}
 	*p = '\0';
 	return out;
+}
+
+void test_put_long_line(FILE *f, size_t n, bool newline)
+{
+	static char mib[1u << 20];
+	size_t part;
+
+	memset(mib, 'x', sizeof(mib));
+	for (; n > 0; n -= part) {
+		part = n < sizeof(mib) ? n : sizeof(mib);
+		if (fwrite(mib, 1, part, f) != part)
+			abort();
+	}
+	if (newline)
+		fputc('\n', f);
+}
+
+long test_peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
