@@ -18,20 +18,29 @@
 #define ERROR_REASONS (KD_REASON_STATUS_ERRORS | KD_REASON_DEVSTA_ERRORS | \
 		       KD_REASON_AER_UNCOR)
 
-static int read_small(const char *path, char *buf, size_t len)
+/* A sysfs attribute of the interface (SYSROOT-prefixed path) through the
+ * access layer: beneath the sysroot, a regular file only, never blocking,
+ * at most len-1 bytes.  0, -ENOENT (not there: wait for it), or -EIO with
+ * why when it is there but refused or unreadable: a FIFO, a link out of
+ * the sysroot, a directory do not become attributes by waiting. */
+static int read_attr(struct kd_ctx *ctx, const char *path, char *buf,
+		     size_t len, char *why, size_t wlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n;
+	const char *root = kd_ctx_sysroot(ctx);
+	size_t n = strlen(root);
+	ssize_t got;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	if (strncmp(path, root, n) != 0 || path[n] != '/')
+		got = -EXDEV;
+	else
+		got = kd_ctx_read_small(ctx, path + n, buf, len);
+	if (got >= 0 || got == -ENOENT)
+		return got < 0 ? -ENOENT : 0;
+	snprintf(why, wlen, "%s: refused (%s): health unknown", path,
+		 got == -EXDEV ? "it leads outside the sysroot" :
+		 got == -EINVAL || got == -EISDIR ? "not a regular file" :
+		 strerror((int)-got));
+	return -EIO;
 }
 
 /* The first entry of DIR/sub (net/eth0, block/sda): 0 or -ENOENT */
@@ -131,23 +140,29 @@ int kd_health_block_name(const char *devdir, char *disk, size_t len)
 	return found ? 0 : -ENOENT;
 }
 
-static int link_up(struct kd_ctx *ctx, const char *devdir,
-		   const struct kd_health_opts *ho,
-		   const struct kd_campaign_ops *ops, char *why, size_t len)
+int kd_health_link_up(struct kd_ctx *ctx, const char *devdir,
+		      const struct kd_health_opts *ho,
+		      const struct kd_campaign_ops *ops, char *why, size_t len)
 {
+	static const struct { const char *name, *up; } attrs[] = {
+		{ "operstate", "up" }, { "carrier", "1" },
+	};
 	char ifname[256], ifdir[4400], path[4600], v[64];
+	int err;
 
 	if (kd_health_net_name(devdir, ifname, sizeof(ifname), ifdir,
 			       sizeof(ifdir)) < 0) {
 		snprintf(why, len, "no network interface");
 		return -EAGAIN;
 	}
-	snprintf(path, sizeof(path), "%s/operstate", ifdir);
-	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "up") == 0)
-		goto up;
-	snprintf(path, sizeof(path), "%s/carrier", ifdir);
-	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "1") == 0)
-		goto up;
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", ifdir, attrs[i].name);
+		err = read_attr(ctx, path, v, sizeof(v), why, len);
+		if (err == -EIO)
+			return err;
+		if (err == 0 && strcmp(v, attrs[i].up) == 0)
+			goto up;
+	}
 	snprintf(why, len, "%s: link down", ifname);
 	return -EAGAIN;
 up:
@@ -225,7 +240,7 @@ static int check_once(struct kd_ctx *ctx, struct kd_dev *dev,
 	    kd_dev_sysfs_path(dev, devdir, sizeof(devdir)) < 0)
 		return 0; /* no sysfs: the driver bound is all we can see */
 	if (base == 0x02)
-		return link_up(ctx, devdir, ho, ops, why, len);
+		return kd_health_link_up(ctx, devdir, ho, ops, why, len);
 	if (base == 0x01)
 		return first_sector(ctx, devdir, why, len);
 	return 0;
