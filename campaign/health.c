@@ -7,10 +7,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "campaign/campaign.h"
 
@@ -18,11 +17,27 @@
 #define ERROR_REASONS (KD_REASON_STATUS_ERRORS | KD_REASON_DEVSTA_ERRORS | \
 		       KD_REASON_AER_UNCOR)
 
+/* Whether the access layer refused a file of the tree for what it is (a
+ * FIFO, a device, a directory, a link out of the sysroot): that does not
+ * go away by waiting, unlike a file not there yet or a disk not ready. */
+static bool refused(ssize_t err)
+{
+	return err == -EXDEV || err == -EINVAL || err == -EISDIR;
+}
+
+/* why for such a refusal of path: -EIO, the check fails now. */
+static int fail_refused(const char *path, ssize_t err, char *why, size_t len)
+{
+	snprintf(why, len, "%s: refused (%s): health unknown", path,
+		 err == -EXDEV ? "it leads outside the sysroot" :
+		 "not a regular file");
+	return -EIO;
+}
+
 /* A sysfs attribute of the interface (SYSROOT-prefixed path) through the
  * access layer: beneath the sysroot, a regular file only, never blocking,
- * at most len-1 bytes.  0, -ENOENT (not there: wait for it), or -EIO with
- * why when it is there but refused or unreadable: a FIFO, a link out of
- * the sysroot, a directory do not become attributes by waiting. */
+ * at most len-1 bytes.  0, -EAGAIN (not there, unreadable: look again),
+ * or -EIO with why when it is refused. */
 static int read_attr(struct kd_ctx *ctx, const char *path, char *buf,
 		     size_t len, char *why, size_t wlen)
 {
@@ -34,13 +49,9 @@ static int read_attr(struct kd_ctx *ctx, const char *path, char *buf,
 		got = -EXDEV;
 	else
 		got = kd_ctx_read_small(ctx, path + n, buf, len);
-	if (got >= 0 || got == -ENOENT)
-		return got < 0 ? -ENOENT : 0;
-	snprintf(why, wlen, "%s: refused (%s): health unknown", path,
-		 got == -EXDEV ? "it leads outside the sysroot" :
-		 got == -EINVAL || got == -EISDIR ? "not a regular file" :
-		 strerror((int)-got));
-	return -EIO;
+	if (refused(got))
+		return fail_refused(path, got, why, wlen);
+	return got < 0 ? -EAGAIN : 0;
 }
 
 /* The first entry of DIR/sub (net/eth0, block/sda): 0 or -ENOENT */
@@ -179,28 +190,26 @@ up:
 	return 0;
 }
 
-/* DEVDIR/block/NAME (SCSI/SATA hosts, virtioN/block) or the NVMe
- * namespace below DEVDIR/nvme/nvmeX */
-static int first_sector(struct kd_ctx *ctx, const char *devdir, char *why,
-			size_t len)
+int kd_health_first_sector(struct kd_ctx *ctx, const char *devdir,
+			   char *why, size_t len)
 {
-	char name[256], path[4200], sector[512];
-	int fd;
+	char name[256], dev[300], path[4400], sector[512];
 	ssize_t n;
 
 	if (kd_health_block_name(devdir, name, sizeof(name)) < 0) {
 		snprintf(why, len, "no block device");
 		return -EAGAIN;
 	}
-	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/%s", name) < 0)
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	if (kd_ctx_path(ctx, path, sizeof(path), "%s", dev) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
+	n = kd_ctx_read_head(ctx, dev, sector, sizeof(sector));
+	if (refused(n))
+		return fail_refused(path, n, why, len);
+	if (n < 0) {
+		snprintf(why, len, "%s: %s", path, strerror((int)-n));
 		return -EAGAIN;
 	}
-	n = read(fd, sector, sizeof(sector));
-	close(fd);
 	if (n != (ssize_t)sizeof(sector)) {
 		snprintf(why, len, "%s: the first sector does not read", name);
 		return -EAGAIN;
@@ -242,7 +251,7 @@ static int check_once(struct kd_ctx *ctx, struct kd_dev *dev,
 	if (base == 0x02)
 		return kd_health_link_up(ctx, devdir, ho, ops, why, len);
 	if (base == 0x01)
-		return first_sector(ctx, devdir, why, len);
+		return kd_health_first_sector(ctx, devdir, why, len);
 	return 0;
 }
 
