@@ -383,34 +383,19 @@ static void test_line_over_the_cap_passed_over(void **state)
 	};
 	struct kd_journal_stats st = { 0 };
 	long rss_before;
-	char want[200];
 	int seen = 0;
-	FILE *f;
 
 	(void)state;
-	write_records(1, recs);
-	f = fopen(path, "a");
-	assert_non_null(f);
-	test_put_long_line(f, 100u << 20, true);
-	fclose(f);
-	write_records(1, recs + 1);
-	f = fopen(path, "a");
-	test_put_long_line(f, 3u << 20, false); /* and a torn one at the end */
-	fclose(f);
+	test_write_long_lines(path, json_object_to_json_string(recs[0]),
+			      json_object_to_json_string(recs[1]));
+	json_object_put(recs[0]);
+	json_object_put(recs[1]);
 	rss_before = test_peak_rss_kib();
 	assert_int_equal(kd_journal_read(ctx, path, count_records, &seen, &st),
 			 0);
 	assert_true(test_peak_rss_kib() - rss_before < 16 * 1024);
 	assert_int_equal(seen, 2);
-	assert_int_equal(st.lines, 4);
-	assert_int_equal(st.malformed, 2);
-	assert_int_equal(st.torn, 1);
-	snprintf(want, sizeof(want), "%s:2: line longer than 262144 bytes",
-		 path);
-	assert_non_null(strstr(logbuf, want));
-	snprintf(want, sizeof(want), "%s:4: line longer than 262144 bytes",
-		 path);
-	assert_non_null(strstr(logbuf, want));
+	test_check_long_lines(&st, logbuf, path);
 }
 
 /* ---- recovery ---------------------------------------------------------- */

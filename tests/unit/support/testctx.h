@@ -23,9 +23,15 @@ void test_remove(char *path);
 /* lspci -x style text: header line then hex lines (malloc'd). */
 char *test_dump_text(const char *header, const uint8_t *cfg, size_t len);
 
-/* Writes a line of n bytes ('x'), with its newline when newline, a MiB at
- * a time: the long lines of the journal readers' tests. */
-void test_put_long_line(FILE *f, size_t n, bool newline);
+/* The journal readers' long-line file: rec1, a 100 MiB line, rec2, a
+ * 3 MiB line the file ends in (torn); and the check of what a reader made
+ * of it: 2 records, lines 2 and 4 reported over the 256 KiB cap and
+ * counted malformed, the 4th torn. */
+void test_write_long_lines(const char *path, const char *rec1,
+			   const char *rec2);
+struct kd_journal_stats;
+void test_check_long_lines(const struct kd_journal_stats *st,
+			   const char *log, const char *path);
 /* The peak resident set of this process so far, KiB (getrusage). */
 long test_peak_rss_kib(void);
 
