@@ -138,6 +138,14 @@ void kd_kmsg_close(struct kd_kmsg *k);
  */
 ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
 			  size_t len);
+/*
+ * The first bytes of a disk of the tree (SYSROOT + path, e.g. "/dev/sda"):
+ * resolved beneath the sysroot, a block device (or, in a fake tree, a
+ * regular file) only, never blocking; one read() of at most len bytes.
+ * The count or -errno; a refusal is logged naming the file.
+ */
+ssize_t kd_ctx_read_head(struct kd_ctx *ctx, const char *path, void *buf,
+			 size_t len);
 
 void kd_log(struct kd_ctx *ctx, int prio, const char *file, int line,
 	    const char *fn, const char *format, ...)

@@ -120,27 +120,44 @@ static void read_kernel_release(struct kd_ctx *ctx, const char *given)
 			 "%s", u.release);
 }
 
-ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
-			  size_t len)
+/* Up to len bytes of SYSROOT + path, opened by kd_open_tree() as one of
+ * types: the count or -errno. */
+static ssize_t read_tree(struct kd_ctx *ctx, const char *path,
+			 unsigned types, void *buf, size_t len)
 {
 	ssize_t n;
 	int fd;
 
-	if (len == 0)
-		return -EINVAL;
-	buf[0] = '\0';
-	fd = kd_open_tree(ctx, path, O_RDONLY, KD_OPEN_REG);
+	fd = kd_open_tree(ctx, path, O_RDONLY, types);
 	if (fd < 0)
 		return fd;
-	n = read(fd, buf, len - 1);
+	n = read(fd, buf, len);
 	if (n < 0)
 		n = -errno;
 	close(fd);
+	return n;
+}
+
+ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
+			  size_t len)
+{
+	ssize_t n;
+
+	if (len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	n = read_tree(ctx, path, KD_OPEN_REG, buf, len - 1);
 	if (n < 0)
 		return n;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return (ssize_t)strlen(buf);
+}
+
+ssize_t kd_ctx_read_head(struct kd_ctx *ctx, const char *path, void *buf,
+			 size_t len)
+{
+	return read_tree(ctx, path, KD_OPEN_BLK | KD_OPEN_REG, buf, len);
 }
 
 int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)

@@ -35,7 +35,8 @@ static const char *type_name(mode_t mode)
 static bool type_ok(mode_t mode, unsigned types)
 {
 	return (S_ISREG(mode) && (types & KD_OPEN_REG)) ||
-	       (S_ISCHR(mode) && (types & KD_OPEN_CHR));
+	       (S_ISCHR(mode) && (types & KD_OPEN_CHR)) ||
+	       (S_ISBLK(mode) && (types & KD_OPEN_BLK));
 }
 
 /* openat2 beneath the sysroot's fd; -ENOSYS where the kernel has none. */
@@ -150,8 +151,9 @@ int kd_open_tree(struct kd_ctx *ctx, const char *path, int flags,
 	if (!type_ok(before.st_mode, types)) {
 		ERR(ctx, "%s: refusing it: %s, not %s", full,
 		    type_name(before.st_mode),
-		    types & KD_OPEN_CHR ? "a regular file or character device"
-					: "a regular file");
+		    types & KD_OPEN_CHR ? "a regular file or character device" :
+		    types & KD_OPEN_BLK ? "a regular file or block device" :
+					  "a regular file");
 		return S_ISDIR(before.st_mode) ? -EISDIR : -EINVAL;
 	}
 	fd = open_resolved(ctx, path, full, flags | O_NONBLOCK | O_NOCTTY |

@@ -29,6 +29,7 @@
 /* File types kd_open_tree() accepts: a mask of these. */
 #define KD_OPEN_REG 1u
 #define KD_OPEN_CHR 2u
+#define KD_OPEN_BLK 4u
 
 /*
  * Opens SYSROOT + path (path starts with '/') with flags (O_RDONLY,

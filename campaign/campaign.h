@@ -143,6 +143,21 @@ struct kd_health_opts {
 int kd_health_net_name(const char *devdir, char *ifname, size_t len,
 		       char *ifdir, size_t dlen);
 int kd_health_block_name(const char *devdir, char *disk, size_t len);
+/* The network part of the check, once: DEVDIR's interface has operstate
+ * "up" or carrier "1" (and answers ho->ping).  Both read through the
+ * access layer (kd_ctx_read_small(): beneath the sysroot, regular files
+ * only, never blocking).  0; -EAGAIN with why (no interface yet, link
+ * down); -EIO with why naming the file when one is there but refused. */
+int kd_health_link_up(struct kd_ctx *ctx, const char *devdir,
+		      const struct kd_health_opts *ho,
+		      const struct kd_campaign_ops *ops, char *why, size_t len);
+/* The storage part, once: the first 512-byte sector of DEVDIR's disk
+ * (SYSROOT/dev/NAME) reads, through kd_ctx_read_head() (beneath the
+ * sysroot, a block device or regular file only, never blocking).  0;
+ * -EAGAIN with why (no disk yet, short read); -EIO with why naming the
+ * file when it is there but refused. */
+int kd_health_first_sector(struct kd_ctx *ctx, const char *devdir,
+			   char *why, size_t len);
 
 /*
  * The default health check, polled on the ctx clock until it holds or

@@ -7,10 +7,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "campaign/campaign.h"
 
@@ -18,20 +17,41 @@
 #define ERROR_REASONS (KD_REASON_STATUS_ERRORS | KD_REASON_DEVSTA_ERRORS | \
 		       KD_REASON_AER_UNCOR)
 
-static int read_small(const char *path, char *buf, size_t len)
+/* Whether the access layer refused a file of the tree for what it is (a
+ * FIFO, a device, a directory, a link out of the sysroot): that does not
+ * go away by waiting, unlike a file not there yet or a disk not ready. */
+static bool refused(ssize_t err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n;
+	return err == -EXDEV || err == -EINVAL || err == -EISDIR;
+}
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+/* why for such a refusal of path: -EIO, the check fails now. */
+static int fail_refused(const char *path, ssize_t err, char *why, size_t len)
+{
+	snprintf(why, len, "%s: refused (%s): health unknown", path,
+		 err == -EXDEV ? "it leads outside the sysroot" :
+		 "not a regular file");
+	return -EIO;
+}
+
+/* A sysfs attribute of the interface (SYSROOT-prefixed path) through the
+ * access layer: beneath the sysroot, a regular file only, never blocking,
+ * at most len-1 bytes.  0, -EAGAIN (not there, unreadable: look again),
+ * or -EIO with why when it is refused. */
+static int read_attr(struct kd_ctx *ctx, const char *path, char *buf,
+		     size_t len, char *why, size_t wlen)
+{
+	const char *root = kd_ctx_sysroot(ctx);
+	size_t n = strlen(root);
+	ssize_t got;
+
+	if (strncmp(path, root, n) != 0 || path[n] != '/')
+		got = -EXDEV;
+	else
+		got = kd_ctx_read_small(ctx, path + n, buf, len);
+	if (refused(got))
+		return fail_refused(path, got, why, wlen);
+	return got < 0 ? -EAGAIN : 0;
 }
 
 /* The first entry of DIR/sub (net/eth0, block/sda): 0 or -ENOENT */
@@ -131,23 +151,29 @@ int kd_health_block_name(const char *devdir, char *disk, size_t len)
 	return found ? 0 : -ENOENT;
 }
 
-static int link_up(struct kd_ctx *ctx, const char *devdir,
-		   const struct kd_health_opts *ho,
-		   const struct kd_campaign_ops *ops, char *why, size_t len)
+int kd_health_link_up(struct kd_ctx *ctx, const char *devdir,
+		      const struct kd_health_opts *ho,
+		      const struct kd_campaign_ops *ops, char *why, size_t len)
 {
+	static const struct { const char *name, *up; } attrs[] = {
+		{ "operstate", "up" }, { "carrier", "1" },
+	};
 	char ifname[256], ifdir[4400], path[4600], v[64];
+	int err;
 
 	if (kd_health_net_name(devdir, ifname, sizeof(ifname), ifdir,
 			       sizeof(ifdir)) < 0) {
 		snprintf(why, len, "no network interface");
 		return -EAGAIN;
 	}
-	snprintf(path, sizeof(path), "%s/operstate", ifdir);
-	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "up") == 0)
-		goto up;
-	snprintf(path, sizeof(path), "%s/carrier", ifdir);
-	if (read_small(path, v, sizeof(v)) == 0 && strcmp(v, "1") == 0)
-		goto up;
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", ifdir, attrs[i].name);
+		err = read_attr(ctx, path, v, sizeof(v), why, len);
+		if (err == -EIO)
+			return err;
+		if (err == 0 && strcmp(v, attrs[i].up) == 0)
+			goto up;
+	}
 	snprintf(why, len, "%s: link down", ifname);
 	return -EAGAIN;
 up:
@@ -164,28 +190,26 @@ up:
 	return 0;
 }
 
-/* DEVDIR/block/NAME (SCSI/SATA hosts, virtioN/block) or the NVMe
- * namespace below DEVDIR/nvme/nvmeX */
-static int first_sector(struct kd_ctx *ctx, const char *devdir, char *why,
-			size_t len)
+int kd_health_first_sector(struct kd_ctx *ctx, const char *devdir,
+			   char *why, size_t len)
 {
-	char name[256], path[4200], sector[512];
-	int fd;
+	char name[256], dev[300], path[4400], sector[512];
 	ssize_t n;
 
 	if (kd_health_block_name(devdir, name, sizeof(name)) < 0) {
 		snprintf(why, len, "no block device");
 		return -EAGAIN;
 	}
-	if (kd_ctx_path(ctx, path, sizeof(path), "/dev/%s", name) < 0)
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	if (kd_ctx_path(ctx, path, sizeof(path), "%s", dev) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
+	n = kd_ctx_read_head(ctx, dev, sector, sizeof(sector));
+	if (refused(n))
+		return fail_refused(path, n, why, len);
+	if (n < 0) {
+		snprintf(why, len, "%s: %s", path, strerror((int)-n));
 		return -EAGAIN;
 	}
-	n = read(fd, sector, sizeof(sector));
-	close(fd);
 	if (n != (ssize_t)sizeof(sector)) {
 		snprintf(why, len, "%s: the first sector does not read", name);
 		return -EAGAIN;
@@ -225,9 +249,9 @@ static int check_once(struct kd_ctx *ctx, struct kd_dev *dev,
 	    kd_dev_sysfs_path(dev, devdir, sizeof(devdir)) < 0)
 		return 0; /* no sysfs: the driver bound is all we can see */
 	if (base == 0x02)
-		return link_up(ctx, devdir, ho, ops, why, len);
+		return kd_health_link_up(ctx, devdir, ho, ops, why, len);
 	if (base == 0x01)
-		return first_sector(ctx, devdir, why, len);
+		return kd_health_first_sector(ctx, devdir, why, len);
 	return 0;
 }
 

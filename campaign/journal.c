@@ -160,6 +160,14 @@ int kd_journal_append(struct kd_journal *j, struct json_object *rec)
 	if (!text)
 		return -ENOMEM;
 	len = strlen(text);
+	if (len > KD_JOURNAL_LINE_MAX) {
+		/* no reader would take it back: stop, as for a failed write */
+		j->error = -E2BIG;
+		ERR(j->ctx, "%s: cannot record a record of %zu bytes, over "
+			    "the %d a journal line may hold; stopping",
+		    j->path, len, KD_JOURNAL_LINE_MAX);
+		return j->error;
+	}
 	line = malloc(len + 1); /* the whole line, newline included, first */
 	if (!line)
 		return -ENOMEM;

@@ -44,7 +44,8 @@ int kd_journal_open(struct kd_ctx *ctx, const char *path,
 /* Appends rec as one line and fsyncs it.  On any failure the file is cut
  * back to its previous length, the error is logged and returned (-ENOSPC,
  * -EIO, ...) and the journal refuses every later append: a campaign step
- * must stop rather than go on unrecorded. */
+ * must stop rather than go on unrecorded.  A record longer than
+ * KD_JOURNAL_LINE_MAX is not written: -E2BIG, and the same stop. */
 int kd_journal_append(struct kd_journal *j, struct json_object *rec);
 /* Closes; 0 or the close() error. NULL is fine. */
 int kd_journal_close(struct kd_journal *j);
@@ -113,6 +114,51 @@ struct kd_journal_stats {
 	unsigned long malformed; /* skipped lines, torn ones included */
 	unsigned long torn;      /* a last line without its newline */
 };
+
+/*
+ * The longest journal line read, its newline not counted: 256 KiB.  The
+ * longest record the writer makes is a cycle intent listing its devices
+ * (kd_journal_intent_cycle()), at most 201 bytes each (a 16-character
+ * address, five ids, a 63-character driver, with their keys, quotes and
+ * comma) after a header of under 1 KiB: 256 KiB holds 1,290 devices, and
+ * kd_journal_append() refuses a longer record rather than write a line no
+ * reader takes back.  A longer line is passed over unkept (FILE:LINE:
+ * KD_JOURNAL_TOO_LONG), counted malformed, and reading goes on.
+ */
+#define KD_JOURNAL_LINE_MAX 262144
+#define KD_JOURNAL_STR_(x) #x
+#define KD_JOURNAL_STR(x) KD_JOURNAL_STR_(x)
+#define KD_JOURNAL_TOO_LONG \
+	"line longer than " KD_JOURNAL_STR(KD_JOURNAL_LINE_MAX) " bytes"
+
+/* Reading a file a line at a time (campaign/lines.c), in one buffer of
+ * KD_LINES_CHUNK bytes whatever the file holds. */
+#define KD_LINES_CHUNK (1u << 20)
+
+struct kd_lines {
+	int fd;
+	char *buf;                   /* KD_LINES_CHUNK + 1 bytes */
+	size_t start, have;          /* the unread lines: buf[start, have) */
+	unsigned long long skipped;  /* of a too long line, passed over */
+	bool skipping;
+};
+
+struct kd_line {
+	char *text;                  /* its newline replaced by '\0' */
+	size_t len;                  /* bytes of text kept */
+	unsigned long long bytes;    /* its length, kept or not */
+	bool torn;                   /* the file ended before a newline */
+	bool too_long;               /* > KD_JOURNAL_LINE_MAX: text not kept */
+};
+
+/* The buffer (kept from file to file): 0 or -ENOMEM. */
+int kd_lines_init(struct kd_lines *l);
+void kd_lines_free(struct kd_lines *l);
+/* Starts on fd, from where it stands. */
+void kd_lines_start(struct kd_lines *l, int fd);
+/* The next line into *out: 1, 0 at the end of the file, -EIO.  out->text
+ * is valid until the next call and may be written up to out->len. */
+int kd_lines_next(struct kd_lines *l, struct kd_line *out);
 
 /* Checks a parsed line against the schema; NULL when valid, else the
  * reason ("missing \"variant\"", "schema 7 is newer than 1", ...). */

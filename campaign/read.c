@@ -3,9 +3,11 @@
  * cannot use is reported with its place and counted, never dropped
  * silently. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "campaign/journal.h"
 
@@ -46,36 +48,36 @@ int kd_journal_read(struct kd_ctx *ctx, const char *path,
 		    struct kd_journal_stats *st)
 {
 	struct json_tokener *tok = json_tokener_new();
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned long lineno = 0;
-	size_t cap = 0;
-	char *buf = NULL;
-	ssize_t len;
-	int ret = 0;
+	struct kd_lines lines = { .buf = NULL };
+	struct kd_line ln;
+	int ret = 0, got;
 
-	if (!f || !tok) {
-		ret = f ? -ENOMEM : -errno;
+	if (fd < 0 || !tok || kd_lines_init(&lines) < 0) {
+		ret = fd < 0 ? -errno : -ENOMEM;
 		ERR(ctx, "%s: cannot read: %s", path, strerror(-ret));
 		goto out;
 	}
-	while ((len = getline(&buf, &cap, f)) > 0) {
+	kd_lines_start(&lines, fd);
+	while ((got = kd_lines_next(&lines, &ln)) > 0) {
 		struct json_object *rec;
 		const char *why;
 
 		lineno++;
 		st->lines++;
-		if (buf[len - 1] != '\n') {
+		if (ln.too_long || ln.torn) {
 			/* one write() per record ends with its newline */
-			skip(ctx, st, path, lineno, "torn record");
-			st->torn++;
-			break;
+			skip(ctx, st, path, lineno, ln.too_long ?
+			     KD_JOURNAL_TOO_LONG : "torn record");
+			st->torn += ln.torn;
+			continue;
 		}
-		buf[--len] = '\0';
-		if (len == 0) {
+		if (ln.len == 0) {
 			skip(ctx, st, path, lineno, "empty line");
 			continue;
 		}
-		rec = kd_journal_parse_line(tok, buf, (size_t)len, &why);
+		rec = kd_journal_parse_line(tok, ln.text, ln.len, &why);
 		if (!rec) {
 			skip(ctx, st, path, lineno, why);
 			continue;
@@ -86,14 +88,14 @@ int kd_journal_read(struct kd_ctx *ctx, const char *path,
 		if (ret < 0)
 			break;
 	}
-	if (ret == 0 && ferror(f)) {
-		ret = -EIO;
+	if (ret == 0 && got < 0) {
+		ret = got;
 		ERR(ctx, "%s: read error after line %lu", path, lineno);
 	}
 out:
-	free(buf);
-	if (f)
-		fclose(f);
+	kd_lines_free(&lines);
+	if (fd >= 0)
+		close(fd);
 	if (tok)
 		json_tokener_free(tok);
 	return ret;

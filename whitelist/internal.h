@@ -40,7 +40,8 @@ struct kd_wl_reader;
 
 int kd_wl_reader_new(struct kd_ctx *ctx, struct kd_wl_reader **out);
 void kd_wl_reader_free(struct kd_wl_reader *rd);
-/* Reads one journal file into wl: 1 MiB read()s, a line at a time through
+/* Reads one journal file into wl: kd_lines_next() (1 MiB read()s, lines
+ * over KD_JOURNAL_LINE_MAX passed over), a line at a time through
  * kd_wl_scan_line(), json-c for the rest.  Bad lines are logged as
  * FILE:LINE: REASON and counted in *st.  0, -errno when unreadable,
  * -ENOMEM. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reading a journal for the whitelist: read() in 1 MiB chunks, lines cut
- * with memchr(), each through the allocation-free scanner (scan.c) and,
- * when the scanner is not sure, through json-c and kd_journal_validate()
+ * Reading a journal for the whitelist: a line at a time (campaign/lines.c:
+ * 1 MiB read()s, a line over KD_JOURNAL_LINE_MAX passed over unkept),
+ * each through the allocation-free scanner (scan.c) and, when the scanner is not sure, through json-c and kd_journal_validate()
  * exactly as kd_journal_read() does, so every line it cannot use is
  * reported with the same FILE:LINE: REASON and counted.
  */
@@ -14,12 +14,9 @@
 
 #include "whitelist/internal.h"
 
-#define CHUNK (1u << 20)
-
 struct kd_wl_reader {
 	struct kd_ctx *ctx;
-	char *buf; /* cap + 1 bytes */
-	size_t cap;
+	struct kd_lines lines;
 	struct kd_wl_scanner *sc;
 	struct json_tokener *tok;
 	/* the file being read */
@@ -37,10 +34,9 @@ int kd_wl_reader_new(struct kd_ctx *ctx, struct kd_wl_reader **out)
 	if (!rd)
 		return -ENOMEM;
 	rd->ctx = ctx;
-	rd->cap = CHUNK;
-	rd->buf = malloc(rd->cap + 1);
 	rd->tok = json_tokener_new();
-	if (!rd->buf || !rd->tok || kd_wl_scanner_new(&rd->sc) < 0) {
+	if (kd_lines_init(&rd->lines) < 0 || !rd->tok ||
+	    kd_wl_scanner_new(&rd->sc) < 0) {
 		kd_wl_reader_free(rd);
 		return -ENOMEM;
 	}
@@ -52,7 +48,7 @@ void kd_wl_reader_free(struct kd_wl_reader *rd)
 {
 	if (!rd)
 		return;
-	free(rd->buf);
+	kd_lines_free(&rd->lines);
 	kd_wl_scanner_free(rd->sc);
 	if (rd->tok)
 		json_tokener_free(rd->tok);
@@ -98,55 +94,25 @@ static int one_line(struct kd_wl_reader *r, char *line, size_t len)
 /* Reads fd to its end.  0, -EIO or -ENOMEM. */
 static int read_lines(struct kd_wl_reader *r, int fd)
 {
-	size_t have = 0, start;
-	char *nl;
-	ssize_t got;
-	int ret = 0;
+	struct kd_line ln;
+	int ret = 0, got = 0;
 
-	for (;;) {
-		if (have == r->cap) { /* one line fills the buffer: grow it */
-			char *grown = realloc(r->buf, 2 * r->cap + 1);
-
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			r->buf = grown;
-			r->cap *= 2;
-		}
-		got = read(fd, r->buf + have, r->cap - have);
-		if (got < 0 && errno == EINTR)
+	kd_lines_start(&r->lines, fd);
+	while (ret == 0 && (got = kd_lines_next(&r->lines, &ln)) > 0) {
+		if (!ln.too_long && !ln.torn) {
+			ret = one_line(r, ln.text, ln.len);
 			continue;
-		if (got < 0) {
-			ERR(r->ctx, "%s: read error after line %lu", r->path,
-			    r->lineno);
-			ret = -EIO;
-			break;
 		}
-		if (got == 0) {
-			if (have > 0) {
-				/* one write() per record ends with its
-				 * newline */
-				r->lineno++;
-				r->st->lines++;
-				skip(r, "torn record");
-				r->st->torn++;
-			}
-			break;
-		}
-		have += (size_t)got;
-		start = 0;
-		while (ret == 0 &&
-		       (nl = memchr(r->buf + start, '\n', have - start))) {
-			*nl = '\0';
-			ret = one_line(r, r->buf + start,
-				       (size_t)(nl - r->buf) - start);
-			start = (size_t)(nl - r->buf) + 1;
-		}
-		if (ret < 0)
-			break;
-		memmove(r->buf, r->buf + start, have - start);
-		have -= start;
+		/* one write() per record ends with its newline */
+		r->lineno++;
+		r->st->lines++;
+		skip(r, ln.too_long ? KD_JOURNAL_TOO_LONG : "torn record");
+		r->st->torn += ln.torn;
+	}
+	if (ret == 0 && got < 0) {
+		ERR(r->ctx, "%s: read error after line %lu", r->path,
+		    r->lineno);
+		ret = -EIO;
 	}
 	return ret;
 }

@@ -7,6 +7,8 @@
 #           emptied here for the next cycle)
 #   fails   the load fails
 #   flaky   works on odd calls, fails on even ones
+#   fifo    binds, but the link's operstate is a FIFO (nothing writes it)
+#   escape  binds, but operstate is a link out of the sysroot
 set -u
 mod=$1 addr=$2 root=$3
 dev=$(readlink -f "$root/sys/bus/pci/devices/$addr")
@@ -26,5 +28,8 @@ flaky)
 	n=$((n + 1)); echo "$n" > "$root/flaky.$addr"
 	[ $((n % 2)) -eq 1 ] || exit 1
 	bind ;;
+fifo) bind; rm "$dev/net/eth0/operstate"
+	mkfifo "$dev/net/eth0/operstate" ;;
+escape) bind; ln -sfn /proc/self/status "$dev/net/eth0/operstate" ;;
 *) exit 1 ;;
 esac

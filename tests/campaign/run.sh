@@ -108,5 +108,30 @@ check step-no-arg [ $? -eq 2 ]
 K test bogus > /dev/null 2>&1
 check bad-subcommand [ $? -eq 2 ]
 
+# health reads go through the access layer: a FIFO, or a link out of the
+# sysroot, in place of the NIC's operstate is refused at once (no wait for
+# the health timeout, no hang), named, and the device's health fails
+for word in fifo escape; do
+	root=$work/root-$word res=$work/res-$word
+	python3 "$here/../cli/reset/tree.py" "$root"
+	mkdir -p "$root/sys/kernel" "$root/etc" "$root/proc"
+	echo 0123456789abcdef > "$root/etc/machine-id"
+	echo 268435456 > "$root/sys/kernel/kexec_crash_size"
+	echo "0000:01:00.1 $word" > "$root/behaviour"
+	K test plan --results "$res" 01:00.1 > /dev/null 2>&1
+	K test next --results "$res" --kernel vmlinuz --initrd initrd \
+		--crash > /dev/null 2>&1
+	echo "ro kdsafe.step=$res:1" > "$root/proc/cmdline"
+	timeout 10 "$KDSAFE" test step --health-timeout 8 --sysroot "$root" \
+		> "$work/health-$word.out" 2>&1
+	check "health-$word-fails" [ $? -eq 1 ]
+	op="$root/sys/bus/pci/devices/0000:01:00.1/net/eth0/operstate"
+	check "health-$word-named" grep -q "^kdsafe: error: $op: refusing it" \
+		"$work/health-$word.out"
+	check "health-$word-outcome" grep -q \
+		"\"outcome\":\"fail\",\"reason\":\"e1000e: $op: refused (.*): health unknown\"" \
+		"$res/journal.jsonl"
+done
+
 echo "campaign CLI: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -27,6 +27,7 @@
 #include "access/regs.h"
 #include "campaign/campaign.h"
 #include "sim.h"
+#include "testctx.h"
 #include "whitelist/whitelist.h"
 
 #define N_DEV 4
@@ -597,6 +598,60 @@ static void test_health_finds_nested_devices(void **state)
 	}
 }
 
+/* The disk health reads, SYSROOT/dev/NAME, goes through the access layer:
+ * a FIFO there (open() blocked on it before) or a link out of the sysroot
+ * fails the check at once, named; a missing disk is waited for. */
+static void test_health_disk_read_is_bounded(void **state)
+{
+	char root[] = "/tmp/kdsafe-health.XXXXXX", dev[PATH_MAX];
+	char vda[PATH_MAX], why[PATH_MAX + 128], zero[512] = { 0 };
+	struct kd_ctx_options o = { .no_devices = true };
+	struct test_log log;
+	struct kd_ctx *ctx;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	o.sysroot = root;
+	mk(root, "dev", true);
+	mk(root, "d", true);
+	mk(root, "d/block", true);
+	mk(root, "d/block/vda", true);
+	assert_int_equal(kd_ctx_new(&o, &ctx), 0);
+	test_log_attach(ctx, &log);
+	snprintf(dev, sizeof(dev), "%s/d", root);
+	snprintf(vda, sizeof(vda), "%s/dev/vda", root);
+
+	assert_int_equal(kd_health_first_sector(ctx, dev, why, sizeof(why)),
+			 -EAGAIN);
+	f = fopen(vda, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(zero, 1, sizeof(zero), f), sizeof(zero));
+	fclose(f);
+	assert_int_equal(kd_health_first_sector(ctx, dev, why, sizeof(why)), 0);
+
+	unlink(vda);
+	assert_int_equal(mkfifo(vda, 0600), 0);
+	assert_int_equal(kd_health_first_sector(ctx, dev, why, sizeof(why)),
+			 -EIO);
+	assert_non_null(strstr(why, "/dev/vda: refused (not a regular file)"));
+	assert_non_null(strstr(log.text, "/dev/vda: refusing it: a FIFO"));
+
+	unlink(vda);
+	assert_int_equal(symlink("/etc/hostname", vda), 0);
+	assert_int_equal(kd_health_first_sector(ctx, dev, why, sizeof(why)),
+			 -EIO);
+	assert_non_null(strstr(why, "refused (it leads outside the sysroot)"));
+	assert_non_null(strstr(log.text, "resolves outside the sysroot"));
+	kd_ctx_unref(ctx);
+	{
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +674,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_stops_on_enospc,
 						setup, teardown),
 		cmocka_unit_test(test_health_finds_nested_devices),
+		cmocka_unit_test(test_health_disk_read_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

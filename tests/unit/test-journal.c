@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "campaign/journal.h"
+#include "testctx.h"
 
 static struct kd_ctx *ctx;
 static char dir[64], path[128];
@@ -229,6 +230,38 @@ static void test_fsync_eio_cuts_the_record(void **state)
 	kd_journal_close(j);
 }
 
+/* A cycle intent over KD_JOURNAL_LINE_MAX (1,400 devices with 63-letter
+ * drivers) is not written, so no reader meets a line it passes over; the
+ * journal stops as after a failed write. */
+static void test_record_over_the_line_cap_refused(void **state)
+{
+	enum { N = 1400 };
+	static struct kd_journal_device many[N];
+	static const char driver[] = "d23456789012345678901234567890123456789"
+				     "012345678901234567890123";
+	struct kd_journal *j;
+	struct stat sb;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		many[i] = devs[0];
+		many[i].driver = driver;
+		many[i].address = "ffffffff:ff:1f.7";
+	}
+	assert_int_equal(kd_journal_open(ctx, path, NULL, &j), 0);
+	append_put(j, kd_journal_intent_cycle(&cyc, many, N), -E2BIG);
+	append_put(j, simple_outcome(&devs[0], KD_OUTCOME_PASS), -E2BIG);
+	assert_int_equal(kd_journal_close(j), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_non_null(strstr(logbuf, "over the 262144 a journal line may "
+				       "hold; stopping"));
+	/* the largest a machine of 1,290 such devices makes still fits */
+	assert_int_equal(kd_journal_open(ctx, path, NULL, &j), 0);
+	append_put(j, kd_journal_intent_cycle(&cyc, many, 1290), 0);
+	assert_int_equal(kd_journal_close(j), 0);
+}
+
 /* ---- reading ----------------------------------------------------------- */
 
 static void put_text(const char *text)
@@ -339,6 +372,32 @@ static void test_malformed_lines_counted_with_place(void **state)
 	}
 }
 
+/* A 100 MiB line between two records: both records read, the line
+ * reported with its place and passed over without being kept (the peak
+ * RSS grows by far less than the line; getline() kept it whole). */
+static void test_line_over_the_cap_passed_over(void **state)
+{
+	struct json_object *recs[] = {
+		simple_outcome(&devs[0], KD_OUTCOME_PASS),
+		simple_outcome(&devs[0], KD_OUTCOME_FAIL),
+	};
+	struct kd_journal_stats st = { 0 };
+	long rss_before;
+	int seen = 0;
+
+	(void)state;
+	test_write_long_lines(path, json_object_to_json_string(recs[0]),
+			      json_object_to_json_string(recs[1]));
+	json_object_put(recs[0]);
+	json_object_put(recs[1]);
+	rss_before = test_peak_rss_kib();
+	assert_int_equal(kd_journal_read(ctx, path, count_records, &seen, &st),
+			 0);
+	assert_true(test_peak_rss_kib() - rss_before < 16 * 1024);
+	assert_int_equal(seen, 2);
+	test_check_long_lines(&st, logbuf, path);
+}
+
 /* ---- recovery ---------------------------------------------------------- */
 
 struct outcomes {
@@ -440,6 +499,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_malformed_lines_counted_with_place, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_record_over_the_line_cap_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_line_over_the_cap_passed_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_died_loading,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_hang, setup,

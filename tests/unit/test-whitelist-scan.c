@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "testctx.h"
 #include "whitelist/internal.h"
 
 static struct kd_ctx *ctx;
@@ -254,13 +255,14 @@ static void test_class_read_as_json_c_reads_it(void **state)
 	     "\"driver\":7,\"outcome\":\"hang\"}", 1);
 }
 
-/* A journal of good, escaped, bad and torn lines, one line longer than
- * the 1 MiB read buffer: counts and places as kd_journal_read() gives. */
+/* A journal of good, escaped, bad and torn lines, long records (200 KiB,
+ * under KD_JOURNAL_LINE_MAX) across the 1 MiB read buffer's end: counts
+ * and places as kd_journal_read() gives. */
 static void test_file_counts_and_places(void **state)
 {
 	char path[] = "/tmp/kdsafe-wlscan-XXXXXX";
 	int fd = mkstemp(path);
-	size_t big = 3u << 20;
+	size_t big = 200u << 10;
 	char *reason = malloc(big + 1);
 	struct kd_wl *wl;
 	struct kd_wl_device *d;
@@ -277,18 +279,19 @@ static void test_file_counts_and_places(void **state)
 	fprintf(f, "%s\n", OUTCOME(",\"reason\":\"\\u0041\""));
 	fprintf(f, "this is not json\n\n");
 	fprintf(f, "%s\n", HEAD "\"vendor\":\"x\"}");
-	fprintf(f, OUTCOME(",\"reason\":\"%s\"") "\n", reason);
+	for (int i = 0; i < 6; i++) /* the 6th crosses 1 MiB */
+		fprintf(f, OUTCOME(",\"reason\":\"%s\"") "\n", reason);
 	fprintf(f, "{\"schema\":1,\"kind\":\"outc");
 	fclose(f);
 	assert_int_equal(kd_wl_new(ctx, &wl), 0);
 	assert_int_equal(kd_wl_add_path(wl, path), 0);
 	in = kd_wl_inputs(wl);
-	assert_int_equal(in->st.lines, 7);
-	assert_int_equal(in->st.records, 3);
+	assert_int_equal(in->st.lines, 12);
+	assert_int_equal(in->st.records, 8);
 	assert_int_equal(in->st.malformed, 4);
 	assert_int_equal(in->st.torn, 1);
 	d = only(wl);
-	assert_int_equal(d->cells[0].n[KD_OUTCOME_PASS], 3);
+	assert_int_equal(d->cells[0].n[KD_OUTCOME_PASS], 8);
 	snprintf(want, sizeof(want), "%s:3: boolean expected", path);
 	assert_non_null(strstr(logbuf, want));
 	snprintf(want, sizeof(want), "%s:4: empty line", path);
@@ -296,11 +299,35 @@ static void test_file_counts_and_places(void **state)
 	snprintf(want, sizeof(want), "%s:5: \"vendor\" is not 4 hex digits",
 		 path);
 	assert_non_null(strstr(logbuf, want));
-	snprintf(want, sizeof(want), "%s:7: torn record", path);
+	snprintf(want, sizeof(want), "%s:12: torn record", path);
 	assert_non_null(strstr(logbuf, want));
 	kd_wl_free(wl);
 	unlink(path);
 	free(reason);
+}
+
+/* A 100 MiB line between two records, a 3 MiB torn one at the end: both
+ * records merged, both lines counted malformed with their place, none of
+ * them kept (the buffer grew to hold a whole line before). */
+static void test_line_over_the_cap_passed_over(void **state)
+{
+	char path[] = "/tmp/kdsafe-wlscan-XXXXXX";
+	int fd = mkstemp(path);
+	struct kd_wl *wl;
+	long rss_before;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	test_write_long_lines(path, OUTCOME(""), OUTCOME(""));
+	assert_int_equal(kd_wl_new(ctx, &wl), 0);
+	rss_before = test_peak_rss_kib();
+	assert_int_equal(kd_wl_add_path(wl, path), 0);
+	assert_true(test_peak_rss_kib() - rss_before < 16 * 1024);
+	test_check_long_lines(&kd_wl_inputs(wl)->st, logbuf, path);
+	assert_int_equal(only(wl)->cells[0].n[KD_OUTCOME_PASS], 2);
+	kd_wl_free(wl);
+	unlink(path);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -315,6 +342,7 @@ int main(void)
 		T(test_left_to_json_c),
 		T(test_class_read_as_json_c_reads_it),
 		T(test_file_counts_and_places),
+		T(test_line_over_the_cap_passed_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,15 @@ has "$T/err" "input was partial: 3 malformed lines (1 torn)"
 has "$T/out" '"malformed": 3'
 has "$T/out" '"torn": 1'
 
+# a 1 MiB line between two records: passed over (line cap, 256 KiB),
+# counted malformed with its place, both records merged
+{ sed -n 1p $F/lab/m1.jsonl; head -c 1048576 /dev/zero | tr '\0' x; echo
+  sed -n 2p $F/lab/m1.jsonl; } >"$T/long.jsonl"
+expect 3 "long line" -- $K whitelist --format json "$T/long.jsonl"
+has "$T/err" "$T/long.jsonl:2: line longer than 262144 bytes"
+has "$T/out" '"records": 2'
+has "$T/out" '"malformed": 1'
+
 # unreadable input: partial when some was read, fatal when none was
 expect 3 "one missing file" -- $K whitelist $F/lab "$T/nope.jsonl"
 has "$T/err" "$T/nope.jsonl: cannot read"
