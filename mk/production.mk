@@ -15,3 +15,9 @@ check-snapshot: $(T)/kdsafe $(T)/tools/mkfixture
 
 check-initramfs: $(T)/kdsafe
 	KDSAFE=$(CURDIR)/$(T)/kdsafe tests/hook/initramfs.sh
+
+# the capture-initramfs numbers of the last lab run (make check-vm, distro scenario)
+BENCH_EXTRA += bench-distro
+.PHONY: bench-distro
+bench-distro:
+	python3 bench/distro.py $(KDSAFE_VM_CACHE)/run/distro/bench.json

@@ -6,6 +6,7 @@ Scenarios: probe methods crash traffic kexec campaign (docs/lab.md says what eac
 Logs of every boot stay in CACHE/run/ (TAG.console, TAG.report, TAG.qemu, state.img).
 """
 import argparse
+import difflib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 
@@ -536,7 +538,13 @@ def scn_campaign(lab, s):
     s.check(rc == 0, f"kdsafe quirks check on the emitted file: exit {rc}: {(out + err).strip()}")
 
 
-# --- distro (issue #11, opt-in): kdsafe in a capture initramfs built by initramfs-tools ---
+# --- distro (issue #11): kdsafe in capture initramfs images built by initramfs-tools and dracut ---
+DISTRO_GENS = ("itools", "dracut")
+DISTRO_CYCLES = 2     # crash cycles per image with kdsafe on (each a full boot, ~1 min)
+HOOK_DONE = re.compile(r"kdsafe: done in ([0-9.]+) s: .*longest reset wait ([0-9.]+) s")
+LAB_PING = re.compile(r"kdsafe-lab: e1000e (\S+) carrier=(\d*) ping (\d+)/3")
+
+
 def distro_outer_initrd(lab, img, out):
     """The lab's first-kernel initramfs with IMG as the capture initrd (/boot/initrd.img)."""
     sh = ('set -e; d=$(mktemp -d); mkdir -p $d/boot; cp "$1" $d/boot/vmlinuz; cp "$2" $d/boot/initrd.img;'
@@ -550,64 +558,158 @@ def capture_console(lab, tag):
     return con[con.rfind("Linux version"):] if con.count("Linux version") > 1 else ""
 
 
+def fresh_disk(path, size=16 << 20):
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def kept_results(img, dest):
+    """The stand-in's tar on the raw state disk (distro/standin.sh), unpacked into DEST: the
+    names of its regular files; an empty dict when the disk holds none."""
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    try:
+        with tarfile.open(img, "r:") as t:
+            names = [m for m in t.getmembers() if m.isfile() and "/" not in m.name
+                     and not m.name.startswith(".")]
+            for m in names:
+                with open(os.path.join(dest, m.name), "wb") as f:
+                    f.write(t.extractfile(m).read())
+    except tarfile.TarError:
+        return {}
+    return {m.name: os.path.join(dest, m.name) for m in names}
+
+
 DRIVER_BINDS = re.compile(r"e1000e: Intel\(R\) PRO/1000|virtio_blk virtio\d|nvme nvme\d: pci function")
 
 
-def scn_distro(lab, s):
-    t0 = time.monotonic()
+def kd_lines(lines):
+    return [i for i, l in enumerate(lines) if "kdsafe: " in l and "kdsafe-vm" not in l]
+
+
+def distro_build(lab, s):
     out = os.path.join(lab.dir, "distro")
+    t0 = time.monotonic()
     r = subprocess.run([f"{HERE}/distro-initrd.sh", lab.tree, lab.cache, out], stderr=subprocess.PIPE,
                        text=True)
     s.note("build: " + "; ".join(l.split(": ", 1)[-1] for l in r.stderr.splitlines()
-                                 if l.startswith("distro-initrd: ")))
+                                 if l.startswith("distro-initrd: ")) + f"; wall {time.monotonic() - t0:.0f}s")
     if not s.check(r.returncode == 0, f"distro-initrd.sh failed: {r.stderr[-500:]}"):
-        return
-    s.note(f"build wall {time.monotonic() - t0:.0f}s")
+        return None
     order = vm.read(f"{out}/itools.ORDER")
     k, u = order.find("/scripts/init-top/kdsafe"), order.find("/scripts/init-top/udev")
     s.check(0 <= k < u, f"initramfs-tools ORDER: kdsafe not before udev: {order!r}")
     s.check("usr/sbin/kdsafe" in vm.read(f"{out}/itools.list"), "mkinitramfs image without kdsafe")
     s.check("pre-udev/10-kdsafe" in vm.read(f"{out}/dracut.list"), "dracut image without the pre-udev hook")
-    live = [vm.by_name(n)["addr"] for n in ("e1000e@root-port", "virtio-blk@root-port", "nvme@root-port")]
-    for gen, mode, extra in (("itools", "on", ""), ("itools", "off", "kdsafe.capture_args=kdsafe=off"),
-                             ("dracut", "on", "")):
-        outer = os.path.join(lab.dir, f"initrd-distro-{gen}.cpio.gz")
-        if not os.path.exists(outer) or os.path.getmtime(outer) < os.path.getmtime(f"{out}/{gen}.img"):
-            distro_outer_initrd(lab, f"{out}/{gen}.img", outer)
-        first = vm.Lab(lab.dir, lab.vmlinuz, outer)
-        first.port = lab.port
-        tr = Traffic(lab.port)
-        b = first.boot("distro", f"distro-{gen}-{mode}", T_CYCLE, extra, tr.on_marker)
-        s.wall += b.wall
-        cap = capture_console(lab, b.tag)
-        if not s.check(bool(cap) and tr.t is not None, f"{gen} kdsafe {mode}: no capture kernel ({b.status})"):
-            continue
-        lines = cap.splitlines()
-        kd = [i for i, l in enumerate(lines) if "kdsafe: " in l and "kdsafe-vm" not in l]
-        drv = [i for i, l in enumerate(lines) if DRIVER_BINDS.search(l)]
-        if mode == "on":
-            s.check(kd and (not drv or kd[0] < drv[0]),
-                    f"{gen}: kdsafe's /dev/kmsg lines not before the first driver (kdsafe {kd[:1]}, driver {drv[:1]})")
-            for a in live:
-                s.check(any(f"kdsafe: {a}: ok via" in l for l in lines), f"{gen}: kdsafe did not reset {a}: "
-                        + " | ".join(lines[i].strip() for i in kd))
-            # nothing in the image opens the interface (no network dump configured), so "passes
-            # traffic" is: the driver probed the NIC under the bursts and QEMU lived to power-off
-            probed = bool(re.search(r"e1000e 0000:04:00\.0 \S+: Intel\(R\) PRO/1000 Network Connection",
-                                    cap))   # eth0 or eth1: udev loads every NIC driver
-            s.check(b.status == "exit0" and probed,
-                    f"{gen}: e1000e after kdsafe: QEMU {b.status}, driver probed {probed}")
-            s.note(f"{gen} capture console ({b.wall:.0f}s): " + " | ".join(lines[i].split("] ", 1)[-1] for i in kd))
-        else:
-            s.check(not kd, f"kdsafe=off: kdsafe still ran: {[lines[i] for i in kd]}")
-            s.note(f"kdsafe=off: QEMU {b.status} (without kdsafe the e1000e under traffic aborts it)")
-    # a normal boot of the same image: the hook returns at once (no /proc/vmcore)
-    normal = vm.Lab(lab.dir, lab.vmlinuz, f"{out}/itools.img")
-    b = normal.boot("distro", "distro-itools-normal", T_ONE_BOOT, "root=/dev/vda rootfstype=ext4 rootdelay=1")
+    sizes = {l.split()[0]: (int(l.split()[1]), int(l.split()[2])) for l in vm.read(f"{out}/sizes").splitlines()}
+    for gen, (w, wo) in sizes.items():
+        s.note(f"{gen} image: {w} bytes, {wo} without kdsafe: kdsafe adds {(w - wo) / 1024:.0f} KiB")
+    return out, sizes
+
+
+def distro_capture(lab, s, out, gen, mode, cycle, bench):
+    """One crash with the e1000e under traffic and GEN's image as the capture initrd."""
+    outer = os.path.join(lab.dir, f"initrd-distro-{gen}.cpio.gz")
+    if not os.path.exists(outer) or os.path.getmtime(outer) < os.path.getmtime(f"{out}/{gen}.img"):
+        distro_outer_initrd(lab, f"{out}/{gen}.img", outer)
+    first = vm.Lab(lab.dir, lab.vmlinuz, outer)
+    first.port = lab.port
+    tr = Traffic(lab.port)
+    tag = f"distro-{gen}-{mode}{cycle}"
+    state = fresh_disk(os.path.join(lab.dir, f"{tag}.state.img"))
+    extra = "kdsafe.capture_args=kdsafe=off" if mode == "off" else ""
+    b = first.boot("distro", tag, T_CYCLE, extra, tr.on_marker, state=state)
+    s.wall += b.wall
+    cap = capture_console(lab, b.tag)
+    name = f"{gen} {mode} cycle {cycle}"
+    if not s.check(bool(cap) and tr.t is not None, f"{name}: no capture kernel ({b.status})"):
+        return
+    lines = cap.splitlines()
+    kd, drv = kd_lines(lines), [i for i, l in enumerate(lines) if DRIVER_BINDS.search(l)]
+    ping = LAB_PING.search(cap)
+    if mode == "off":
+        s.check(not kd, f"{name}: kdsafe=off, kdsafe still ran: {[lines[i] for i in kd]}")
+        s.note(f"{name}: QEMU {b.status}, e1000e ping {ping.group(3) + '/3' if ping else 'never ran'}"
+               " (without kdsafe the e1000e under traffic aborts QEMU)")
+        return
+    s.check(kd and (not drv or kd[0] < drv[0]),
+            f"{name}: kdsafe's /dev/kmsg lines not before the first driver (kdsafe {kd[:1]}, driver {drv[:1]})")
+    for a in (vm.by_name(n)["addr"] for n in ("e1000e@root-port", "virtio-blk@root-port", "nvme@root-port")):
+        s.check(any(f"kdsafe: {a}: ok via" in l for l in lines), f"{name}: kdsafe did not reset {a}: "
+                + " | ".join(lines[i].strip() for i in kd))
+    # traffic: the NIC under bursts since before the crash answers pings after its driver loads
+    s.check(b.status == "exit0" and ping and int(ping.group(3)) >= 2,
+            f"{name}: e1000e after kdsafe: QEMU {b.status}, ping {ping.group(0) if ping else 'never ran'}")
+    done = HOOK_DONE.search(cap)
+    if s.check(done, f"{name}: no `kdsafe: done in` line"):
+        bench["hook"].append({"gen": gen, "cycle": cycle, "elapsed_s": float(done.group(1)),
+                              "longest_wait_s": float(done.group(2))})
+    s.note(f"{name} ({b.wall:.0f}s): {ping.group(0).split(': ', 1)[1] if ping else 'no ping'}; "
+           + (done.group(0) if done else "") + "; " + " | ".join(lines[i].split("] ", 1)[-1] for i in kd[:3]))
+    if cycle == 1:
+        distro_replay(lab, s, name, state, os.path.join(lab.dir, f"{tag}.kept"))
+
+
+def distro_replay(lab, s, name, state, dest):
+    """`kdsafe snapshot` taken in the capture kernel, replayed here: the same `probe -v`."""
+    kept = kept_results(state, dest)
+    if not s.check("snap.tgz" in kept and "probe.txt" in kept, f"{name}: nothing kept on the state disk "
+                   f"({sorted(kept)})"):
+        return
+    s.check(vm.read(kept["snap.rc"]).strip() == "0", f"{name}: kdsafe snapshot exit "
+            f"{vm.read(kept['snap.rc']).strip()}: {vm.read(kept.get('snap.out', '')).strip()[-300:]}")
+    snap = os.path.join(dest, "snap")
+    os.makedirs(snap, exist_ok=True)
+    subprocess.run(["tar", "-xzf", kept["snap.tgz"], "-C", snap], check=False)
+    top = next((os.path.dirname(os.path.join(d, "kdsafe-snapshot.txt")) for d, _, f in os.walk(snap)
+                if "kdsafe-snapshot.txt" in f), None)
+    if not s.check(top, f"{name}: the snapshot tarball has no kdsafe-snapshot.txt"):
+        return
+    rc, here, err = kd_host(lab, "--sysroot", top, "probe", "-v")
+    there = vm.read(kept["probe.txt"])
+    same = rc == 0 and here == there
+    if not same:
+        with open(dest + ".replay.diff", "w") as f:
+            f.writelines(difflib.unified_diff(there.splitlines(True), here.splitlines(True),
+                                              "capture kernel", "replayed on the host"))
+    s.check(same, f"{name}: snapshot replay differs from the capture kernel's probe -v (exit {rc}, "
+                  f"{err.strip()[:200]}; diff in {dest}.replay.diff)")
+    s.note(f"{name}: snapshot from the capture kernel ({os.path.getsize(kept['snap.tgz'])} bytes), "
+           f"probe -v replayed on the host: {'identical' if same else 'DIFFERENT'}, {len(there.splitlines())} lines")
+
+
+def distro_normal(lab, s, out, gen):
+    """A normal boot of the same image (no crash, no /proc/vmcore): kdsafe says nothing and the
+    e1000e works."""
+    normal = vm.Lab(lab.dir, lab.vmlinuz, f"{out}/{gen}.img")
+    b = normal.boot("distro", f"distro-{gen}-normal", T_ONE_BOOT, "root=/dev/vda rootfstype=ext4 rootdelay=1 rd.shell=0")
     s.wall += b.wall
     con = vm.read(f"{lab.dir}/{b.tag}.console")
-    s.check("Linux version" in con and "kdsafe: " not in con.replace("kdsafe.scn", ""),
-            f"normal boot of the image: kdsafe ran or no boot ({b.status})")
+    lines = con.splitlines()
+    ping = LAB_PING.search(con)
+    s.check("Linux version" in con and not kd_lines(lines),
+            f"{gen} normal boot: kdsafe ran or no boot ({b.status}): {[lines[i] for i in kd_lines(lines)][:3]}")
+    s.check(ping and int(ping.group(3)) >= 2, f"{gen} normal boot: the stand-in's ping "
+            f"{ping.group(0) if ping else 'never ran'} ({b.status})")
+    s.note(f"{gen} normal boot ({b.wall:.0f}s, {b.status}): no kdsafe line; "
+           f"{ping.group(0).split(': ', 1)[1] if ping else 'no ping'}")
+
+
+def scn_distro(lab, s):
+    built = distro_build(lab, s)
+    if not built:
+        return
+    out, sizes = built
+    bench = {"sizes": {g: {"with": w, "without": wo} for g, (w, wo) in sizes.items()}, "hook": []}
+    for gen in DISTRO_GENS:
+        for cycle in range(1, DISTRO_CYCLES + 1):
+            distro_capture(lab, s, out, gen, "on", cycle, bench)
+        distro_capture(lab, s, out, gen, "off", 1, bench)
+        distro_normal(lab, s, out, gen)
+    with open(os.path.join(out, "bench.json"), "w") as f:
+        json.dump(bench, f, indent=1)
+    s.note(f"bench numbers for `make bench`: {out}/bench.json")
 
 
 def scn_kexec(lab, s):
