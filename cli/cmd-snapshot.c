@@ -176,6 +176,16 @@ static int out_parent(struct snap *s, const char *rel, char *dir,
 	return out_dir(s, dir);
 }
 
+/* OUT/rel already written (a file or link), not following links */
+static bool out_exists(struct snap *s, const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	return pathf(p, sizeof(p), "%s/%s", s->out, rel) &&
+	       fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 static int write_out(struct snap *s, const char *rel, const void *buf,
 		     size_t len, mode_t mode)
 {
@@ -366,7 +376,8 @@ static void copy_driver(struct snap *s, const char *drv)
 	if (link_out(s, rel, target) < 0 || mkdirs(s, mod) < 0)
 		problem(s, "%s/%s: cannot write", s->out, rel);
 	pathf(rel, sizeof(rel), "%s/initstate", mod);
-	copy_file(s, rel, 64, true);
+	if (!out_exists(s, rel)) /* once, for every function it drives */
+		copy_file(s, rel, 64, true);
 }
 
 static void copy_function(struct snap *s, const char *name)
@@ -673,6 +684,7 @@ int kd_cmd_snapshot(struct kd_cli *cli, int argc, char **argv)
 	struct snap s = { .cli = cli };
 	char info[PATH_MAX + 200];
 	int c, ret;
+	bool packed;
 
 	while ((c = getopt_long(argc, argv, "h" KD_CLI_GLOBAL_SHORT, opts,
 				NULL)) != -1) {
@@ -709,9 +721,8 @@ int kd_cmd_snapshot(struct kd_cli *cli, int argc, char **argv)
 		 s.src[0] ? s.src : "/", (long long)time(NULL), s.functions,
 		 s.problems);
 	write_out(&s, "kdsafe-snapshot.txt", info, strlen(info), 0644);
-	if (s.tar)
-		pack(&s);
+	packed = s.tar && pack(&s) == 0;
 	printf("%s: %u functions%s%s\n", s.out, s.functions,
-	       s.tar ? ", packed into " : "", s.tar ? s.tar : "");
+	       packed ? ", packed into " : "", packed ? s.tar : "");
 	return s.problems ? KD_EXIT_PARTIAL : KD_EXIT_OK;
 }

@@ -69,6 +69,27 @@ expect reset-tree.no-bars $? "$(find "$work/rt.snap" -name 'resource[0-9]*')"
 mkdir "$work/untar" && tar -C "$work/untar" -xzf "$work/rt.tgz"
 same reset-tree.tar "$work/rt" "$work/untar"
 
+# one module behind several functions (three ports bound to pcieport, its
+# module link and initstate): written once, exit 0, replays the same
+python3 "$here/../cli/reset/tree.py" --sriov "$work/shared"
+mkdir -p "$work/shared/sys/module/pcieport"
+echo live >"$work/shared/sys/module/pcieport/initstate"
+ln -s ../../../../module/pcieport "$work/shared/sys/bus/pci/drivers/pcieport/module"
+"$KDSAFE" --sysroot "$work/shared" snapshot "$work/shared.snap" >"$work/out" 2>&1
+expect shared-module.snapshot $? "$(cat "$work/out")"
+[ "$(cat "$work/shared.snap/sys/module/pcieport/initstate" 2>&1)" = live ]
+expect shared-module.initstate $? "$(ls -lR "$work/shared.snap/sys/module" 2>&1)"
+same shared-module "$work/shared" "$work/shared.snap"
+# --tar without a tar program (a dracut initramfs has none): exit 3, the
+# tree is still written, and nothing claims it was packed
+mkdir "$work/notar-bin" && ln -s "$(command -v python3)" "$work/notar-bin/python3"
+PATH="$work/notar-bin" "$KDSAFE" --sysroot "$work/rt" snapshot "$work/notar.snap" \
+	--tar "$work/notar.tgz" >"$work/out" 2>&1
+rc=$?
+[ $rc = 3 ] && [ -e "$work/notar.snap/kdsafe-snapshot.txt" ] &&
+	grep -q "not written" "$work/out" && ! grep -q "packed into" "$work/out"
+expect tar-missing-not-claimed $? "rc=$rc $(cat "$work/out")"
+
 # refusals: OUTDIR inside the sysroot's sys (or proc, dev), non-empty
 before=$(tree_sum "$work/rt")
 "$KDSAFE" --sysroot "$work/rt" snapshot "$work/rt/sys/bus/snap" >"$work/out" 2>&1
