@@ -134,8 +134,13 @@ HOOK_SED = sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@LIBDIR@|$(libdir)|g' \
 	-e 's|@SYSCONFDIR@|$(sysconfdir)|g'
 
 # make install [DESTDIR=...] [PREFIX=/usr] [sysconfdir=/etc] (docs/install.md)
+# The binary goes into every kdump initramfs, whose generators copy it as
+# it is (mkinitramfs' copy_exec, dracut without --strip): stripped, it adds
+# a third of the bytes.  INSTALL_STRIP= keeps the symbols (packagers).
+INSTALL_STRIP ?= -s --strip-program=$(STRIP)
+STRIP ?= strip
 install: $(B)/kdsafe
-	install -D -m 0755 $(B)/kdsafe $(DESTDIR)$(sbindir)/kdsafe
+	install -D -m 0755 $(INSTALL_STRIP) $(B)/kdsafe $(DESTDIR)$(sbindir)/kdsafe
 	install -d $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
 	install -m 0644 docs/man/*.8 $(DESTDIR)$(mandir)/man8/
 	install -m 0644 docs/man/*.5 $(DESTDIR)$(mandir)/man5/

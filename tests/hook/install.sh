@@ -40,6 +40,16 @@ expect install-file-list $? "$(cat "$work/diff")"
 	cmp -s "$SRC/config/kdsafe.conf" "$D/etc/kdsafe/kdsafe.conf"
 expect install-modes $? "$(ls -l "$D/usr/local/sbin" "$D/etc/kdsafe")"
 
+# it goes into every kdump initramfs, whose tools copy it as it is: no
+# debug information by default; INSTALL_STRIP= keeps it (for packagers)
+has_debug() { readelf -S "$1" 2>/dev/null | grep -q '\.debug_info'; }
+! has_debug "$D/usr/local/sbin/kdsafe"
+expect install-strips $? "$(readelf -S "$D/usr/local/sbin/kdsafe" | grep debug)"
+$MAKE -s -C "$SRC" install DESTDIR="$work/keep" INSTALL_STRIP= >"$work/log" 2>&1 &&
+	has_debug "$work/keep/usr/local/sbin/kdsafe"
+expect install-strip-off-keeps-debug $? "$(tail -n 3 "$work/log")"
+rm -rf "$work/keep"
+
 # the installed binary reads the quirks where they were installed, below
 # its sysroot: $D/usr/local/lib/kdsafe/quirks.d
 mkdir -p "$D/sys/bus/pci/devices"

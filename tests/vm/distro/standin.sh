@@ -41,8 +41,11 @@ kdlab_state_disk() {
 kdlab_keep() {
 	local d=/run/kdsafe-lab disk
 	busybox mkdir -p $d
-	/usr/sbin/kdsafe snapshot $d/snap --tar $d/snap.tgz > $d/snap.out 2>&1
+	# packed with busybox: a dracut image has no tar for `kdsafe snapshot --tar`
+	/usr/sbin/kdsafe snapshot $d/snap > $d/snap.out 2>&1
 	echo $? > $d/snap.rc
+	busybox tar -czf $d/snap.tgz -C $d snap
+	busybox rm -rf $d/snap
 	/usr/sbin/kdsafe probe -v > $d/probe.txt 2> $d/probe.err
 	echo $? > $d/probe.rc
 	busybox cp /run/kdsafe/hook.json $d/ 2>/dev/null
