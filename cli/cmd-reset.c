@@ -281,12 +281,21 @@ static struct json_object *state_json(const struct kd_reset_state *s)
 	return o;
 }
 
-static struct json_object *op_json(const struct kd_reset_op *op)
+static double ms_since(uint64_t t, uint64_t base)
+{
+	return t > base ? (double)(t - base) / 1e6 : 0.0;
+}
+
+/* base: the clock when the function's turn came (at_ms counts from it) */
+static struct json_object *op_json(const struct kd_reset_op *op,
+				   uint64_t base)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "op", jstr(kd_op_kind_name(op->kind)));
 	json_object_object_add(o, "address", jaddr(&op->addr));
+	json_object_object_add(o, "at_ms", json_object_new_double(
+					ms_since(op->at_ns, base)));
 	switch (op->kind) {
 	case KD_OP_BAR_WRITE:
 		json_object_object_add(o, "bar", json_object_new_int(op->bar));
@@ -345,7 +354,9 @@ static struct json_object *op_json(const struct kd_reset_op *op)
 	return o;
 }
 
-static struct json_object *result_json(const struct kd_reset_result *r)
+/* t0: the clock when the first function's turn came */
+static struct json_object *result_json(const struct kd_reset_result *r,
+				       uint64_t t0)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	const struct kd_witness *w = &r->witness;
@@ -361,6 +372,11 @@ static struct json_object *result_json(const struct kd_reset_result *r)
 					(double)r->duration_ns / 1e6));
 	json_object_object_add(o, "waited_ms", json_object_new_double(
 		(double)kd_reset_waited_ns(r->ops, r->n_ops) / 1e6));
+	/* where the time went: its turn, then open/identify/policy, the reset */
+	json_object_object_add(o, "began_ms", json_object_new_double(
+					ms_since(r->began_ns, t0)));
+	json_object_object_add(o, "reset_started_ms", json_object_new_double(
+		r->started_ns ? ms_since(r->started_ns, r->began_ns) : 0.0));
 	json_object_object_add(o, "error", jerrno(r->err));
 	json_object_object_add(o, "reason", r->reason[0] ? jstr(r->reason) :
 							    NULL);
@@ -403,7 +419,7 @@ static struct json_object *result_json(const struct kd_reset_result *r)
 			       jstr(r->policy_source) : NULL);
 	a = json_object_new_array();
 	for (size_t i = 0; i < r->n_ops; i++)
-		json_object_array_add(a, op_json(&r->ops[i]));
+		json_object_array_add(a, op_json(&r->ops[i], r->began_ns));
 	json_object_object_add(o, "operations", a);
 	return o;
 }
@@ -539,6 +555,7 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 		  const struct kd_reset_result *res, struct kd_json_doc *doc)
 {
 	struct tally t = { 0 };
+	uint64_t t0 = 0;
 	int ret;
 
 	if (rc->json) {
@@ -550,10 +567,13 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 						rc->ro.method)));
 		kd_json_begin(rc->cli, doc, ctx, head);
 	}
+	for (size_t i = 0; i < rc->n; i++)
+		if (res[i].began_ns && (!t0 || res[i].began_ns < t0))
+			t0 = res[i].began_ns;
 	for (size_t i = 0; i < rc->n; i++) {
 		tally_result(rc, &res[i], &t);
 		if (rc->json)
-			kd_json_item(doc, result_json(&res[i]));
+			kd_json_item(doc, result_json(&res[i], t0));
 		else
 			print_text(rc, &res[i]);
 	}

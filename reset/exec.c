@@ -200,6 +200,7 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 	op->kind = kind;
 	op->addr = *addr;
 	op->why = why;
+	op->at_ns = kd_now_ns(x->ctx);
 	return op;
 }
 

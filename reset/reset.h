@@ -166,6 +166,7 @@ struct kd_reset_op {
 	uint64_t duration_ns;   /* a sysfs write's own time: the kernel's
 				 * mandated waits run inside "reset" */
 	bool if_changed;        /* restore: written only if it differs */
+	uint64_t at_ns;         /* the context's clock when it was recorded */
 	const char *why;        /* static: the rule behind the operation */
 	int result;             /* 0 or -errno */
 };
@@ -202,6 +203,8 @@ struct kd_reset_result {
 	int err;                /* -errno for failed/refused */
 	char reason[256];       /* why failed/refused/dirty; empty if ok */
 	uint64_t duration_ns;
+	uint64_t began_ns;      /* clock: the function's turn came (open, */
+	uint64_t started_ns;    /* identify, policy), its reset started */
 	struct kd_reset_state before, after;
 	struct kd_witness witness;
 	unsigned n_attempts;

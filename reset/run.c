@@ -680,6 +680,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		set_reason(r, "no such PCI function");
 		return;
 	}
+	r->began_ns = kd_now_ns(rn->ctx);
 	err = kd_dev_open(rn->ctx, &r->addr, &dev);
 	if (err < 0) {
 		r->status = KD_RS_FAILED;
@@ -770,6 +771,7 @@ static void reset_target(struct runner *rn, const struct domain *d,
 		goto out;
 	kd_witness_read(dev, &in, &r->witness, false);
 	start = kd_now_ns(rn->ctx);
+	r->started_ns = start;
 	if (o->method == KD_RM_AUTO)
 		run_auto(rn, &x, dev, &in, have_pol ? &pol : NULL);
 	else

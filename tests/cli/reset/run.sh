@@ -74,6 +74,18 @@ assert s["elapsed_ms"] >= s["longest_wait_ms"] and s["elapsed_ms"] > 0, s
 assert s["longest_wait_method"] in ("kernel:flr", None), s
 EOF
 expect json-waited-kernel $? "$(head -c 600 "$work/stdout")"
+# the timeline (docs/reset.md): when each function's turn came, when its
+# reset started after open/identify/policy, each operation's at_ms from its turn
+python3 - "$work/stdout" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["results"][0]
+assert r["began_ms"] == 0.0, r["began_ms"]
+assert 0 < r["reset_started_ms"] <= r["operations"][0]["at_ms"], r
+ats = [o["at_ms"] for o in r["operations"]]
+assert ats == sorted(ats) and ats[-1] <= r["reset_started_ms"] + r["duration_ms"], ats
+EOF
+expect json-timeline $? "$(head -c 600 "$work/stdout")"
 fresh
 kd reset --dry-run --json -m flr 01:00.0 02:00.0
 python3 - "$work/stdout" <<'EOF'
