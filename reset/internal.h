@@ -38,6 +38,11 @@
 #define KD_CONV_RESET_WAIT_NS MS(1100)
 #define KD_LTSSM_DETECT_NS MS(20)
 #define KD_LINK_ACTIVE_TIMEOUT_NS MS(1000)
+/* A kernel "reset" answering ENOTTY after this long waited for the device
+ * and gave up (pci_dev_wait(), pci_bridge_wait_for_secondary_bus(): 1 s at
+ * the least); an unavailable method answers at once.  Half the shortest
+ * give-up, for the clock's slack. */
+#define KD_KERNEL_GAVE_UP_NS MS(500)
 #define KD_PENDING_POLLS 4          /* reads; sleeps 100 << (i - 1) ms */
 #define KD_PENDING_BASE_NS MS(100)
 
