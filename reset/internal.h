@@ -107,6 +107,10 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 /* One step of pci_dev_wait()'s back-off: false once timeout_ns is spent;
  * else sleeps min(*delay, what is left), adds it to *waited and doubles
  * *delay. */
+/* The ctx clock's time since start (0 if it went back): a wait's length
+ * as waited, whatever a budget cut (waited_ms, kd_reset_waited_ns()) */
+uint64_t kd_exec_since(struct kd_reset_exec *x, uint64_t start);
+uint64_t kd_exec_clock(struct kd_reset_exec *x); /* start for the above */
 bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
 		     uint64_t *delay, uint64_t *waited);
 int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,

@@ -692,7 +692,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 						"device_status reads 0 once "
 						"the reset is done, virtio "
 						"1.x §4.1.4.3.2 (vp_reset)");
-	uint64_t delay = KD_VIRTIO_POLL_FIRST_NS, waited = 0, v = 0xff;
+	uint64_t delay = KD_VIRTIO_POLL_FIRST_NS, waited = 0, v = 0xff, start;
 	int err;
 
 	snprintf(op->text, sizeof(op->text), "BAR%d+0x%" PRIx64
@@ -700,6 +700,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 	op->ns = x->timeout_ns;
 	if (x->dry_run)
 		return 0;
+	start = kd_exec_clock(x);
 	for (;;) {
 		err = kd_bar_read(dev, bar, pos, 1, &v);
 		if (err == -ENODEV || err == -ENOENT) {
@@ -720,7 +721,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 			break;
 		}
 	}
-	op->waited_ns = waited;
+	op->waited_ns = kd_exec_since(x, start);
 	op->result = err;
 	return err;
 }
