@@ -115,18 +115,24 @@ int kd_ctx_open_kmsg(struct kd_ctx *ctx);
  * serialises writes.
  */
 #define KD_KMSG_BURST 10 /* DEFAULT_RATELIMIT_BURST */
+/* The longest write devkmsg_write() takes as one line, "<N>" and newline
+ * included: LOG_LINE_MAX (1024 - PREFIX_MAX 32; Linux >= 6.x allows
+ * PRINTKRB_RECORD_MAX 1024); a longer one is refused with EINVAL. */
+#define KD_KMSG_LINE_MAX 992
 struct kd_kmsg {
 	struct kd_ctx *ctx;     /* a reference, for the next open */
 	int fd;
 	unsigned lines;         /* written through this open */
 	unsigned opens;         /* opens so far (tests) */
 	bool reopening;
+	bool reopen_failed;     /* not tried again: one refusal logged */
 };
 #define KD_KMSG_INIT { .fd = -1 }
 /* 0, or -errno (a refusal logged naming the file, as kd_ctx_open_kmsg) */
 int kd_kmsg_open(struct kd_kmsg *k, struct kd_ctx *ctx);
 bool kd_kmsg_is_open(const struct kd_kmsg *k);
-/* One whole line (with its "<N>" and "\n"): 0, or -errno and closed */
+/* One whole line (with its "<N>" and "\n"), cut to KD_KMSG_LINE_MAX:
+ * 0, or -errno and closed */
 int kd_kmsg_write(struct kd_kmsg *k, const char *line, size_t len);
 void kd_kmsg_close(struct kd_kmsg *k);
 

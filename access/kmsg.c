@@ -8,9 +8,12 @@
  * devkmsg_release() then logging "N output lines suppressed".  A capture
  * boot with 11 or more dirty functions lost its last lines that way, so
  * the writer opens the file again, beneath the sysroot as the first time
- * (kd_ctx_open_kmsg()), before a line would exceed the burst.
+ * (kd_ctx_open_kmsg()), before a line would exceed the burst; a refused
+ * reopen is not tried again.  devkmsg_write() refuses a write over
+ * LOG_LINE_MAX with EINVAL: a longer line is cut to KD_KMSG_LINE_MAX.
  */
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -43,21 +46,39 @@ static void reopen(struct kd_kmsg *k)
 	k->reopening = true;
 	fd = kd_ctx_open_kmsg(k->ctx);
 	k->reopening = false;
-	if (fd < 0)
+	if (fd < 0) {
+		k->reopen_failed = true; /* said once (the open logs why) */
 		return;
+	}
 	close(k->fd);
 	k->fd = fd;
 	k->lines = 0;
 	k->opens++;
 }
 
+/* One record: a line over KD_KMSG_LINE_MAX cut to it, newline kept
+ * (devkmsg_write() takes a write as one record and refuses a longer one
+ * with EINVAL). */
+static ssize_t write_record(int fd, const char *line, size_t len)
+{
+	struct iovec v[2] = {
+		{ .iov_base = (void *)line, .iov_len = len },
+		{ .iov_base = (void *)"\n", .iov_len = 1 },
+	};
+
+	if (len <= KD_KMSG_LINE_MAX)
+		return write(fd, line, len);
+	v[0].iov_len = KD_KMSG_LINE_MAX - 1;
+	return writev(fd, v, 2);
+}
+
 int kd_kmsg_write(struct kd_kmsg *k, const char *line, size_t len)
 {
 	if (!kd_kmsg_is_open(k))
 		return -EBADF;
-	if (k->lines >= KD_KMSG_BURST && !k->reopening)
+	if (k->lines >= KD_KMSG_BURST && !k->reopening && !k->reopen_failed)
 		reopen(k);
-	if (write(k->fd, line, len) < 0) {
+	if (write_record(k->fd, line, len) < 0) {
 		int err = -errno;
 
 		kd_kmsg_close(k); /* stop trying */
@@ -76,4 +97,5 @@ void kd_kmsg_close(struct kd_kmsg *k)
 	k->ctx = NULL;
 	k->lines = 0;
 	k->reopening = false;
+	k->reopen_failed = false;
 }

@@ -52,7 +52,9 @@ struct hook {
 	const char *config;
 	bool strict, print;
 	struct kd_conf conf;
-	char cmdline[4096];
+	/* the longest COMMAND_LINE_SIZE (4096, NUL included), the newline of
+	 * /proc/cmdline and ours */
+	char cmdline[4096 + 1];
 	struct kd_addr *addrs;
 	size_t n;
 };
@@ -72,9 +74,9 @@ static int root_path(const struct hook *h, char *buf, size_t len,
  * SYSROOT/proc/cmdline into h->cmdline ("" when unreadable), through the
  * access layer's bounded read (kd_ctx_read_small(): beneath the sysroot,
  * a regular file only, never blocking) on a context without devices: a
- * FIFO there is refused with a message and never hangs the boot; a file
- * longer than the buffer (the kernel's COMMAND_LINE_SIZE is at most 4096)
- * is not a command line: ignored, with a message.
+ * FIFO there is refused with a message and never hangs the boot; a line
+ * of 4096 characters or more (the kernel's COMMAND_LINE_SIZE is at most
+ * 4096, its NUL included) is not a command line: ignored, with a message.
  */
 static void read_cmdline(struct hook *h)
 {

@@ -195,6 +195,17 @@ static uint64_t hook_left_ns(void *g)
 	return kd_run_guard_left_ns(g);
 }
 
+/* the guard on the run's ctx clock (one run at a time, as the quirk
+ * stop hook), for kd_run_wait_clock_ns() */
+static struct kd_run_guard *_Atomic attached;
+
+uint64_t kd_run_wait_clock_ns(struct kd_ctx *ctx)
+{
+	struct kd_run_guard *g = atomic_load(&attached);
+
+	return g ? base_now(g) : kd_now_ns(ctx);
+}
+
 void kd_run_guard_attach(struct kd_run_guard *g, struct kd_ctx *ctx)
 {
 	struct kd_clock c = { .now_ns = guard_now, .sleep_ns = guard_sleep,
@@ -208,10 +219,12 @@ void kd_run_guard_attach(struct kd_run_guard *g, struct kd_ctx *ctx)
 
 	kd_ctx_set_clock(ctx, &c);
 	kd_quirk_set_stop(&s);
+	atomic_store(&attached, g);
 }
 
 void kd_run_guard_detach(struct kd_run_guard *g, struct kd_ctx *ctx)
 {
+	atomic_store(&attached, NULL);
 	kd_ctx_set_clock(ctx, &g->base);
 	kd_quirk_set_stop(NULL);
 }

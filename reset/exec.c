@@ -88,6 +88,18 @@ const char *kd_op_kind_name(enum kd_op_kind k)
 	return "?";
 }
 
+uint64_t kd_exec_clock(struct kd_reset_exec *x)
+{
+	return kd_run_wait_clock_ns(x->ctx); /* reset/guard.h */
+}
+
+uint64_t kd_exec_since(struct kd_reset_exec *x, uint64_t start)
+{
+	uint64_t now = kd_exec_clock(x);
+
+	return now > start ? now - start : 0;
+}
+
 uint64_t kd_reset_waited_ns(const struct kd_reset_op *ops, size_t n_ops)
 {
 	uint64_t ns = 0;
@@ -95,9 +107,7 @@ uint64_t kd_reset_waited_ns(const struct kd_reset_op *ops, size_t n_ops)
 	for (size_t i = 0; i < n_ops; i++) {
 		const struct kd_reset_op *op = &ops[i];
 
-		if (op->kind == KD_OP_SLEEP)
-			ns += op->ns;
-		else if (op->kind == KD_OP_POLL)
+		if (op->kind == KD_OP_SLEEP || op->kind == KD_OP_POLL)
 			ns += op->waited_ns;
 		else if (op->kind == KD_OP_ATTR_WRITE &&
 			 strcmp(op->attr, "reset") == 0)
@@ -321,9 +331,9 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 	snprintf(op->text, sizeof(op->text), "%s", value);
 	if (x->dry_run)
 		return 0;
-	start = kd_now_ns(x->ctx);
+	start = kd_exec_clock(x);
 	op->result = kd_dev_attr_write(dev, name, value);
-	op->duration_ns = kd_now_ns(x->ctx) - start;
+	op->duration_ns = kd_exec_since(x, start);
 	if (op->result < 0 && kernel_unavailable(name, op->result))
 		DBG(x->ctx, "%s: writing \"%s\" to %s: %s (the kernel has no "
 			     "such reset for it)", kd_dev_name(dev), value, name,
@@ -394,7 +404,7 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 {
 	struct kd_reset_op *op = record_write(x, KD_OP_POLL, dev,
 					      (unsigned)off, width, val, why);
-	uint64_t start, now, cur = 0;
+	uint64_t start, wstart, now, cur = 0;
 
 	op->bar = bar < 0 ? -1 : bar;
 	op->mask = mask;
@@ -412,10 +422,11 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 	if (x->dry_run || op->result < 0)
 		return op->result;
 	start = kd_now_ns(x->ctx);
+	wstart = kd_exec_clock(x);
 	for (;;) {
 		op->result = poll_read(dev, op, &cur);
 		now = kd_now_ns(x->ctx);
-		op->waited_ns = now - start;
+		op->waited_ns = kd_exec_since(x, wstart);
 		if (op->result < 0) {
 			ERR(x->ctx, "%s: poll read failed (%s): %s",
 			    kd_dev_name(dev), why ? why : "",
@@ -441,9 +452,15 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 {
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_SLEEP, a, why);
 
+	uint64_t start;
+
 	op->ns = ns;
-	if (!x->dry_run && ns)
-		kd_run_sleep_mandated(x->ctx, ns); /* reset/guard.h */
+	op->waited_ns = ns; /* a dry run: as planned */
+	if (x->dry_run || !ns)
+		return;
+	start = kd_exec_clock(x);
+	kd_run_sleep_mandated(x->ctx, ns); /* reset/guard.h */
+	op->waited_ns = kd_exec_since(x, start);
 }
 
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why)
@@ -541,7 +558,7 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 {
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
 						kd_dev_addr(dev), why);
-	uint64_t delay = MS(1), waited = 0;
+	uint64_t delay = MS(1), waited = 0, start;
 	bool rrs_sv;
 	int err;
 
@@ -550,6 +567,7 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 	op->ns = timeout_ns;
 	if (x->dry_run)
 		return 0;
+	start = kd_exec_clock(x);
 	rrs_sv = root_rrs_sv(dev);
 	if (rrs_sv)
 		snprintf(op->text, sizeof(op->text),
@@ -576,7 +594,7 @@ int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,
 			break;
 		}
 	}
-	op->waited_ns = waited;
+	op->waited_ns = kd_exec_since(x, start);
 	op->result = err;
 	return err;
 }
@@ -586,28 +604,25 @@ bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
 {
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
 						kd_dev_addr(dev), why);
-	uint64_t waited = 0;
+	uint64_t start;
 
 	snprintf(op->text, sizeof(op->text), "0x%03x & 0x%04x clear", pos,
 		 mask);
 	op->ns = KD_PENDING_BASE_NS * ((1u << (KD_PENDING_POLLS - 1)) - 1);
 	if (x->dry_run)
 		return true;
+	start = kd_exec_clock(x);
 	for (unsigned i = 0; i < KD_PENDING_POLLS; i++) {
 		uint32_t v;
 
-		if (i) {
-			uint64_t d = KD_PENDING_BASE_NS << (i - 1);
-
-			kd_sleep_ns(x->ctx, d);
-			waited += d;
-		}
+		if (i)
+			kd_sleep_ns(x->ctx, KD_PENDING_BASE_NS << (i - 1));
 		if (kd_cfg_read_live(dev, pos, 2, &v) == 0 && !(v & mask)) {
-			op->waited_ns = waited;
+			op->waited_ns = kd_exec_since(x, start);
 			return true;
 		}
 	}
-	op->waited_ns = waited;
+	op->waited_ns = kd_exec_since(x, start);
 	op->result = -ETIMEDOUT;
 	ERR(x->ctx, "%s: timed out waiting for pending transactions; "
 		    "resetting anyway", kd_dev_name(dev));
@@ -619,12 +634,13 @@ int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
 {
 	struct kd_reset_op *op = kd_exec_record(x, KD_OP_POLL,
 						kd_dev_addr(dev), why);
-	uint64_t waited = 0;
+	uint64_t waited = 0, start;
 
 	snprintf(op->text, sizeof(op->text), "LnkSta.DLLLA set");
 	op->ns = timeout_ns;
 	if (x->dry_run)
 		return 0;
+	start = kd_exec_clock(x);
 	for (;;) {
 		uint32_t v;
 		int err = kd_cfg_read_live(dev, exp + PCI_EXP_LNKSTA, 2, &v);
@@ -632,14 +648,14 @@ int kd_exec_wait_link(struct kd_reset_exec *x, struct kd_dev *dev,
 		if (err == 0 && v != 0xffff && (v & PCI_EXP_LNKSTA_DLLLA))
 			break;
 		if (waited >= timeout_ns) {
-			op->waited_ns = waited;
+			op->waited_ns = kd_exec_since(x, start);
 			op->result = -ETIMEDOUT;
 			return -ETIMEDOUT;
 		}
 		kd_run_sleep_restoring(x->ctx, MS(1));
 		waited += MS(1);
 	}
-	op->waited_ns = waited;
+	op->waited_ns = kd_exec_since(x, start);
 	return 0;
 }
 

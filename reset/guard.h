@@ -106,6 +106,10 @@ bool kd_run_guard_stop_result(struct kd_run_guard *g,
 /* A sleep through the context's clock that the guard must not shorten
  * when ns <= KD_RUN_MANDATED_MAX_NS (exec.c's recorded sleeps). */
 void kd_run_sleep_mandated(struct kd_ctx *ctx, uint64_t ns);
+/* The time waits are measured on (waited_ms): the run's clock without the
+ * sleeps the guard cut short, which its clock counts as passed so that
+ * timeouts still expire. */
+uint64_t kd_run_wait_clock_ns(struct kd_ctx *ctx);
 /* A sleep the restore depends on (readiness, link polls): clamped to the
  * budget, not cut by a signal. */
 void kd_run_sleep_restoring(struct kd_ctx *ctx, uint64_t ns);

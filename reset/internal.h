@@ -38,6 +38,11 @@
 #define KD_CONV_RESET_WAIT_NS MS(1100)
 #define KD_LTSSM_DETECT_NS MS(20)
 #define KD_LINK_ACTIVE_TIMEOUT_NS MS(1000)
+/* A kernel "reset" answering ENOTTY after this long waited for the device
+ * and gave up (pci_dev_wait(), pci_bridge_wait_for_secondary_bus(): 1 s at
+ * the least); an unavailable method answers at once.  Half the shortest
+ * give-up, for the clock's slack. */
+#define KD_KERNEL_GAVE_UP_NS MS(500)
 #define KD_PENDING_POLLS 4          /* reads; sleeps 100 << (i - 1) ms */
 #define KD_PENDING_BASE_NS MS(100)
 
@@ -102,6 +107,10 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 /* One step of pci_dev_wait()'s back-off: false once timeout_ns is spent;
  * else sleeps min(*delay, what is left), adds it to *waited and doubles
  * *delay. */
+/* The ctx clock's time since start (0 if it went back): a wait's length
+ * as waited, whatever a budget cut (waited_ms, kd_reset_waited_ns()) */
+uint64_t kd_exec_since(struct kd_reset_exec *x, uint64_t start);
+uint64_t kd_exec_clock(struct kd_reset_exec *x); /* start for the above */
 bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
 		     uint64_t *delay, uint64_t *waited);
 int kd_exec_wait_ready(struct kd_reset_exec *x, struct kd_dev *dev,

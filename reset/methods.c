@@ -514,6 +514,36 @@ static int kernel_unavailable(struct kd_reset_exec *x, const char *attr,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * ENOTTY from "reset" after the kernel waited is no missing method: the
+ * reset ran and the device did not come back.  pci_dev_wait() ("not ready
+ * ...; giving up") and pci_bridge_wait_for_secondary_bus() ("Data Link
+ * Layer Link Active not set") answer ENOTTY after 1 s at the least
+ * (PCI_RESET_WAIT, PCIE_LINK_RETRAIN_TIMEOUT_MS), a method the kernel
+ * does not offer at once: a write over KD_KERNEL_GAVE_UP_NS is the former.
+ * -ETIMEDOUT with the reason, and a warning; else err as it was.
+ */
+static int kernel_gave_up(struct kd_reset_exec *x, struct kd_dev *dev,
+			  int err)
+{
+	const struct kd_reset_op *op;
+	char why[sizeof(x->res->reason)];
+
+	if (err != -ENOTTY || x->res->n_ops == 0)
+		return err;
+	op = &x->res->ops[x->res->n_ops - 1]; /* the write just made */
+	if (op->kind != KD_OP_ATTR_WRITE || strcmp(op->attr, "reset") != 0 ||
+	    op->duration_ns < KD_KERNEL_GAVE_UP_NS)
+		return err;
+	snprintf(why, sizeof(why), "kernel reset: the device did not come "
+		 "back (writing reset answered ENOTTY after %llu ms: "
+		 "pci_dev_wait() or the link gave up)",
+		 (unsigned long long)(op->duration_ns / 1000000u));
+	WARN(x->ctx, "%s: %s", kd_dev_name(dev), why);
+	snprintf(x->res->reason, sizeof(x->res->reason), "%s", why);
+	return -ETIMEDOUT;
+}
+
 int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 		     enum kd_reset_method m, bool unbound, unsigned avoid)
 {
@@ -566,6 +596,7 @@ int kd_method_kernel(struct kd_reset_exec *x, struct kd_dev *dev,
 	err = kd_reset_attr_write(x, dev, "reset", "1",
 				  "kernel reset: pci_reset_function() saves, "
 				  "resets, waits, restores");
+	err = kernel_gave_up(x, dev, err);
 	err = kernel_unavailable(x, "reset", err);
 	if (k) {
 		/* always put the kernel's own order back */
@@ -661,7 +692,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 						"device_status reads 0 once "
 						"the reset is done, virtio "
 						"1.x §4.1.4.3.2 (vp_reset)");
-	uint64_t delay = KD_VIRTIO_POLL_FIRST_NS, waited = 0, v = 0xff;
+	uint64_t delay = KD_VIRTIO_POLL_FIRST_NS, waited = 0, v = 0xff, start;
 	int err;
 
 	snprintf(op->text, sizeof(op->text), "BAR%d+0x%" PRIx64
@@ -669,6 +700,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 	op->ns = x->timeout_ns;
 	if (x->dry_run)
 		return 0;
+	start = kd_exec_clock(x);
 	for (;;) {
 		err = kd_bar_read(dev, bar, pos, 1, &v);
 		if (err == -ENODEV || err == -ENOENT) {
@@ -689,7 +721,7 @@ static int virtio_wait_reset(struct kd_reset_exec *x, struct kd_dev *dev,
 			break;
 		}
 	}
-	op->waited_ns = waited;
+	op->waited_ns = kd_exec_since(x, start);
 	op->result = err;
 	return err;
 }

@@ -162,7 +162,8 @@ struct kd_reset_op {
 	uint64_t mask;          /* a masked write or a poll; 0: whole */
 	char attr[24], text[96]; /* sysfs attribute and the value written */
 	uint64_t ns;            /* sleep length, the poll's or run's bound */
-	uint64_t waited_ns;     /* a poll's real wait (not in dry-run) */
+	uint64_t waited_ns;     /* a sleep's or poll's time waited, budget
+				 * cuts excluded; a dry run's sleep: ns */
 	uint64_t duration_ns;   /* a sysfs write's own time: the kernel's
 				 * mandated waits run inside "reset" */
 	bool if_changed;        /* restore: written only if it differs */
@@ -172,9 +173,9 @@ struct kd_reset_op {
 };
 
 const char *kd_op_kind_name(enum kd_op_kind k);
-/* The waiting a reset took (docs/reset.md, "waited_ms"): its sleeps (in
- * a dry run as planned), its polls' waits, and the time of its writes to
- * the kernel's sysfs "reset" (pci_reset_function() waits inside it). */
+/* The waiting a reset took (docs/reset.md, "waited_ms"): its sleeps' and
+ * polls' waits (a dry run's sleeps as planned), and the time of its writes
+ * to the kernel's sysfs "reset" (pci_reset_function() waits inside it). */
 uint64_t kd_reset_waited_ns(const struct kd_reset_op *ops, size_t n_ops);
 /* One line: "config-write 0x04 w2 0x0400" etc. (without the address) */
 void kd_reset_op_format(const struct kd_reset_op *op, char *buf, size_t len);

@@ -285,9 +285,17 @@ fresh "" vmcore
 printf '[hook]\ndry_run = yes\n' | conf
 timeout 10 "$KDSAFE" --sysroot "$root" hook >"$work/stdout" 2>"$work/stderr"
 rc=$?; err=$(cat "$work/stderr")
-[ $rc = 0 ] && [[ $err == *"proc/cmdline: longer than 4094 bytes: ignored"* ]] &&
+[ $rc = 0 ] && [[ $err == *"proc/cmdline: longer than 4095 bytes: ignored"* ]] &&
 	grep -q "0000:01:00.0: planned via" "$root/dev/kmsg"
 expect cmdline-huge-ignored $? "rc=$rc err=$err kmsg=$(kmsg)"
+# the longest command line a kernel keeps (COMMAND_LINE_SIZE 4096: 4095
+# characters, then /proc/cmdline's newline) is read, not ignored
+fresh "" vmcore
+{ printf 'reset_devices kdsafe=off '; head -c 4070 /dev/zero | tr '\0' a; echo; } >"$root/proc/cmdline"
+kd hook --strict
+[ $rc = 0 ] && [ "$(wc -c <"$root/proc/cmdline")" = 4096 ] &&
+	[[ $err == *"disabled by kdsafe=off"* ]] && [[ $err != *"longer than"* ]]
+expect cmdline-longest-kept $? "rc=$rc err=$err"
 
 # --- no device tree: exit 0, --strict 4 -------------------------------------
 rm -rf "$root" && mkdir -p "$root/proc" && : >"$root/proc/vmcore" && : >"$root/proc/cmdline"

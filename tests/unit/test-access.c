@@ -2,6 +2,7 @@
 /* Access layer: addresses, filters, the dump reader, the write guard,
  * bounded opens of a tree (docs/design.md, "Guarantees"). */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -471,6 +472,103 @@ static void sys_link_to_real_sys_is_real(void **state)
 	rm_tree(root);
 }
 
+/* SYSROOT/dev/kmsg as a regular file, and a context without devices
+ * logging into log: the writer's tree */
+static struct kd_ctx *kmsg_tree(char **root, struct test_log *log,
+				char *kmsg, size_t len)
+{
+	char tmpl[] = "/tmp/kdsafe-tree.XXXXXX", p[600];
+	struct kd_ctx_options opts = { .log_priority = KD_LOG_ERR - 1,
+				       .no_devices = true };
+	struct kd_ctx *ctx = NULL;
+	FILE *f;
+
+	*root = strdup(mkdtemp(tmpl));
+	snprintf(p, sizeof(p), "%s/dev", *root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(kmsg, len, "%s/dev/kmsg", *root);
+	f = fopen(kmsg, "w");
+	assert_non_null(f);
+	fclose(f);
+	opts.sysroot = *root;
+	assert_int_equal(kd_ctx_new(&opts, &ctx), 0);
+	test_log_attach(ctx, log);
+	kd_ctx_set_log_priority(ctx, KD_LOG_WARNING);
+	return ctx;
+}
+
+/* devkmsg_write() answers EINVAL to a write over LOG_LINE_MAX (992
+ * bytes): a longer line is cut to that, its newline kept, and the writer
+ * stays open for the next lines (it used to be closed: every later line,
+ * the hook's last included, missed the console) */
+static void kmsg_long_line_is_cut_to_the_kernel_limit(void **state)
+{
+	char kmsg[600], line[1100], got[4096];
+	struct kd_kmsg k = KD_KMSG_INIT;
+	struct test_log log;
+	struct kd_ctx *ctx;
+	char *root;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	ctx = kmsg_tree(&root, &log, kmsg, sizeof(kmsg));
+	assert_int_equal(kd_kmsg_open(&k, ctx), 0);
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "<3>kdsafe: ", 11);
+	line[sizeof(line) - 1] = '\n';
+	assert_int_equal(kd_kmsg_write(&k, line, sizeof(line)), 0);
+	assert_true(kd_kmsg_is_open(&k));
+	assert_int_equal(kd_kmsg_write(&k, "<5>kdsafe: next\n", 16), 0);
+	kd_kmsg_close(&k);
+	f = fopen(kmsg, "r");
+	assert_non_null(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	assert_int_equal(n, KD_KMSG_LINE_MAX + 16);
+	assert_int_equal(got[KD_KMSG_LINE_MAX - 1], '\n');
+	assert_string_equal(got + KD_KMSG_LINE_MAX, "<5>kdsafe: next\n");
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
+/* A reopen refused (the kmsg turned into a FIFO after the first open) is
+ * reported once; the lines go on through the open file (they used to
+ * try again, and log the refusal again, on every line) */
+static void kmsg_refused_reopen_is_reported_once(void **state)
+{
+	char kmsg[600], line[64];
+	struct kd_kmsg k = KD_KMSG_INIT;
+	struct test_log log;
+	struct kd_ctx *ctx;
+	char *root;
+	int old;
+
+	(void)state;
+	ctx = kmsg_tree(&root, &log, kmsg, sizeof(kmsg));
+	assert_int_equal(kd_kmsg_open(&k, ctx), 0);
+	old = open(kmsg, O_RDONLY);
+	assert_true(old >= 0);
+	assert_int_equal(unlink(kmsg), 0);
+	assert_int_equal(mkfifo(kmsg, 0600), 0);
+	for (unsigned i = 0; i < 3 * KD_KMSG_BURST; i++) {
+		int len = snprintf(line, sizeof(line), "<5>kdsafe: line %u\n", i);
+
+		assert_int_equal(kd_kmsg_write(&k, line, (size_t)len), 0);
+	}
+	assert_int_equal(k.opens, 1);
+	assert_int_equal(log.errors, 1);
+	assert_non_null(strstr(log.text, "a FIFO"));
+	/* every line went through the first open file */
+	assert_int_equal(lseek(old, 0, SEEK_END),
+			 10 * 18 + 20 * 19);
+	close(old);
+	kd_kmsg_close(&k);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* Every line reaches /dev/kmsg: the writer opens it again before the
  * kernel's per-open rate limit (devkmsg_open(), devkmsg_write(): 10 lines
  * per 5 s) would drop one; a regular file shows the lines and the count */
@@ -544,6 +642,8 @@ int main(void)
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
 		cmocka_unit_test(kmsg_reopens_before_the_burst),
+		cmocka_unit_test(kmsg_long_line_is_cut_to_the_kernel_limit),
+		cmocka_unit_test(kmsg_refused_reopen_is_reported_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

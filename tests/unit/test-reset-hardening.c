@@ -154,6 +154,9 @@ static void test_unrestored_function_is_named(void **state)
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
 	/* the readiness poll (60 s) was clamped to the 2 s budget */
 	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(2000));
+	/* and waited_ms says the 2 s waited, not the 60 s asked for */
+	assert_int_equal(kd_reset_waited_ns(w->res[0].ops, w->res[0].n_ops),
+			 MSN(2000));
 	assert_int_equal(kd_run_restore_report(w->res, w->n, list,
 					       sizeof(list)), 1);
 	assert_non_null(strstr(list, "not restored (check them): "

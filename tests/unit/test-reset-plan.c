@@ -385,7 +385,7 @@ static void test_waited_accounting(void **state)
  * No error is logged; one note at information level names the answer
  * and the method tried next.  Only the final method's failure is one. */
 struct log_capture {
-	int errors;
+	int errors, warnings;
 	char info[1024];
 };
 
@@ -398,7 +398,10 @@ static void capture_log(void *data, int prio, const char *file, int line,
 	(void)file, (void)line, (void)fn;
 	if (prio <= KD_LOG_ERR)
 		c->errors++;
-	else if (prio == KD_LOG_INFO && n + 2 < sizeof(c->info)) {
+	else if (prio == KD_LOG_WARNING)
+		c->warnings++;
+	if ((prio == KD_LOG_INFO || prio == KD_LOG_WARNING) &&
+	    n + 2 < sizeof(c->info)) {
 		vsnprintf(c->info + n, sizeof(c->info) - n - 1, format, args);
 		strcat(c->info, "\n");
 	}
@@ -412,8 +415,8 @@ static void test_kernel_enotty_falls_back_quietly(void **state)
 	struct log_capture c = { 0 };
 
 	(void)state;
-	kd_sim_set_kernel_reset(f, "flr bus");
-	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY);
+	/* a method the simulated kernel has no code for: ENOTTY at once */
+	kd_sim_set_kernel_reset(f, "acpi");
 	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
 	kd_ctx_set_log_fn(w->ctx, capture_log, &c);
 	kd_ctx_set_log_priority(w->ctx, KD_LOG_INFO);
@@ -421,6 +424,7 @@ static void test_kernel_enotty_falls_back_quietly(void **state)
 	assert_int_equal(w->res[0].status, KD_RS_OK);
 	assert_int_equal(w->res[0].used, KD_RM_FLR);
 	assert_int_equal(c.errors, 0);
+	assert_int_equal(c.warnings, 0);
 	assert_non_null(strstr(c.info, "0000:01:00.0: kernel reset not "
 				       "available (ENOTTY), trying flr\n"));
 	/* the same answer to an explicit kernel method: the final one */
@@ -432,23 +436,58 @@ static void test_kernel_enotty_falls_back_quietly(void **state)
 	world_free(w);
 }
 
+/* ENOTTY after the kernel waited (pci_dev_wait() "not ready ...; giving
+ * up", pci_bridge_wait_for_secondary_bus() "Data Link Layer Link Active
+ * not set": 1 s and more) is no missing method: the device did not come
+ * back.  Auto still goes on, with a warning that says so; an explicit
+ * kernel method fails (it used to be refused as "not available"). */
+static void test_kernel_enotty_after_waiting_is_a_failure(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	struct log_capture c = { 0 };
+
+	(void)state;
+	kd_sim_set_kernel_reset(f, "flr bus");
+	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY); /* after 1 s */
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	kd_ctx_set_log_fn(w->ctx, capture_log, &c);
+	kd_ctx_set_log_priority(w->ctx, KD_LOG_INFO);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_FLR);
+	assert_null(strstr(c.info, "not available"));
+	assert_int_equal(c.warnings, 1);
+	assert_non_null(strstr(c.info, "0000:01:00.0: kernel reset: the "
+				       "device did not come back (writing "
+				       "reset answered ENOTTY after 1000 ms"));
+	c.info[0] = '\0';
+	o.method = KD_RM_KERNEL_BUS;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_FAILED);
+	assert_int_equal(w->res[0].err, -ETIMEDOUT);
+	assert_non_null(strstr(w->res[0].reason, "did not come back"));
+	world_free(w);
+}
+
 static void test_kernel_reset_fails_enotty(void **state)
 {
 	struct world *w = world_new();
 	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
-	struct kd_reset_opts o = { .method = KD_RM_KERNEL_BUS };
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL };
 	const struct kd_sim_event *e;
 
 	(void)state;
-	kd_sim_set_kernel_reset(f, "flr bus");
-	kd_sim_set_flags(f, KD_SIM_KERNEL_ENOTTY);
+	/* "acpi": a method the simulated kernel answers ENOTTY at once */
+	kd_sim_set_kernel_reset(f, "acpi");
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
-	/* pci_reset_function()'s ENOTTY: no method of the kernel's worked;
-	 * the method is unavailable, the device has not failed */
+	/* pci_reset_function()'s ENOTTY at once: no method of the kernel's
+	 * applies; the method is unavailable, the device has not failed */
 	assert_int_equal(w->res[0].status, KD_RS_REFUSED);
 	assert_non_null(strstr(w->res[0].reason, "not available"));
-	/* reset_method is restored even though reset failed */
-	assert_string_equal(kd_sim_reset_method(f), "flr bus");
+	/* reset_method untouched ("kernel": the kernel's own order) */
+	assert_string_equal(kd_sim_reset_method(f), "acpi");
 	/* pci_reset_function() restored Command, Bus Master included, in
 	 * spite of the error: an unbound function still ends without it */
 	e = kd_sim_find_write(w->sim, A(f), PCI_COMMAND, 0);
@@ -948,6 +987,7 @@ int main(void)
 		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
 		cmocka_unit_test(test_waited_accounting),
 		cmocka_unit_test(test_kernel_enotty_falls_back_quietly),
+		cmocka_unit_test(test_kernel_enotty_after_waiting_is_a_failure),
 		cmocka_unit_test(test_auto_quiesce_when_nothing_resets),
 		cmocka_unit_test(test_auto_virtio_on_root_bus),
 		cmocka_unit_test(test_auto_flr_before_virtio),
