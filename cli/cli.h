@@ -28,6 +28,8 @@ enum {
 struct kd_run_stats {
 	bool valid;             /* a reset run reported */
 	uint64_t elapsed_ns;    /* from entering kd_cmd_reset to its end */
+	uint64_t prepare_ns;    /* before the run: context, quirks, lock */
+	uint64_t topology_ns, resets_ns; /* the run's (kd_reset_timing) */
 	unsigned reset, failed; /* ok or planned; everything else */
 	uint64_t longest_wait_ns; /* the largest kd_reset_waited_ns() */
 	char longest_address[KD_ADDR_STRLEN]; /* "" when no wait */

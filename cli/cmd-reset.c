@@ -85,6 +85,8 @@ struct reset_cli {
 	size_t n_qdirs;
 	uint64_t total_ns, wait_lock_ns; /* reset/guard.h */
 	uint64_t start_ns;      /* kd_cli_now_ns() on entering the command */
+	uint64_t prepare_ns;    /* start to the run: context, quirks, lock */
+	struct kd_reset_timing timing;
 	struct kd_addr *addrs;
 	size_t n;
 };
@@ -526,6 +528,13 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 			       jstr(st->longest_address) : NULL);
 	json_object_object_add(sum, "longest_wait_method",
 			       jstr(st->longest_method));
+	/* the rest of elapsed_ms: setting up, listing, after the resets */
+	json_object_object_add(sum, "prepare_ms", json_object_new_double(
+					(double)st->prepare_ns / 1e6));
+	json_object_object_add(sum, "topology_ms", json_object_new_double(
+					(double)st->topology_ns / 1e6));
+	json_object_object_add(sum, "resets_ms", json_object_new_double(
+					(double)st->resets_ns / 1e6));
 	json_object_object_add(tail, "summary", sum);
 	return tail;
 }
@@ -539,6 +548,9 @@ static void record_stats(struct reset_cli *rc, const struct tally *t)
 	memset(st, 0, sizeof(*st));
 	st->valid = true;
 	st->elapsed_ns = kd_cli_now_ns() - rc->start_ns;
+	st->prepare_ns = rc->prepare_ns;
+	st->topology_ns = rc->timing.topology_ns;
+	st->resets_ns = rc->timing.resets_ns;
 	st->reset = t->ok + t->planned;
 	st->failed = t->dirty + t->failed + t->refused + t->missing;
 	st->longest_wait_ns = t->longest_ns;
@@ -703,6 +715,8 @@ static int run(struct reset_cli *rc)
 
 	if (prepare(rc, &ctx, &db, &lock, &guard) < 0)
 		goto out;
+	rc->prepare_ns = kd_cli_now_ns() - rc->start_ns;
+	rc->ro.timing = &rc->timing;
 	res = calloc(rc->n ? rc->n : 1, sizeof(*res));
 	if (!res) {
 		ERR(ctx, "reset: %s", strerror(ENOMEM));

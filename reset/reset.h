@@ -236,6 +236,13 @@ struct kd_reset_opts {
 	void *policy_data;
 	/* NULL, or the total budget and signal stop (reset/guard.h) */
 	struct kd_run_guard *guard;
+	/* NULL, or filled in: where kd_reset_run() spent its time */
+	struct kd_reset_timing *timing;
+};
+
+struct kd_reset_timing {
+	uint64_t topology_ns;   /* listing every function (kd_topo_load) */
+	uint64_t resets_ns;     /* the domains' resets, all jobs */
 };
 
 /*

@@ -860,6 +860,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 			     .results = results, .nt = n };
 	pthread_t *th = NULL;
 	size_t nth, started = 0;
+	uint64_t t0 = kd_now_ns(ctx), t1;
 	int err;
 
 	if (opts->method <= KD_RM_NONE || opts->method >= KD_RM_COUNT)
@@ -869,6 +870,9 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		return -EPERM;
 	}
 	err = kd_topo_load(ctx, &rn.topo);
+	t1 = kd_now_ns(ctx);
+	if (opts->timing)
+		opts->timing->topology_ns = t1 - t0;
 	if (err < 0) {
 		ERR(ctx, "reset: cannot list PCI functions: %s",
 		    strerror(-err));
@@ -895,6 +899,8 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	if (opts->timing)
+		opts->timing->resets_ns = kd_now_ns(ctx) - t1;
 	pthread_mutex_destroy(&rn.lock);
 	if (opts->guard && !opts->dry_run)
 		kd_run_guard_detach(opts->guard, ctx);

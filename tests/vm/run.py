@@ -654,14 +654,14 @@ def distro_capture(lab, s, out, gen, mode, cycle, bench):
 def distro_replay(lab, s, name, state, dest):
     """`kdsafe snapshot` taken in the capture kernel, replayed here: the same `probe -v`."""
     kept = kept_results(state, dest)
-    if not s.check("snap.tgz" in kept and "probe.txt" in kept, f"{name}: nothing kept on the state disk "
+    if not s.check("snap.tar" in kept and "probe.txt" in kept, f"{name}: nothing kept on the state disk "
                    f"({sorted(kept)})"):
         return
     s.check(vm.read(kept["snap.rc"]).strip() == "0", f"{name}: kdsafe snapshot exit "
             f"{vm.read(kept['snap.rc']).strip()}: {vm.read(kept.get('snap.out', '')).strip()[-300:]}")
     snap = os.path.join(dest, "snap")
     os.makedirs(snap, exist_ok=True)
-    subprocess.run(["tar", "-xzf", kept["snap.tgz"], "-C", snap], check=False)
+    subprocess.run(["tar", "-xf", kept["snap.tar"], "-C", snap], check=False)
     top = next((os.path.dirname(os.path.join(d, "kdsafe-snapshot.txt")) for d, _, f in os.walk(snap)
                 if "kdsafe-snapshot.txt" in f), None)
     if not s.check(top, f"{name}: the snapshot tarball has no kdsafe-snapshot.txt"):
@@ -675,7 +675,7 @@ def distro_replay(lab, s, name, state, dest):
                                               "capture kernel", "replayed on the host"))
     s.check(same, f"{name}: snapshot replay differs from the capture kernel's probe -v (exit {rc}, "
                   f"{err.strip()[:200]}; diff in {dest}.replay.diff)")
-    s.note(f"{name}: snapshot from the capture kernel ({os.path.getsize(kept['snap.tgz'])} bytes), "
+    s.note(f"{name}: snapshot from the capture kernel ({os.path.getsize(kept['snap.tar'])} bytes), "
            f"probe -v replayed on the host: {'identical' if same else 'DIFFERENT'}, {len(there.splitlines())} lines")
 
 

@@ -41,10 +41,11 @@ kdlab_state_disk() {
 kdlab_keep() {
 	local d=/run/kdsafe-lab disk
 	busybox mkdir -p $d
-	# packed with busybox: a dracut image has no tar for `kdsafe snapshot --tar`
+	# packed with busybox (a dracut image has no tar for `kdsafe snapshot --tar`,
+	# nor the gzip busybox tar -z runs)
 	/usr/sbin/kdsafe snapshot $d/snap > $d/snap.out 2>&1
 	echo $? > $d/snap.rc
-	busybox tar -czf $d/snap.tgz -C $d snap
+	busybox tar -cf $d/snap.tar -C $d snap
 	busybox rm -rf $d/snap
 	/usr/sbin/kdsafe probe -v > $d/probe.txt 2> $d/probe.err
 	echo $? > $d/probe.rc
