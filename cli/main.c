@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "commands.h"
 
@@ -233,6 +235,13 @@ int main(int argc, char **argv)
 	struct kd_cli cli = { .kmsg = KD_KMSG_INIT,
 			      .log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 	int c, ret;
+
+	/* json-c seeds its default string hash from getrandom(GRND_NONBLOCK),
+	 * else /dev/urandom, whose read in a capture kernel whose crng is not
+	 * ready yet runs try_to_generate_entropy() until it is: the QEMU lab's
+	 * hook waited 1 s there (urandom_read_iter(), drivers/char/random.c).
+	 * The documents kdsafe hashes are its own, small: the unseeded hash. */
+	json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
 
 	/* '+': stop at the command name; its options are its own, and the
 	 * global ones may follow it too (kd_cli_global_option()) */
