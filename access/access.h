@@ -140,7 +140,8 @@ void kd_kmsg_close(struct kd_kmsg *k);
  * A small file of the tree (SYSROOT + path, e.g. "/proc/cmdline"): resolved
  * beneath the sysroot, a regular file only, never blocking; at most len-1
  * bytes, NUL-terminated, cut at the first newline.  The length or -errno
- * (buf is "" then).
+ * (buf is "" then): -EXDEV, -EINVAL, -EISDIR when the file was refused,
+ * -EIO when its read failed (a down link's sysfs "carrier"), -EAGAIN.
  */
 ssize_t kd_ctx_read_small(struct kd_ctx *ctx, const char *path, char *buf,
 			  size_t len);

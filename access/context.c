@@ -121,7 +121,9 @@ static void read_kernel_release(struct kd_ctx *ctx, const char *given)
 }
 
 /* Up to len bytes of SYSROOT + path, opened by kd_open_tree() as one of
- * types: the count or -errno. */
+ * types: the count, kd_open_tree()'s -errno (-EXDEV, -EINVAL, -EISDIR: the
+ * file was refused), or -EIO when the read itself failed: sysfs answers
+ * EINVAL for a down link's "carrier", which is no refusal of the file. */
 static ssize_t read_tree(struct kd_ctx *ctx, const char *path,
 			 unsigned types, void *buf, size_t len)
 {
@@ -133,7 +135,7 @@ static ssize_t read_tree(struct kd_ctx *ctx, const char *path,
 		return fd;
 	n = read(fd, buf, len);
 	if (n < 0)
-		n = -errno;
+		n = errno == EAGAIN ? -EAGAIN : -EIO;
 	close(fd);
 	return n;
 }
