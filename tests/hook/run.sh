@@ -349,9 +349,9 @@ if cc -shared -fPIC -o "$work/no-entropy.so" "$here/no-entropy.c" -ldl 2>"$work/
 	if cc -o "$work/entropy-probe" "$here/entropy-probe.c" 2>"$work/cc"; then
 		missed=
 		for way in getentropy syscall fopen openat; do
-			(LD_PRELOAD=$work/no-entropy.so "$work/entropy-probe" $way) 2>/dev/null
+			LD_PRELOAD=$work/no-entropy.so "$work/entropy-probe" $way
 			[ $? -ge 128 ] || missed="$missed $way"
-		done
+		done 2>/dev/null # and bash's "Bad system call"
 		LD_PRELOAD=$work/no-entropy.so "$work/entropy-probe" nonblock ||
 			missed="$missed nonblock-died"
 		[ -z "$missed" ]
