@@ -137,8 +137,12 @@ HOOK_SED = sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@LIBDIR@|$(libdir)|g' \
 # The binary goes into every kdump initramfs, whose generators copy it as
 # it is (mkinitramfs' copy_exec, dracut without --strip): stripped, it adds
 # a third of the bytes.  INSTALL_STRIP= keeps the symbols (packagers).
+# A cross build strips with its own binutils (the host's strip cannot read
+# the target's ELF): CROSS_COMPILE, else the prefix of CC's last word when
+# it ends in -gcc or -cc (aarch64-linux-gnu-gcc: aarch64-linux-gnu-strip).
 INSTALL_STRIP ?= -s --strip-program=$(STRIP)
-STRIP ?= strip
+CC_CROSS_PREFIX = $(patsubst %-gcc,%-,$(patsubst %-cc,%-,$(filter %-gcc %-cc,$(notdir $(lastword $(CC))))))
+STRIP ?= $(or $(CROSS_COMPILE),$(CC_CROSS_PREFIX))strip
 install: $(B)/kdsafe
 	install -D -m 0755 $(INSTALL_STRIP) $(B)/kdsafe $(DESTDIR)$(sbindir)/kdsafe
 	install -d $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5

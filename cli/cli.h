@@ -113,6 +113,9 @@ struct kd_command {
 	const char *name;
 	const char *summary;
 	int (*run)(struct kd_cli *cli, int argc, char **argv);
+	/* parses JSON from other machines and never runs in a capture
+	 * kernel: json-c's seeded string hash (main.c: run_command()) */
+	bool foreign_json;
 };
 
 int kd_cmd_probe(struct kd_cli *cli, int argc, char **argv);

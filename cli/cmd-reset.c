@@ -375,10 +375,13 @@ static struct json_object *result_json(const struct kd_reset_result *r,
 	json_object_object_add(o, "waited_ms", json_object_new_double(
 		(double)kd_reset_waited_ns(r->ops, r->n_ops) / 1e6));
 	/* where the time went: its turn, then open/identify/policy, the reset */
-	json_object_object_add(o, "began_ms", json_object_new_double(
-					ms_since(r->began_ns, t0)));
-	json_object_object_add(o, "reset_started_ms", json_object_new_double(
-		r->started_ns ? ms_since(r->started_ns, r->began_ns) : 0.0));
+	/* null: its turn never came (no such function), its reset never
+	 * started (refused, failed before) */
+	json_object_object_add(o, "began_ms", r->began_ns ?
+		json_object_new_double(ms_since(r->began_ns, t0)) : NULL);
+	json_object_object_add(o, "reset_started_ms", r->started_ns ?
+		json_object_new_double(ms_since(r->started_ns, r->began_ns)) :
+		NULL);
 	json_object_object_add(o, "error", jerrno(r->err));
 	json_object_object_add(o, "reason", r->reason[0] ? jstr(r->reason) :
 							    NULL);

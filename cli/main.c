@@ -214,6 +214,19 @@ static int run_command(struct kd_cli *cli, int argc, char **argv)
 {
 	for (const struct kd_command *cmd = kd_commands; cmd->name; cmd++) {
 		if (strcmp(cmd->name, argv[0]) == 0) {
+			/* json-c seeds its default string hash from
+			 * getrandom(GRND_NONBLOCK), else /dev/urandom, whose
+			 * read in a capture kernel whose crng is not ready yet
+			 * runs try_to_generate_entropy() until it is: the QEMU
+			 * lab's hook waited 1 s there (urandom_read_iter(),
+			 * drivers/char/random.c).  The documents kdsafe hashes
+			 * are its own: the unseeded hash.  Not for other
+			 * machines' journals: keys that collide under it cost
+			 * ~0.7 s a 256 KiB record (tests/whitelist/run.sh).
+			 * Set before any json-c table exists. */
+			if (!cmd->foreign_json)
+				json_global_set_string_hash(
+					JSON_C_STR_HASH_PERLLIKE);
 			optind = 0; /* re-initialise getopt for the command */
 			return cmd->run(cli, argc, argv);
 		}
@@ -235,13 +248,6 @@ int main(int argc, char **argv)
 	struct kd_cli cli = { .kmsg = KD_KMSG_INIT,
 			      .log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 	int c, ret;
-
-	/* json-c seeds its default string hash from getrandom(GRND_NONBLOCK),
-	 * else /dev/urandom, whose read in a capture kernel whose crng is not
-	 * ready yet runs try_to_generate_entropy() until it is: the QEMU lab's
-	 * hook waited 1 s there (urandom_read_iter(), drivers/char/random.c).
-	 * The documents kdsafe hashes are its own, small: the unseeded hash. */
-	json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
 
 	/* '+': stop at the command name; its options are its own, and the
 	 * global ones may follow it too (kd_cli_global_option()) */

@@ -50,6 +50,19 @@ $MAKE -s -C "$SRC" install DESTDIR="$work/keep" INSTALL_STRIP= >"$work/log" 2>&1
 expect install-strip-off-keeps-debug $? "$(tail -n 3 "$work/log")"
 rm -rf "$work/keep"
 
+# a cross build strips with its own binutils (the host's strip cannot read
+# an aarch64 ELF): STRIP follows CC's prefix, or CROSS_COMPILE; a given
+# STRIP wins.  make -n: nothing is built or installed.
+strip_prog() { $MAKE -s -n -C "$SRC" install DESTDIR="$work/n" "$@" 2>&1 |
+	sed -n 's/.*--strip-program=\([^ ]*\) .*/\1/p' | head -n 1; }
+s1=$(strip_prog CC=aarch64-linux-gnu-gcc) s2=$(strip_prog CC="ccache /usr/bin/riscv64-linux-gnu-cc")
+s3=$(strip_prog CROSS_COMPILE=arm-linux-gnueabihf-) s4=$(strip_prog CC=aarch64-linux-gnu-gcc STRIP=my-strip)
+s5=$(strip_prog CC=gcc) s6=$(strip_prog)
+[ "$s1" = aarch64-linux-gnu-strip ] && [ "$s2" = riscv64-linux-gnu-strip ] &&
+	[ "$s3" = arm-linux-gnueabihf-strip ] && [ "$s4" = my-strip ] &&
+	[ "$s5" = strip ] && [ "$s6" = strip ]
+expect install-strip-cross $? "got: $s1 $s2 $s3 $s4 $s5 $s6"
+
 # the installed binary reads the quirks where they were installed, below
 # its sysroot: $D/usr/local/lib/kdsafe/quirks.d
 mkdir -p "$D/sys/bus/pci/devices"

@@ -341,6 +341,24 @@ if cc -shared -fPIC -o "$work/no-entropy.so" "$here/no-entropy.c" -ldl 2>"$work/
 	[ $rc = 0 ] && grep -q "done in" "$root/dev/kmsg" &&
 		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$root/run/kdsafe/hook.json"
 	expect no-entropy-wait $? "rc=$rc err=$(head -c 300 "$work/stderr")"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		LD_PRELOAD=$work/no-entropy.so kd reset --json --all
+	[ $rc = 0 ] && python3 -c 'import json,sys; json.load(sys.stdin)' <"$work/stdout"
+	expect no-entropy-wait-reset-json $? "rc=$rc err=$(head -c 300 "$work/stderr")"
+	# the shim itself: every way to the entropy dies, a non-blocking one not
+	if cc -o "$work/entropy-probe" "$here/entropy-probe.c" 2>"$work/cc"; then
+		missed=
+		for way in getentropy syscall fopen openat; do
+			LD_PRELOAD=$work/no-entropy.so "$work/entropy-probe" $way
+			[ $? -ge 128 ] || missed="$missed $way"
+		done 2>/dev/null # and bash's "Bad system call"
+		LD_PRELOAD=$work/no-entropy.so "$work/entropy-probe" nonblock ||
+			missed="$missed nonblock-died"
+		[ -z "$missed" ]
+		expect no-entropy-shim-catches-every-way $? "missed:$missed"
+	else
+		fail no-entropy-shim-catches-every-way "cannot build the probe: $(cat "$work/cc")"
+	fi
 else
 	fail no-entropy-wait "cannot build the shim: $(cat "$work/cc")"
 fi

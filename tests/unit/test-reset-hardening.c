@@ -165,9 +165,40 @@ static void test_unrestored_function_is_named(void **state)
 	world_free(w);
 }
 
+/* resets_ns is time that passed: a readiness poll the budget cut from 60 s
+ * to 2 s counts 2 s (the guard's clock adds the skipped 58 s so that the
+ * poll's timeout expires; the summary's split of elapsed_ms must not) */
+static void test_resets_ns_excludes_skipped_waits(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *a;
+	struct kd_run_guard_opts go = { .total_ns = MSN(2000) };
+	struct kd_reset_timing timing = { 0 };
+	struct kd_reset_opts o = { .method = KD_RM_FLR, .timing = &timing };
+	struct kd_clock sim_clock;
+	struct kd_run_guard *g;
+
+	(void)state;
+	kd_run_signal_clear();
+	a = flr_endpoint(w, "00:1c.0", "01:00.0");
+	kd_sim_set_flags(a, KD_SIM_NEVER_BACK);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	sim_clock = kd_sim_clock(w->sim);
+	go.clock = &sim_clock;
+	assert_int_equal(kd_run_guard_new(&go, &g), 0);
+	o.guard = g;
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(kd_sim_total_sleep(w->sim), MSN(2000));
+	assert_true(timing.resets_ns >= MSN(2000));
+	assert_true(timing.resets_ns <= MSN(2100));
+	kd_run_guard_free(g);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resets_ns_excludes_skipped_waits),
 		cmocka_unit_test(test_budget_caps_repeated_pre_steps),
 		cmocka_unit_test(test_signal_mid_bus_reset_restores_all),
 		cmocka_unit_test(test_unrestored_function_is_named),

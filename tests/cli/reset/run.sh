@@ -90,6 +90,17 @@ assert s["prepare_ms"] + s["topology_ms"] + s["resets_ms"] <= s["elapsed_ms"], s
 assert s["resets_ms"] >= r["reset_started_ms"] + r["duration_ms"], s
 EOF
 expect json-timeline $? "$(head -c 600 "$work/stdout")"
+# a function whose turn never came (no such function): no time, not 0.0,
+# which reads as "the first one's turn, its reset at once"
+fresh
+kd reset --json 01:00.0 05:00.0
+python3 - "$work/stdout" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][1]
+assert r["address"] == "0000:05:00.0" and r["status"] == "failed", r
+assert r["began_ms"] is None and r["reset_started_ms"] is None, r
+EOF
+expect json-timeline-never-began $? "$(head -c 600 "$work/stdout")"
 fresh
 kd reset --dry-run --json -m flr 01:00.0 02:00.0
 python3 - "$work/stdout" <<'EOF'
