@@ -43,6 +43,7 @@ struct runner {
 	size_t nd;
 	pthread_mutex_t lock;
 	size_t next;
+	struct kd_bus_facts *facts; /* the bus scope check's memo */
 };
 
 static void set_reason(struct kd_reset_result *r, const char *fmt, ...)
@@ -259,7 +260,8 @@ static int attempt_kernel(struct runner *rn, struct kd_reset_exec *x,
 
 	if ((m != KD_RM_KERNEL && m != KD_RM_KERNEL_BUS) || (avoid & bus))
 		return kd_method_kernel(x, dev, m, unbound, avoid);
-	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, why, sizeof(why));
+	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, rn->facts, why,
+				 sizeof(why));
 	if (err == 0 || err == -ENOTTY)
 		return kd_method_kernel(x, dev, m, unbound, avoid);
 	if (m == KD_RM_KERNEL_BUS) {
@@ -878,6 +880,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		    strerror(-err));
 		return err;
 	}
+	rn.facts = kd_bus_facts_new(); /* NULL: no memo, still correct */
 	err = plan(&rn);
 	if (err < 0)
 		goto out;
@@ -905,6 +908,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (opts->guard && !opts->dry_run)
 		kd_run_guard_detach(opts->guard, ctx);
 out:
+	kd_bus_facts_free(rn.facts);
 	free(rn.t);
 	free(rn.d);
 	kd_topo_free(&rn.topo);
