@@ -196,14 +196,15 @@ static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
 
 	if (x->dry_run)
 		return;
-	kd_reset_snapshot(dev, &r->after);
-	if (!r->after.dead)
+	/* one read and one identify for the snapshot and the witness */
+	kd_reset_snapshot_info(x->topo, dev, &r->after, &in);
+	if (!r->after.dead) {
 		check_bars(x, dev);
-	memset(&in, 0, sizeof(in));
-	if (!r->after.dead)
-		kd_probe_identify(x->topo, dev, &in);
-	else
+	} else {
+		kd_probe_info_clear(&in);
+		memset(&in, 0, sizeof(in));
 		in.dead = true;
+	}
 	kd_witness_read(dev, &in, &r->witness, true);
 	kd_probe_info_clear(&in);
 }
@@ -712,7 +713,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	}
 	/* the one identify path: a VF's real IDs reach the quirk policy */
 	kd_probe_identify(&rn->topo, dev, &in);
-	kd_reset_snapshot(dev, &r->before);
+	/* just opened: the snapshot is of what was just read */
+	kd_reset_state_of(&in, &r->before);
 	if (o->policy_fn) {
 		memset(&pol, 0, sizeof(pol));
 		err = o->policy_fn(o->policy_data, dev, &in, &pol);

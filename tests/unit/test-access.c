@@ -18,6 +18,7 @@
 #include "access/access.h"
 #include "access/dump.h"
 #include "access/open.h"
+#include "access/regs.h"
 #include "probe/probe.h"
 #include "testctx.h"
 
@@ -428,6 +429,34 @@ static void config_is_opened_once_per_function(void **state)
 	rm_tree(root);
 }
 
+/* kd_dev_refresh_stale() reads again once anything was written through
+ * the context, by any handle; with nothing written it keeps what the
+ * handle read. */
+static void refresh_stale_rereads_after_any_write(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *reader, *writer;
+	char *root = tiny_tree();
+	struct kd_ctx *ctx;
+
+	(void)state;
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_ctx_enable_writes(ctx, false), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &reader), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &writer), 0);
+	assert_int_equal(kd_dev_refresh_stale(reader), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0);
+	assert_int_equal(kd_cfg_write(writer, PCI_COMMAND, 2, 0x0006), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0);
+	assert_int_equal(kd_dev_refresh_stale(reader), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0x0006);
+	kd_dev_free(reader);
+	kd_dev_free(writer);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* Without openat2 the realpath check refuses the same escapes. */
 static void escaping_link_refused_without_openat2(void **state)
 {
@@ -670,6 +699,7 @@ int main(void)
 		cmocka_unit_test(fifo_resource_is_refused_without_blocking),
 		cmocka_unit_test(escaping_link_refused_without_openat2),
 		cmocka_unit_test(config_is_opened_once_per_function),
+		cmocka_unit_test(refresh_stale_rereads_after_any_write),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
 		cmocka_unit_test(kmsg_reopens_before_the_burst),

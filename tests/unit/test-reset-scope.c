@@ -326,21 +326,6 @@ static void test_kernel_bus_obeys_bus_scope(void **state)
 	world_free(w);
 }
 
-/* full config-space reads of fn (kd_dev_open, refresh), not polls */
-static size_t full_reads(struct world *w, struct kd_sim_fn *fn)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
-		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
-
-		n += e->kind == KD_SIM_EV_CFG_READ &&
-		     kd_addr_eq(&e->addr, A(fn)) && e->pos == 0 &&
-		     e->width > 4;
-	}
-	return n;
-}
-
 /* Each target's kernel reset asks the same bus scope question about its
  * siblings; their identity and binding are found once per run, not
  * opened, read and looked up again for every target. */
