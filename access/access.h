@@ -220,6 +220,13 @@ const char *kd_dev_name(const struct kd_dev *dev);
 size_t kd_dev_config_len(const struct kd_dev *dev);
 /* Re-reads config space into the cache: 0 or -errno. */
 int kd_dev_refresh(struct kd_dev *dev);
+/* Re-reads it only if anything was written through the context (config,
+ * attribute, BAR, kd_ctx_note_write()) since the handle's last read, any
+ * function, any thread: 0 or -errno. */
+int kd_dev_refresh_stale(struct kd_dev *dev);
+/* Something outside the context may have written hardware (a quirk's
+ * program ran): every handle's next kd_dev_refresh_stale() reads. */
+void kd_ctx_note_write(struct kd_ctx *ctx);
 
 /* The function's sysfs directory under the sysroot (for scripts and
  * messages; it exists only with the sysfs backend): 0 or -ENAMETOOLONG. */

@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Config space through libpci's linux-sysfs method with sysfs.path set to
- * SYSROOT/sys/bus/pci; attributes, links and BARs straight from the same
- * tree.  We enumerate ourselves because libpci's scan is fatal on the first
- * odd directory entry or missing attribute file; a bad entry must only be
- * skipped.
- *
- * libpci's error callback may not return.  Every libpci call runs under
- * LIBPCI_GUARD, which longjmps back and turns the error into -EIO, so
- * libpci can never exit() the process halfway through a reset.
+ * Config space, attributes, links and BARs of SYSROOT/sys/bus/pci.  Not
+ * through libpci: its scan is fatal on the first odd directory entry or
+ * missing attribute file (a bad entry must only be skipped), its error
+ * callback may not return, and its reads open the path again each time.
+ * Config space is read as its linux-sysfs method reads it (pread).
  *
  * Every file of the tree is opened through kd_open_tree() (open.h): beneath
- * the sysroot, of the expected type, without blocking.  libpci opens
- * `config` itself, so each read first opens it that way (the same path, so
- * the same resolution) and config writes go through that checked fd.
+ * the sysroot, of the expected type, without blocking.  Config reads pread
+ * that checked fd, kept per function (config_fds), as libpci's sysfs
+ * method would; config writes pwrite a checked fd of their own.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pci/pci.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,77 +26,43 @@
 #include "backend.h"
 #include "open.h"
 
+/*
+ * Open `config` files, kept across reads: a reset run reads the same
+ * function's config space several times, and each open is an openat2(2),
+ * an fstat and a second open.  A few, reused round-robin, so a probe of
+ * 4096 functions holds no more fds than a reset of a handful.
+ */
+#define CONFIG_FDS 32
+
+struct config_fd {
+	struct kd_addr a;
+	int fd;      /* -1: free */
+	off_t size;  /* what the kernel exposes: 64, 256 or 4096 */
+};
+
 struct sysfs_state {
-	struct pci_access *pacc;
+	pthread_mutex_t config_lock; /* config_fds */
+	struct config_fd config_fds[CONFIG_FDS];
+	unsigned config_next;
 	char bus_path[PATH_MAX]; /* SYSROOT/sys/bus/pci */
 	char sysroot[PATH_MAX];
 	int devices_fd; /* SYSROOT/sys/bus/pci/devices: short path walks */
 	bool real;
 };
 
-/* libpci keeps one fd cache per pci_access: one caller at a time. */
-static pthread_mutex_t libpci_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kd_ctx *libpci_ctx;
-static jmp_buf *libpci_jmp;
-
-static __attribute__((noreturn)) void libpci_error(char *msg, ...)
-{
-	va_list args;
-	char buf[512];
-
-	va_start(args, msg);
-	vsnprintf(buf, sizeof(buf), msg, args);
-	va_end(args);
-	if (libpci_ctx)
-		ERR(libpci_ctx, "libpci: %s", buf);
-	if (libpci_jmp)
-		longjmp(*libpci_jmp, 1);
-	abort(); /* unreachable: every call is guarded */
-}
-
-static void libpci_warning(char *msg, ...)
-{
-	va_list args;
-	char buf[512];
-
-	va_start(args, msg);
-	vsnprintf(buf, sizeof(buf), msg, args);
-	va_end(args);
-	if (libpci_ctx)
-		DBG(libpci_ctx, "libpci: %s", buf);
-}
-
-static void libpci_debug(char *msg, ...)
-{
-	(void)msg;
-}
-
-#define LIBPCI_GUARD_BEGIN(ctx)                                             \
-	{                                                                   \
-		jmp_buf jb_;                                                \
-		pthread_mutex_lock(&libpci_lock);                           \
-		libpci_ctx = (ctx);                                         \
-		libpci_jmp = &jb_;                                          \
-		if (setjmp(jb_) == 0) {
-#define LIBPCI_GUARD_FAIL                                                   \
-		} else {
-#define LIBPCI_GUARD_END                                                    \
-		}                                                           \
-		libpci_jmp = NULL;                                          \
-		libpci_ctx = NULL;                                          \
-		pthread_mutex_unlock(&libpci_lock);                         \
-	}
-
 static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 {
 	struct sysfs_state *st = calloc(1, sizeof(*st));
 	char path[PATH_MAX + 16];
-	volatile int err = 0;
+	int err = 0;
 	struct stat sb = { 0 };
 
 	(void)data;
 	if (!st)
 		return -ENOMEM;
+	pthread_mutex_init(&st->config_lock, NULL);
+	for (size_t i = 0; i < CONFIG_FDS; i++)
+		st->config_fds[i].fd = -1;
 	snprintf(st->sysroot, sizeof(st->sysroot), "%s", kd_ctx_sysroot(ctx));
 	if (kd_ctx_path(ctx, st->bus_path, sizeof(st->bus_path),
 			KD_SYSFS_PCI) < 0) {
@@ -130,22 +90,6 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 	/* real means "on a sysfs mount", wherever the sysroot's links lead:
 	 * a tree whose sys is a link to /sys is the real /sys */
 	st->real = kd_fd_on_sysfs(st->devices_fd);
-	LIBPCI_GUARD_BEGIN(ctx)
-		st->pacc = pci_alloc();
-		st->pacc->error = libpci_error;
-		st->pacc->warning = libpci_warning;
-		st->pacc->debug = libpci_debug;
-		st->pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-		pci_set_param(st->pacc, "sysfs.path", st->bus_path);
-		pci_init(st->pacc);
-	LIBPCI_GUARD_FAIL
-		err = -EIO;
-	LIBPCI_GUARD_END
-	if (err < 0) {
-		close(st->devices_fd);
-		free(st);
-		return err;
-	}
 	*state = st;
 	return 0;
 }
@@ -154,10 +98,11 @@ static void sysfs_cleanup(struct kd_ctx *ctx, void *state)
 {
 	struct sysfs_state *st = state;
 
-	LIBPCI_GUARD_BEGIN(ctx)
-		pci_cleanup(st->pacc);
-	LIBPCI_GUARD_FAIL
-	LIBPCI_GUARD_END
+	(void)ctx;
+	for (size_t i = 0; i < CONFIG_FDS; i++)
+		if (st->config_fds[i].fd >= 0)
+			close(st->config_fds[i].fd);
+	pthread_mutex_destroy(&st->config_lock);
 	close(st->devices_fd);
 	free(st);
 }
@@ -236,24 +181,72 @@ static int sysfs_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
 	return err;
 }
 
-/* One guarded libpci block read; a longjmp out of libpci may leak the
- * pci_dev, which is the price of never exiting. */
-static int libpci_read(struct kd_ctx *ctx, struct pci_access *pacc,
-		       const struct kd_addr *a, int pos, u8 *buf, int len)
+/* The function's open `config` (under config_lock), opened bounded
+ * (open.h) and sized on first use: a slot, or -errno. */
+static int config_slot(struct kd_ctx *ctx, struct sysfs_state *st,
+		       const struct kd_addr *a, struct config_fd **out)
 {
-	volatile int ret = -EIO;
+	struct config_fd *c;
+	struct stat sb;
+	int fd;
 
-	LIBPCI_GUARD_BEGIN(ctx)
-		struct pci_dev *d = pci_get_dev(pacc, (int)a->domain, a->bus,
-						a->dev, a->fn);
-		int ok = pci_read_block(d, pos, buf, len);
+	for (size_t i = 0; i < CONFIG_FDS; i++) {
+		c = &st->config_fds[i];
+		if (c->fd >= 0 && kd_addr_eq(&c->a, a)) {
+			*out = c;
+			return 0;
+		}
+	}
+	fd = open_dev_file(ctx, st, a, "config", O_RDONLY);
+	if (fd < 0)
+		return fd == -ENOENT ? -ENODEV : fd;
+	if (fstat(fd, &sb) < 0) {
+		int err = -errno;
 
-		pci_free_dev(d);
-		ret = ok ? 0 : -EIO;
-	LIBPCI_GUARD_FAIL
-		ret = -EIO;
-	LIBPCI_GUARD_END
-	return ret;
+		close(fd);
+		return err;
+	}
+	c = &st->config_fds[st->config_next++ % CONFIG_FDS];
+	if (c->fd >= 0)
+		close(c->fd);
+	c->a = *a;
+	c->fd = fd;
+	c->size = sb.st_size;
+	*out = c;
+	return 0;
+}
+
+static void config_slot_drop(struct config_fd *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* pread as libpci's sysfs method does (pci_read_block): a short or failed
+ * read is -EIO, a function that went away -ENODEV. */
+static ssize_t config_pread(struct kd_ctx *ctx, struct sysfs_state *st,
+			    const struct kd_addr *a, unsigned pos, void *buf,
+			    size_t len, bool *stale)
+{
+	struct config_fd *c = NULL;
+	ssize_t n;
+	int err = config_slot(ctx, st, a, &c);
+
+	*stale = false;
+	if (err < 0)
+		return err;
+	if ((off_t)pos >= c->size)
+		return 0;
+	if (len > (size_t)(c->size - pos))
+		len = (size_t)(c->size - pos);
+	n = pread(c->fd, buf, len, (off_t)pos);
+	if (n == (ssize_t)len)
+		return n;
+	/* removed (kernfs answers ENODEV) or replaced: open it again */
+	err = n < 0 && errno == ENODEV ? -ENODEV : -EIO;
+	config_slot_drop(c);
+	*stale = true;
+	return err;
 }
 
 static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
@@ -261,26 +254,15 @@ static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
 				 void *buf, size_t len)
 {
 	struct sysfs_state *st = state;
-	struct stat sb;
-	size_t avail;
-	int err, fd;
+	bool stale;
+	ssize_t n;
 
-	/* bounded open (a FIFO never reaches libpci, an EACCES keeps its
-	 * name); libpci reports a short read only as failure: size it */
-	fd = open_dev_file(ctx, st, a, "config", O_RDONLY);
-	if (fd < 0)
-		return fd == -ENOENT ? -ENODEV : fd;
-	err = fstat(fd, &sb) < 0 ? -errno : 0;
-	close(fd);
-	if (err < 0)
-		return err;
-	if ((off_t)pos >= sb.st_size)
-		return 0;
-	avail = (size_t)sb.st_size - pos;
-	if (len > avail)
-		len = avail;
-	err = libpci_read(ctx, st->pacc, a, (int)pos, buf, (int)len);
-	return err < 0 ? err : (ssize_t)len;
+	pthread_mutex_lock(&st->config_lock);
+	n = config_pread(ctx, st, a, pos, buf, len, &stale);
+	if (stale) /* once more through a fresh open: it may be back */
+		n = config_pread(ctx, st, a, pos, buf, len, &stale);
+	pthread_mutex_unlock(&st->config_lock);
+	return n;
 }
 
 static int sysfs_config_write(struct kd_ctx *ctx, void *state,

@@ -22,6 +22,9 @@ struct kd_ctx {
 	/* writes may reach a sysfs mount: only with --allow-real-sysfs, as
 	 * root, and never in the test build (KDSAFE_NO_REAL_WRITES) */
 	bool real_writes_ok;
+	/* writes through the context so far (atomic): a handle read after
+	 * the last one needs no refresh (kd_dev_refresh_stale()) */
+	unsigned long writes;
 };
 
 #endif

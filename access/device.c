@@ -13,6 +13,7 @@ struct kd_dev {
 	char name[KD_ADDR_STRLEN];
 	size_t cfg_len;
 	uint8_t *cfg;
+	unsigned long writes_seen; /* ctx->writes when cfg was read */
 };
 
 struct addr_list {
@@ -87,9 +88,16 @@ static ssize_t read_stepwise(struct kd_dev *dev, uint8_t *buf)
 	return have ? (ssize_t)have : -EIO;
 }
 
+void kd_ctx_note_write(struct kd_ctx *ctx)
+{
+	__atomic_add_fetch(&ctx->writes, 1, __ATOMIC_SEQ_CST);
+}
+
 static int read_config(struct kd_dev *dev)
 {
 	struct kd_ctx *ctx = dev->ctx;
+	/* before the read: a write racing it makes the handle stale */
+	unsigned long writes = __atomic_load_n(&ctx->writes, __ATOMIC_SEQ_CST);
 	uint8_t *buf = malloc(KD_CFG_SPACE_EXP_SIZE), *shrunk;
 	ssize_t have;
 
@@ -115,6 +123,7 @@ static int read_config(struct kd_dev *dev)
 	free(dev->cfg);
 	dev->cfg = shrunk ? shrunk : buf;
 	dev->cfg_len = (size_t)have;
+	dev->writes_seen = writes;
 	return 0;
 }
 
@@ -174,6 +183,14 @@ size_t kd_dev_config_len(const struct kd_dev *dev)
 
 int kd_dev_refresh(struct kd_dev *dev)
 {
+	return read_config(dev);
+}
+
+int kd_dev_refresh_stale(struct kd_dev *dev)
+{
+	if (__atomic_load_n(&dev->ctx->writes, __ATOMIC_SEQ_CST) ==
+	    dev->writes_seen)
+		return 0;
 	return read_config(dev);
 }
 
@@ -248,6 +265,7 @@ int kd_cfg_write(struct kd_dev *dev, unsigned pos, unsigned width,
 		b[i] = (uint8_t)(val >> (8 * i));
 	err = ctx->backend->config_write(ctx, ctx->state, &dev->addr, pos, b,
 					 width);
+	kd_ctx_note_write(ctx); /* even a failed write may have landed */
 	if (err < 0)
 		return err;
 	if (pos + width <= dev->cfg_len)
@@ -286,8 +304,10 @@ int kd_dev_attr_write(struct kd_dev *dev, const char *name, const char *value)
 		return err;
 	if (!ctx->backend->attr_write)
 		return -EROFS;
-	return ctx->backend->attr_write(ctx, ctx->state, &dev->addr, name,
-					value);
+	err = ctx->backend->attr_write(ctx, ctx->state, &dev->addr, name,
+				       value);
+	kd_ctx_note_write(ctx); /* "reset": the kernel reset the function */
+	return err;
 }
 
 ssize_t kd_dev_link_read(struct kd_dev *dev, const char *name, char *buf,
@@ -337,8 +357,10 @@ int kd_bar_write(struct kd_dev *dev, int bar, uint64_t off, unsigned width,
 		return err;
 	if (!ctx->backend->bar_write)
 		return -EOPNOTSUPP;
-	return ctx->backend->bar_write(ctx, ctx->state, &dev->addr, bar, off,
-				       width, val);
+	err = ctx->backend->bar_write(ctx, ctx->state, &dev->addr, bar, off,
+				      width, val);
+	kd_ctx_note_write(ctx); /* a device's own reset register */
+	return err;
 }
 
 int kd_function_parent(struct kd_ctx *ctx, const struct kd_addr *addr,

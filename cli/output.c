@@ -70,19 +70,22 @@ const char *kd_text_safe(const char *s, char *buf, size_t len)
  * valid UTF-8 and valid JSON. */
 static void put_json(const char *text)
 {
-	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *p = (const unsigned char *)text, *run = p;
 
+	/* valid runs in one fwrite: per-character stdio calls were most of
+	 * a reset's JSON cost */
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
 
 		if (n) {
-			fwrite(p, 1, n, stdout);
 			p += n;
-		} else {
-			fputs("\\ufffd", stdout);
-			p++;
+			continue;
 		}
+		fwrite(run, 1, (size_t)(p - run), stdout);
+		fputs("\\ufffd", stdout);
+		run = ++p;
 	}
+	fwrite(run, 1, (size_t)(p - run), stdout);
 }
 
 static void put_value(struct json_object *v)

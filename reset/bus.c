@@ -34,6 +34,7 @@ struct member {
 	struct kd_bus_target t;
 	unsigned depth;
 	int open_err;
+	struct kd_bus_fact f; /* what check_scope() weighs */
 };
 
 static int cmp_member(const void *a, const void *b)
@@ -61,6 +62,7 @@ struct bus_reset {
 	char *why;      /* a refusal's reason goes here */
 	size_t why_len;
 	bool check_only; /* kd_bus_scope_check(): leave the result alone */
+	struct kd_bus_facts *facts; /* check_only: the run's memo or NULL */
 };
 
 static bool downstream_port(int type)
@@ -299,8 +301,42 @@ static int open_bridge(struct bus_reset *b)
 	return 0;
 }
 
+static bool no_bus_reset(const struct bus_reset *b, struct kd_dev *dev,
+			 const struct kd_probe_info *in, char *src, size_t len);
+
+/* Opens and identifies one member; its facts for check_scope(). */
+static void open_member(struct bus_reset *b, struct member *mb)
+{
+	mb->open_err = kd_dev_open(b->ctx, &mb->addr, &mb->t.dev);
+	mb->f.addr = mb->addr;
+	mb->f.open_err = mb->open_err;
+	if (mb->open_err < 0) {
+		mb->t.dev = NULL;
+		return;
+	}
+	kd_probe_identify(b->topo, mb->t.dev, &mb->t.info);
+	mb->t.bound = mb->t.info.bound;
+	/* all-ones config: the identify path did not ask sysfs */
+	if (mb->t.info.dead && !mb->t.bound) {
+		bool builtin;
+		int e = kd_dev_driver(mb->t.dev, mb->t.info.driver,
+				      sizeof(mb->t.info.driver), &builtin);
+
+		mb->t.bound = e != -ENOENT;
+		if (e < 0 && e != -ENOENT)
+			snprintf(mb->t.info.driver, sizeof(mb->t.info.driver),
+				 "unknown");
+	}
+	mb->f.bound = mb->t.bound;
+	snprintf(mb->f.driver, sizeof(mb->f.driver), "%s", mb->t.info.driver);
+	mb->f.no_bus = no_bus_reset(b, mb->t.dev, &mb->t.info, mb->f.src,
+				    sizeof(mb->f.src));
+}
+
 /* Every function below the bridge, parents before children; one that
- * cannot be opened stays listed with its error. */
+ * cannot be opened stays listed with its error.  A scope check takes
+ * what the run already found of a function (b->facts) and opens
+ * nothing for it. */
 static int gather_members(struct bus_reset *b)
 {
 	const struct kd_topo *topo = b->topo;
@@ -318,25 +354,15 @@ static int gather_members(struct bus_reset *b)
 		mb->addr = *a;
 		mb->depth = depth_below(topo, a, &b->pa);
 		mb->t.requested = kd_addr_eq(a, kd_dev_addr(b->dev));
-		mb->open_err = kd_dev_open(b->ctx, a, &mb->t.dev);
-		if (mb->open_err < 0) {
-			mb->t.dev = NULL;
+		if (mb->t.requested && b->check_only)
+			continue; /* weighed by the runner, not here */
+		if (b->check_only && kd_bus_facts_get(b->facts, a, &mb->f)) {
+			mb->open_err = mb->f.open_err;
 			continue;
 		}
-		kd_probe_identify(b->topo, mb->t.dev, &mb->t.info);
-		mb->t.bound = mb->t.info.bound;
-		/* all-ones config: the identify path did not ask sysfs */
-		if (mb->t.info.dead && !mb->t.bound) {
-			bool builtin;
-			int e = kd_dev_driver(mb->t.dev, mb->t.info.driver,
-					      sizeof(mb->t.info.driver),
-					      &builtin);
-
-			mb->t.bound = e != -ENOENT;
-			if (e < 0 && e != -ENOENT)
-				snprintf(mb->t.info.driver,
-					 sizeof(mb->t.info.driver), "unknown");
-		}
+		open_member(b, mb);
+		if (b->check_only)
+			kd_bus_facts_put(b->facts, &mb->f);
 	}
 	qsort(b->m, b->n, sizeof(*b->m), cmp_member);
 	return 0;
@@ -386,30 +412,30 @@ static int check_scope(struct bus_reset *b)
 		return -EPERM;
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		struct member *mb = &b->m[i];
+		const struct kd_bus_fact *f = &b->m[i].f;
 		char s[KD_ADDR_STRLEN];
 
-		kd_addr_format(&mb->addr, s);
-		if (mb->t.requested)
+		if (b->m[i].t.requested)
 			continue;
-		if (no_bus_reset(b, mb->t.dev, &mb->t.info, src, sizeof(src))) {
+		kd_addr_format(&b->m[i].addr, s);
+		if (f->no_bus) {
 			refuse(b, "quirk %s on %s below the same bridge forbids "
-				  "a bus reset", src, s);
+				  "a bus reset", f->src, s);
 			return -EPERM;
 		}
-		if (!mb->t.dev) {
+		if (f->open_err < 0) {
 			refuse(b, "%s below the same bridge cannot be read "
 				  "(%s): its identity is unknown, so a quirk "
 				  "forbidding a bus reset cannot be ruled out "
 				  "(refused even with --force)", s,
-			       strerror(-mb->open_err));
+			       strerror(-f->open_err));
 			return -EPERM;
 		}
 		if (b->o->force)
 			continue;
-		if (mb->t.bound) {
+		if (f->bound) {
 			refuse(b, "%s below the same bridge has driver %s "
-				  "bound (use --force)", s, mb->t.info.driver);
+				  "bound (use --force)", s, f->driver);
 			return -EBUSY;
 		}
 	}
@@ -563,11 +589,12 @@ static void bus_reset_free(struct bus_reset *b)
 
 int kd_bus_scope_check(struct kd_reset_exec *x, struct kd_dev *dev,
 		       const struct kd_topo *topo,
-		       const struct kd_reset_opts *o, char *why, size_t len)
+		       const struct kd_reset_opts *o,
+		       struct kd_bus_facts *facts, char *why, size_t len)
 {
 	struct bus_reset b = { .x = x, .ctx = x->ctx, .topo = topo, .o = o,
 			       .dev = dev, .why = why, .why_len = len,
-			       .check_only = true };
+			       .check_only = true, .facts = facts };
 	int err;
 
 	snprintf(why, len, "bus reset scope check failed");

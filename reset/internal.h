@@ -228,6 +228,7 @@ void kd_witness_read(struct kd_dev *dev, const struct kd_probe_info *in,
 		     struct kd_witness *w, bool after);
 
 /* the bus reset of a whole domain below a bridge */
+struct kd_bus_facts;
 struct kd_bus_target {
 	struct kd_dev *dev;
 	struct kd_probe_info info;
@@ -246,6 +247,23 @@ int kd_method_bus(struct kd_reset_exec *x, struct kd_dev *dev,
  * below, without --force. */
 int kd_bus_scope_check(struct kd_reset_exec *x, struct kd_dev *dev,
 		       const struct kd_topo *topo,
-		       const struct kd_reset_opts *o, char *why, size_t len);
+		       const struct kd_reset_opts *o,
+		       struct kd_bus_facts *facts, char *why, size_t len);
+
+/* What the scope check weighs of one function (reset/bus-facts.c) */
+struct kd_bus_fact {
+	struct kd_addr addr;
+	int open_err;          /* < 0: config space cannot be read */
+	bool no_bus;           /* a quirk forbids a bus reset ... */
+	char src[64];          /* ... this one */
+	bool bound;
+	char driver[KD_NAME_MAX];
+};
+/* A run's memo of them (facts may be NULL below: no memo). */
+struct kd_bus_facts *kd_bus_facts_new(void);
+void kd_bus_facts_free(struct kd_bus_facts *f);
+bool kd_bus_facts_get(struct kd_bus_facts *f, const struct kd_addr *a,
+		      struct kd_bus_fact *out);
+void kd_bus_facts_put(struct kd_bus_facts *f, const struct kd_bus_fact *fact);
 
 #endif

@@ -139,6 +139,8 @@ static int run_program(struct kd_reset_exec *x, struct kd_dev *dev,
 	if (x->dry_run)
 		return 0;
 	op->result = kd_quirk_run_script(dev, s, phase, id, allow_insecure);
+	/* the program may have written the device behind our back */
+	kd_ctx_note_write(kd_dev_ctx(dev));
 	return op->result;
 }
 

@@ -267,5 +267,13 @@ int kd_reset_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 
 /* Snapshot of a device's state (refreshes the config cache first). */
 int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *out);
+/* The same, also handing back what it identified (with topo, which no
+ * snapshot field depends on); clear *in after.  Gone: *in says dead. */
+int kd_reset_snapshot_info(const struct kd_topo *topo, struct kd_dev *dev,
+			   struct kd_reset_state *out,
+			   struct kd_probe_info *in);
+/* The snapshot of what was just identified, nothing read again. */
+void kd_reset_state_of(const struct kd_probe_info *in,
+		       struct kd_reset_state *out);
 
 #endif

@@ -43,6 +43,7 @@ struct runner {
 	size_t nd;
 	pthread_mutex_t lock;
 	size_t next;
+	struct kd_bus_facts *facts; /* the bus scope check's memo */
 };
 
 static void set_reason(struct kd_reset_result *r, const char *fmt, ...)
@@ -195,14 +196,15 @@ static void verify(struct kd_reset_exec *x, struct kd_dev *dev)
 
 	if (x->dry_run)
 		return;
-	kd_reset_snapshot(dev, &r->after);
-	if (!r->after.dead)
+	/* one read and one identify for the snapshot and the witness */
+	kd_reset_snapshot_info(x->topo, dev, &r->after, &in);
+	if (!r->after.dead) {
 		check_bars(x, dev);
-	memset(&in, 0, sizeof(in));
-	if (!r->after.dead)
-		kd_probe_identify(x->topo, dev, &in);
-	else
+	} else {
+		kd_probe_info_clear(&in);
+		memset(&in, 0, sizeof(in));
 		in.dead = true;
+	}
 	kd_witness_read(dev, &in, &r->witness, true);
 	kd_probe_info_clear(&in);
 }
@@ -259,7 +261,8 @@ static int attempt_kernel(struct runner *rn, struct kd_reset_exec *x,
 
 	if ((m != KD_RM_KERNEL && m != KD_RM_KERNEL_BUS) || (avoid & bus))
 		return kd_method_kernel(x, dev, m, unbound, avoid);
-	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, why, sizeof(why));
+	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, rn->facts, why,
+				 sizeof(why));
 	if (err == 0 || err == -ENOTTY)
 		return kd_method_kernel(x, dev, m, unbound, avoid);
 	if (m == KD_RM_KERNEL_BUS) {
@@ -710,7 +713,8 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	}
 	/* the one identify path: a VF's real IDs reach the quirk policy */
 	kd_probe_identify(&rn->topo, dev, &in);
-	kd_reset_snapshot(dev, &r->before);
+	/* just opened: the snapshot is of what was just read */
+	kd_reset_state_of(&in, &r->before);
 	if (o->policy_fn) {
 		memset(&pol, 0, sizeof(pol));
 		err = o->policy_fn(o->policy_data, dev, &in, &pol);
@@ -878,6 +882,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		    strerror(-err));
 		return err;
 	}
+	rn.facts = kd_bus_facts_new(); /* NULL: no memo, still correct */
 	err = plan(&rn);
 	if (err < 0)
 		goto out;
@@ -906,6 +911,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (opts->timing)
 		opts->timing->resets_ns = kd_now_ns(ctx) - t1;
 out:
+	kd_bus_facts_free(rn.facts);
 	free(rn.t);
 	free(rn.d);
 	kd_topo_free(&rn.topo);

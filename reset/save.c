@@ -10,42 +10,59 @@
 
 #include "internal.h"
 
-int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *s)
+void kd_reset_state_of(const struct kd_probe_info *in,
+		       struct kd_reset_state *s)
 {
-	struct kd_probe_info in;
+	memset(s, 0, sizeof(*s));
+	s->valid = true;
+	s->dead = in->dead;
+	s->bound = in->bound;
+	s->command = in->command;
+	s->status = in->status;
+	s->devsta = in->devsta;
+	s->bus_master = !in->dead && (in->command & PCI_COMMAND_MASTER);
+	s->msi = in->msi_enable;
+	s->msix = in->msix_enable;
+	s->trans_pend = in->exp_cap && (in->devsta & PCI_EXP_DEVSTA_TRPND);
+	s->errors = in->reasons & (KD_REASON_STATUS_ERRORS |
+				   KD_REASON_DEVSTA_ERRORS |
+				   KD_REASON_AER_UNCOR | KD_REASON_AER_COR);
+	s->power_state = in->power_state;
+	s->verdict = in->verdict;
+	s->reasons = in->reasons;
+}
+
+int kd_reset_snapshot_info(const struct kd_topo *topo, struct kd_dev *dev,
+			   struct kd_reset_state *s, struct kd_probe_info *in)
+{
 	int err;
 
-	memset(s, 0, sizeof(*s));
-	s->power_state = -1;
+	memset(in, 0, sizeof(*in));
 	err = kd_dev_refresh(dev);
 	if (err < 0) {
 		/* gone: as dead as a function can be */
+		memset(s, 0, sizeof(*s));
+		s->power_state = -1;
 		s->valid = true;
 		s->dead = true;
 		s->verdict = KD_VERDICT_DEAD;
 		s->reasons = KD_REASON_ALL_ONES;
+		in->dead = true;
 		return err;
 	}
-	/* state only: no topology needed */
-	kd_probe_identify(NULL, dev, &in);
-	s->valid = true;
-	s->dead = in.dead;
-	s->bound = in.bound;
-	s->command = in.command;
-	s->status = in.status;
-	s->devsta = in.devsta;
-	s->bus_master = !in.dead && (in.command & PCI_COMMAND_MASTER);
-	s->msi = in.msi_enable;
-	s->msix = in.msix_enable;
-	s->trans_pend = in.exp_cap && (in.devsta & PCI_EXP_DEVSTA_TRPND);
-	s->errors = in.reasons & (KD_REASON_STATUS_ERRORS |
-				  KD_REASON_DEVSTA_ERRORS |
-				  KD_REASON_AER_UNCOR | KD_REASON_AER_COR);
-	s->power_state = in.power_state;
-	s->verdict = in.verdict;
-	s->reasons = in.reasons;
-	kd_probe_info_clear(&in);
+	kd_probe_identify(topo, dev, in);
+	kd_reset_state_of(in, s);
 	return 0;
+}
+
+int kd_reset_snapshot(struct kd_dev *dev, struct kd_reset_state *s)
+{
+	struct kd_probe_info in;
+	/* state only: no topology needed */
+	int err = kd_reset_snapshot_info(NULL, dev, s, &in);
+
+	kd_probe_info_clear(&in);
+	return err;
 }
 
 /* pci_save_aer_state(): the masks, severities and control (PCIe §7.8.4) */
@@ -144,7 +161,9 @@ int kd_save(struct kd_dev *dev, bool unbound, struct kd_saved *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = kd_dev_refresh(dev);
+	/* what the handle read is current unless something was written
+	 * since (the target was opened and identified just before) */
+	err = kd_dev_refresh_stale(dev);
 	if (err < 0)
 		return err;
 	/* nothing worth saving from a dead function; a VF reads its IDs as

@@ -18,6 +18,7 @@
 #include "access/access.h"
 #include "access/dump.h"
 #include "access/open.h"
+#include "access/regs.h"
 #include "probe/probe.h"
 #include "testctx.h"
 
@@ -425,6 +426,64 @@ static void fifo_resource_is_refused_without_blocking(void **state)
 	rm_tree(root);
 }
 
+/* Config space is read through one bounded open per function, kept for
+ * later reads (each open is an openat2, an fstat and a second open): a
+ * refresh and a live read after the path went away still read the same
+ * file; a function never opened is not found. */
+static void config_is_opened_once_per_function(void **state)
+{
+	struct kd_addr a = { 0 }, b = { .dev = 1 };
+	struct test_log log;
+	struct kd_dev *dev, *other;
+	char *root = tiny_tree(), p[600], q[620];
+	struct kd_ctx *ctx;
+	uint32_t v = 0;
+
+	(void)state;
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:00.0/config",
+		 root);
+	snprintf(q, sizeof(q), "%s.moved", p);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(kd_dev_refresh(dev), 0);
+	assert_int_equal(kd_cfg_read16(dev, 0), 0x8086);
+	assert_int_equal(kd_cfg_read_live(dev, 2, 2, &v), 0);
+	assert_int_equal(v, 0x10d3);
+	assert_int_equal(kd_dev_open(ctx, &b, &other), -ENODEV);
+	kd_dev_free(dev);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
+/* kd_dev_refresh_stale() reads again once anything was written through
+ * the context, by any handle; with nothing written it keeps what the
+ * handle read. */
+static void refresh_stale_rereads_after_any_write(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *reader, *writer;
+	char *root = tiny_tree();
+	struct kd_ctx *ctx;
+
+	(void)state;
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_ctx_enable_writes(ctx, false), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &reader), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &writer), 0);
+	assert_int_equal(kd_dev_refresh_stale(reader), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0);
+	assert_int_equal(kd_cfg_write(writer, PCI_COMMAND, 2, 0x0006), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0);
+	assert_int_equal(kd_dev_refresh_stale(reader), 0);
+	assert_int_equal(kd_cfg_read16(reader, PCI_COMMAND), 0x0006);
+	kd_dev_free(reader);
+	kd_dev_free(writer);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* Without openat2 the realpath check refuses the same escapes. */
 static void escaping_link_refused_without_openat2(void **state)
 {
@@ -666,6 +725,8 @@ int main(void)
 		cmocka_unit_test(self_linked_capabilities_end),
 		cmocka_unit_test(fifo_resource_is_refused_without_blocking),
 		cmocka_unit_test(escaping_link_refused_without_openat2),
+		cmocka_unit_test(config_is_opened_once_per_function),
+		cmocka_unit_test(refresh_stale_rereads_after_any_write),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
 		cmocka_unit_test(kmsg_reopens_before_the_burst),

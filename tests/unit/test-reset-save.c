@@ -392,6 +392,26 @@ static void test_pm_d3hot_delay_from_quirk(void **state)
 	world_free(w);
 }
 
+/* The snapshot before the reset is of what the target's open just read,
+ * the one after it and the witness share one read: config space is read
+ * by the planner, the domain's BAR pre-read, the target's open and the
+ * verify, no more (it was six reads: a refresh right after the open, one
+ * for the snapshot after) */
+static void test_config_read_once_per_phase(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+
+	(void)state;
+	kd_sim_trace_reads(f, true);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_true(w->res[0].before.valid && w->res[0].after.valid);
+	assert_int_equal(full_reads(w, f), 4);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_pm_d3hot_delay_from_policy),
 		cmocka_unit_test(test_pm_d3hot_delay_default),
 		cmocka_unit_test(test_pm_d3hot_delay_from_quirk),
+		cmocka_unit_test(test_config_read_once_per_phase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -326,6 +326,38 @@ static void test_kernel_bus_obeys_bus_scope(void **state)
 	world_free(w);
 }
 
+/* Each target's kernel reset asks the same bus scope question about its
+ * siblings; their identity and binding are found once per run, not
+ * opened, read and looked up again for every target. */
+static void test_kernel_scope_check_reads_siblings_once(void **state)
+{
+	struct world *w = world_new();
+	struct no_bus nb = { .addrs = { "01:00.7" } };
+	struct kd_reset_opts o = { .method = KD_RM_KERNEL, .jobs = 1,
+				   .policy_fn = policy_no_bus,
+				   .policy_data = &nb };
+	struct kd_sim_fn *f[4], *sib;
+	static const char *const bdf[] = { "01:00.0", "01:00.1", "01:00.2",
+					   "01:00.3" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		f[i] = flr_endpoint(w, "00:1c.0", bdf[i]);
+		kd_sim_set_kernel_reset(f[i], "flr bus");
+	}
+	sib = flr_endpoint(w, "00:1c.0", "01:00.7");
+	kd_sim_trace_reads(sib, true);
+	assert_int_equal(run_reset(w, &o, "01:00.0", "01:00.1", "01:00.2",
+				   "01:00.3", NULL), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(w->res[i].status, KD_RS_OK);
+	assert_int_equal(full_reads(w, sib), 1);
+	/* the quirk database: each target for itself, the bridge per
+	 * check, each of the five functions below it once as a sibling */
+	assert_int_equal(nb.calls, 4 + 4 + 5);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_port_flr_refused_even_forced),
 		cmocka_unit_test(test_kernel_owned_functions),
 		cmocka_unit_test(test_kernel_bus_obeys_bus_scope),
+		cmocka_unit_test(test_kernel_scope_check_reads_siblings_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,6 +94,22 @@ static inline struct kd_sim_fn *virtio_endpoint(struct world *w,
 	return f;
 }
 
+/* Full config-space reads of fn (kd_dev_open, kd_dev_refresh), not
+ * polls; fn must be traced (kd_sim_trace_reads). */
+static inline size_t full_reads(struct world *w, struct kd_sim_fn *fn)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		n += e->kind == KD_SIM_EV_CFG_READ &&
+		     kd_addr_eq(&e->addr, kd_sim_fn_addr(fn)) &&
+		     e->pos == 0 && e->width > 4;
+	}
+	return n;
+}
+
 /* Runs a reset of the given addresses ("01:00.0", ...; NULL-terminated). */
 static inline int run_reset(struct world *w, struct kd_reset_opts *o, ...)
 {
