@@ -182,6 +182,11 @@ typedef int (*kd_enum_fn)(const struct kd_addr *addr, void *data);
  */
 int kd_enumerate(struct kd_ctx *ctx, kd_enum_fn fn, void *data, int *bad);
 
+/* A function's bound driver without opening it (a readlink, no config
+ * read): 0 with the name, -ENOENT unbound, or -errno. */
+int kd_function_driver(struct kd_ctx *ctx, const struct kd_addr *addr,
+		       char *name, size_t len);
+
 /* The upstream bridge of a function: 0, -ENOENT on a root bus, or -errno. */
 int kd_function_parent(struct kd_ctx *ctx, const struct kd_addr *addr,
 		       struct kd_addr *parent);

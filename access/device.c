@@ -363,6 +363,17 @@ int kd_bar_write(struct kd_dev *dev, int bar, uint64_t off, unsigned width,
 	return err;
 }
 
+int kd_function_driver(struct kd_ctx *ctx, const struct kd_addr *addr,
+		       char *name, size_t len)
+{
+	bool builtin;
+
+	if (!ctx->backend->driver)
+		return -ENOENT;
+	return ctx->backend->driver(ctx, ctx->state, addr, name, len,
+				    &builtin);
+}
+
 int kd_function_parent(struct kd_ctx *ctx, const struct kd_addr *addr,
 		       struct kd_addr *parent)
 {

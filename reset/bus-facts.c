@@ -6,7 +6,9 @@
  * each one again per target was most of a run's work.  The facts are
  * identity and binding (the quirk database's word on the IDs, the bound
  * driver, whether config space could be read at all); a reset changes
- * none of them, and kdsafe binds and unbinds nothing during a run.
+ * none of them.  kdsafe binds nothing, but udev may load a driver during
+ * the run, so the scope check reads the binding again each time
+ * (rebind() in bus.c); the memo's is only the first one seen.
  */
 #include <pthread.h>
 #include <stdlib.h>

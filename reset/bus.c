@@ -333,6 +333,22 @@ static void open_member(struct bus_reset *b, struct member *mb)
 				    sizeof(mb->f.src));
 }
 
+/* The memo keeps identity, not binding: a driver may bind to a function
+ * during the run (udev loading a module in the capture kernel), so each
+ * check looks at the driver link again (one readlink).  A link that
+ * cannot be read counts as bound: unknown = bound. */
+static void rebind(struct bus_reset *b, struct kd_bus_fact *f)
+{
+	int e;
+
+	if (f->open_err < 0)
+		return; /* refused for that already */
+	e = kd_function_driver(b->ctx, &f->addr, f->driver, sizeof(f->driver));
+	f->bound = e != -ENOENT;
+	if (e < 0 && e != -ENOENT)
+		snprintf(f->driver, sizeof(f->driver), "unknown");
+}
+
 /* Every function below the bridge, parents before children; one that
  * cannot be opened stays listed with its error.  A scope check takes
  * what the run already found of a function (b->facts) and opens
@@ -358,6 +374,7 @@ static int gather_members(struct bus_reset *b)
 			continue; /* weighed by the runner, not here */
 		if (b->check_only && kd_bus_facts_get(b->facts, a, &mb->f)) {
 			mb->open_err = mb->f.open_err;
+			rebind(b, &mb->f);
 			continue;
 		}
 		open_member(b, mb);
