@@ -160,6 +160,61 @@ static int virtio_check(struct kd_dev *dev, const struct kd_probe_info *in,
 	return 0;
 }
 
+/* The parent bridge's Slot Capabilities has Hot-Plug Capable (PCIe r5.0
+ * §7.5.3.9): its slot may have a reset_slot (pciehp).  true when that
+ * cannot be read either. */
+static bool parent_hotplug_slot(struct kd_dev *dev,
+				const struct kd_probe_info *in)
+{
+	struct kd_probe_info pi;
+	struct kd_dev *p;
+	bool slot;
+
+	if (!in->has_parent || kd_dev_open(kd_dev_ctx(dev), &in->parent,
+					   &p) < 0)
+		return true;
+	memset(&pi, 0, sizeof(pi));
+	kd_probe_decode(p, &pi);
+	slot = pi.hotplug_slot;
+	kd_probe_info_clear(&pi);
+	kd_dev_free(p);
+	return slot;
+}
+
+/*
+ * The kernel offers only its bus reset, and it cannot do it: its
+ * pci_reset_bus_function() tries pci_dev_reset_slot_function() (a slot
+ * whose hot-plug driver resets it: pciehp, below a hot-plug capable
+ * port) and pci_parent_bus_reset(), which refuses a function that is not
+ * alone on its bus.  reset_method still says "bus" when the function was
+ * probed before its siblings were added (pci_init_reset_methods() runs
+ * from pci_device_add()), and writing "reset" then costs a save, an
+ * ENOTTY and a restore for nothing.  -ENOTTY with why, else 0.
+ */
+static int kernel_bus_doomed(struct kd_dev *dev, const struct kd_probe_info *in,
+			     enum kd_reset_method m, char *why, size_t len)
+{
+	char methods[128], list[128], sib[KD_ADDR_STRLEN], *save = NULL;
+
+	if (in->n_siblings == 0 ||
+	    kd_dev_attr_read(dev, "reset_method", methods,
+			     sizeof(methods)) < 0)
+		return 0;
+	snprintf(list, sizeof(list), "%s", methods);
+	for (char *w = strtok_r(list, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		if (m == KD_RM_KERNEL && strcmp(w, "bus") != 0)
+			return 0; /* the kernel has another method first */
+	if (!word_in(methods, "bus") || parent_hotplug_slot(dev, in))
+		return 0;
+	snprintf(why, len, "the kernel's bus reset would refuse: %s shares its "
+			   "bus with %s and pci_parent_bus_reset() resets only a "
+			   "function alone on its bus (reset_method \"%s\")",
+		 kd_dev_name(dev), kd_addr_format(&in->siblings[0], sib),
+		 methods);
+	return -ENOTTY;
+}
+
 int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 		    const struct kd_topo *topo, enum kd_reset_method m,
 		    char *why, size_t len)
@@ -228,6 +283,9 @@ int kd_method_check(struct kd_dev *dev, const struct kd_probe_info *in,
 					   "for this function");
 			return -ENOTTY;
 		}
+		if ((m == KD_RM_KERNEL || m == KD_RM_KERNEL_BUS) &&
+		    kernel_bus_doomed(dev, in, m, why, len) < 0)
+			return -ENOTTY;
 		k = kernel_name(m);
 		if (!k)
 			return 0;

@@ -297,6 +297,9 @@ static void test_kernel_bus_obeys_bus_scope(void **state)
 	(void)state;
 	f = flr_endpoint(w, "00:1c.0", "01:00.0");
 	flr_endpoint(w, "00:1c.0", "01:00.1");
+	/* with siblings, only a hot-plug slot's reset lets the kernel's
+	 * "bus" go ahead (pci_reset_bus_function()) */
+	kd_sim_slot(kd_sim_find(w->sim, "00:1c.0"));
 	/* a quirked sibling: "bus" is all the kernel offers, none is left */
 	kd_sim_set_kernel_reset(f, "bus");
 	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
@@ -409,6 +412,7 @@ static void test_kernel_scope_check_sees_a_late_binding(void **state)
 	(void)state;
 	f0 = flr_endpoint(w, "00:1c.0", "01:00.0");
 	f1 = flr_endpoint(w, "00:1c.0", "01:00.1");
+	kd_sim_slot(kd_sim_find(w->sim, "00:1c.0")); /* see above */
 	kd_sim_set_kernel_reset(f0, "bus");
 	kd_sim_set_kernel_reset(f1, "bus");
 	bl.sib = flr_endpoint(w, "00:1c.0", "01:00.7");

@@ -905,6 +905,15 @@ out:
 
 /* ---- the kernel's sysfs reset ------------------------------------------- */
 
+static bool has_sibling(const struct kd_sim *sim, const struct kd_sim_fn *fn)
+{
+	for (size_t i = 0; i < sim->n; i++)
+		if (sim->fn[i] != fn && sim->fn[i]->addr.domain ==
+		    fn->addr.domain && sim->fn[i]->addr.bus == fn->addr.bus)
+			return true;
+	return false;
+}
+
 static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 			struct kd_sim_fn *fn)
 {
@@ -933,8 +942,11 @@ static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 			do_reset(sim, ctx, fn, "kernel pm");
 		device_delay(sim, ctx, MS(20));
 	} else if (strcmp(m, "bus") == 0) {
+		/* pci_reset_bus_function(): a hot-plug slot's reset
+		 * (pciehp), else pci_parent_bus_reset(): a bridge above,
+		 * the function alone on its bus */
 		p = fn->has_parent ? lookup(sim, &fn->parent) : NULL;
-		if (p)
+		if (p && (p->hp_slot || !has_sibling(sim, fn)))
 			bus_reset(sim, ctx, p, "kernel bus");
 		else
 			ret = -ENOTTY;
@@ -1449,6 +1461,20 @@ const struct kd_sim_event *kd_sim_find_write(const struct kd_sim *sim,
 
 		if (e->kind == KD_SIM_EV_CFG_WRITE && e->pos == pos &&
 		    kd_addr_eq(&e->addr, addr) && nth-- == 0)
+			return e;
+	}
+	return NULL;
+}
+
+const struct kd_sim_event *kd_sim_find_attr_write(const struct kd_sim *sim,
+						  const struct kd_addr *addr,
+						  const char *attr)
+{
+	for (size_t i = 0; i < sim->n_ev; i++) {
+		const struct kd_sim_event *e = &sim->ev[i];
+
+		if (e->kind == KD_SIM_EV_ATTR_WRITE &&
+		    strcmp(e->attr, attr) == 0 && kd_addr_eq(&e->addr, addr))
 			return e;
 	}
 	return NULL;

@@ -240,6 +240,10 @@ size_t kd_sim_count(const struct kd_sim *sim, enum kd_sim_ev_kind kind,
 const struct kd_sim_event *kd_sim_find_write(const struct kd_sim *sim,
 					     const struct kd_addr *addr,
 					     unsigned pos, size_t nth);
+/* The first sysfs write of attribute attr to addr, or NULL. */
+const struct kd_sim_event *kd_sim_find_attr_write(const struct kd_sim *sim,
+						  const struct kd_addr *addr,
+						  const char *attr);
 /* Sleep lengths in order into out (at most max); returns the count. */
 size_t kd_sim_sleeps(const struct kd_sim *sim, uint64_t *out, size_t max);
 uint64_t kd_sim_total_sleep(const struct kd_sim *sim);
