@@ -29,11 +29,12 @@ export KDSAFE_TEST_ACTIONS=$work/actions KDSAFE_TEST_LOADER=$here/loader.sh
 K() { "$KDSAFE" "$@" --sysroot "$root"; }
 
 # plan: e1000e 01:00.1 (dies unless the kernel reset it), smbus 00:1f.0
-# (flaky), nvme 02:00.0 (the results device; no module: always fails)
+# (flaky), nvme 02:00.0 (the results device; no module: always fails); no
+# kernel:bus for 01:00.x, which shares its bus (pci_parent_bus_reset())
 K test plan --results "$res" --repeat 2 --target 02:00.0 01:00.1 00:1f.0 \
 	02:00.0 > "$work/plan.out" 2>&1
 check plan-exit [ $? -eq 0 ]
-check plan-cycles grep -q "3 devices, 18 cycles (repeat 2)" "$work/plan.out"
+check plan-cycles grep -q "3 devices, 16 cycles (repeat 2)" "$work/plan.out"
 check plan-target grep -q "results device 0000:02:00.0: loads first" \
 	"$work/plan.out"
 check plan-cycle-groups grep -q "cycle 4: flr (repeat 1), 2 devices" \
@@ -42,7 +43,7 @@ K test plan --results "$res" --repeat 0 > /dev/null 2>&1
 check plan-bad-repeat [ $? -eq 2 ]
 
 K test status --results "$res" > "$work/status.out" 2>&1
-check status-fresh grep -q "cycles: 0 done, 18 left of 18" "$work/status.out"
+check status-fresh grep -q "cycles: 0 done, 16 left of 16" "$work/status.out"
 
 # next refuses without crash memory, records nothing
 K test next --results "$res" --kernel vmlinuz --initrd initrd --crash \
@@ -60,14 +61,14 @@ rm "$root/sys/kernel/kexec_crash_size"
 echo 268435456 > "$root/sys/kernel/kexec_crash_size"
 
 # the campaign: next + step for every cycle; 02:00.0 dies when unreset
-for c in $(seq 1 18); do
+for c in $(seq 1 16); do
 	K test next --results "$res" --kernel vmlinuz --initrd initrd \
 		--append "irqpoll" --crash > /dev/null 2>&1 || bad "next-$c"
 	echo "ro kdsafe.step=$res:$c" > "$root/proc/cmdline"
 	K test step --lava --health-timeout 1 > "$work/step-$c.out" 2>&1
 done
 check next-kexec grep -q "^run kexec -p vmlinuz --initrd=initrd --append=irqpoll kdsafe.step=$res:1$" "$work/actions"
-check next-crash [ "$(grep -c '^crash$' "$work/actions")" -eq 18 ]
+check next-crash [ "$(grep -c '^crash$' "$work/actions")" -eq 16 ]
 check step-lava grep -q "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=0000_02_00.0_none_r1 RESULT=fail>" "$work/step-1.out"
 check step-died-no-summary [ "$(grep -c '^cycle' "$work/step-1.out")" -eq 0 ]
 check step-kernel-summary grep -q "^cycle 6: 2 devices, 1 passed, 1 failed, 0 recovered" "$work/step-6.out"
@@ -80,7 +81,7 @@ K test status --results "$res" > "$work/status.out" 2>&1
 check status-finished grep -q "plan finished" "$work/status.out"
 check status-died grep -q "died-loading" "$work/status.out"
 K test status --results "$res" --json > "$work/status.json" 2>&1
-check status-json python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['done'] == 18 and d['finished']" "$work/status.json"
+check status-json python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['done'] == 16 and d['finished']" "$work/status.json"
 
 # the whitelist over the journal
 "$KDSAFE" whitelist --format csv "$res" > "$work/wl.csv" 2>&1
