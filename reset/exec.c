@@ -186,6 +186,15 @@ bool kd_reset_exec_dry_run(const struct kd_reset_exec *x)
 	return x->dry_run;
 }
 
+void kd_exec_waiting(struct kd_reset_exec *x)
+{
+	void (*fn)(void *) = x->on_wait;
+
+	x->on_wait = NULL;
+	if (fn)
+		fn(x->on_wait_data);
+}
+
 struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 				   enum kd_op_kind kind,
 				   const struct kd_addr *addr, const char *why)
@@ -211,6 +220,8 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 	op->addr = *addr;
 	op->why = why;
 	op->at_ns = kd_now_ns(x->ctx);
+	if (kind == KD_OP_SLEEP || kind == KD_OP_POLL || kind == KD_OP_RUN)
+		kd_exec_waiting(x);
 	return op;
 }
 
@@ -331,6 +342,8 @@ int kd_reset_attr_write(struct kd_reset_exec *x, struct kd_dev *dev,
 	snprintf(op->text, sizeof(op->text), "%s", value);
 	if (x->dry_run)
 		return 0;
+	if (strcmp(name, "reset") == 0)
+		kd_exec_waiting(x); /* the kernel's reset waits inside */
 	start = kd_exec_clock(x);
 	op->result = kd_dev_attr_write(dev, name, value);
 	op->duration_ns = kd_exec_since(x, start);

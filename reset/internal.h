@@ -86,6 +86,10 @@ struct kd_reset_exec {
 	const uint32_t *bars_before;
 	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
+	/* called once, before the first wait (sleep, poll, quirk command,
+	 * the kernel's "reset"): run.c starts the other domains then */
+	void (*on_wait)(void *data);
+	void *on_wait_data;
 };
 
 /* pci_dev_d3_sleep(): the device's d3hot_delay, else 10 ms */
@@ -93,6 +97,19 @@ static inline uint64_t kd_exec_d3hot_delay(const struct kd_reset_exec *x)
 {
 	return x->has_d3hot_delay ? x->d3hot_delay_ns : KD_D3HOT_DELAY_NS;
 }
+
+/* x->on_wait, once: a wait is about to begin */
+void kd_exec_waiting(struct kd_reset_exec *x);
+/*
+ * The longest wait a reset of this function by method m (auto: the
+ * method auto would try first) is expected to take, from what identify
+ * read: the planner starts the domain that waits longest first, so that
+ * on one CPU the others' work fits inside its wait.  An estimate for the
+ * order only; the methods, their checks and waits stay run.c's and
+ * methods.c's.
+ */
+uint64_t kd_reset_expected_wait_ns(const struct kd_probe_info *in,
+				   enum kd_reset_method m);
 
 void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
 		  struct kd_reset_result *res, bool dry_run,

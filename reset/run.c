@@ -5,7 +5,10 @@
  * the functions of a domain serially, and for each function chooses the
  * method (auto: policy, kernel, flr, af-flr, pm, bus, virtio, then
  * quiesce),
- * runs it and verifies the result.
+ * runs it and verifies the result.  The domain expected to wait longest
+ * starts first and alone; the others start once it waits, so that on
+ * one CPU (a capture kernel's nr_cpus=1) their work overlaps its wait
+ * instead of delaying it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,12 +26,14 @@ struct target {
 	struct kd_addr key;  /* reset domain */
 	unsigned depth;
 	bool vf;             /* an SR-IOV VF: in its PF's domain */
+	uint64_t expect_ns;  /* kd_reset_expected_wait_ns() */
 	unsigned n_bars;     /* BARs as the domain found them */
 	uint32_t bars[6];
 };
 
 struct domain {
 	size_t first, n;     /* a run of targets */
+	uint64_t expect_ns;  /* the longest of its targets' */
 };
 
 struct runner {
@@ -43,6 +48,9 @@ struct runner {
 	size_t nd;
 	pthread_mutex_t lock;
 	size_t next;
+	/* d[0] runs alone until it waits (gated), then the gate opens */
+	pthread_cond_t gate;
+	bool gated, gate_open;
 	struct kd_bus_facts *facts; /* the bus scope check's memo */
 };
 
@@ -94,24 +102,26 @@ static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
  * physfn link, or a dump's PF found by kd_probe_identify()) gets its
  * PF's domain, so a PF and its VFs never reset concurrently, even an
  * integrated PF on a root bus whose VFs sit at other device numbers.
- * false: not a VF (or it cannot be read: its own domain).
+ * Not a VF (or one that cannot be read): its own domain.  The same
+ * identify gives the wait the planner orders domains by.
  */
-static bool vf_domain(struct runner *rn, const struct kd_addr *a,
-		      struct kd_addr *key, unsigned *depth)
+static void place(struct runner *rn, struct target *t)
 {
 	struct kd_probe_info in;
 	struct kd_dev *dev;
-	bool vf;
 
-	if (kd_dev_open(rn->ctx, a, &dev) < 0)
-		return false;
-	kd_probe_identify(&rn->topo, dev, &in);
-	vf = in.is_vf && !kd_addr_eq(&in.physfn, a);
-	if (vf)
-		domain_of(&rn->topo, &in.physfn, key, depth);
-	kd_probe_info_clear(&in);
-	kd_dev_free(dev);
-	return vf;
+	t->vf = false;
+	if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
+		kd_probe_identify(&rn->topo, dev, &in);
+		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
+		if (t->vf)
+			domain_of(&rn->topo, &in.physfn, &t->key, &t->depth);
+		t->expect_ns = kd_reset_expected_wait_ns(&in, rn->o->method);
+		kd_probe_info_clear(&in);
+		kd_dev_free(dev);
+	}
+	if (!t->vf)
+		domain_of(&rn->topo, &t->addr, &t->key, &t->depth);
 }
 
 /*
@@ -659,8 +669,18 @@ static const struct kd_reset_result *covered_by(struct runner *rn,
 	return NULL;
 }
 
+static void open_gate(void *data)
+{
+	struct runner *rn = data;
+
+	pthread_mutex_lock(&rn->lock);
+	rn->gate_open = true;
+	pthread_cond_broadcast(&rn->gate);
+	pthread_mutex_unlock(&rn->lock);
+}
+
 static void reset_target(struct runner *rn, const struct domain *d,
-			 size_t pos)
+			 size_t pos, bool lead)
 {
 	const struct kd_reset_opts *o = rn->o;
 	struct kd_reset_result *r = &rn->results[rn->t[pos].idx];
@@ -694,6 +714,10 @@ static void reset_target(struct runner *rn, const struct domain *d,
 	memset(&in, 0, sizeof(in));
 	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
 	x.topo = &rn->topo;
+	if (lead && rn->gated) {
+		x.on_wait = open_gate;
+		x.on_wait_data = rn;
+	}
 	x.bars_before = rn->t[pos].bars;
 	x.n_bars = rn->t[pos].n_bars;
 	cov = covered_by(rn, d, pos, &r->addr);
@@ -798,7 +822,7 @@ out:
 	kd_dev_free(dev);
 }
 
-static void run_domain(struct runner *rn, const struct domain *d)
+static void run_domain(struct runner *rn, const struct domain *d, bool lead)
 {
 	/* BARs before anything in the domain is reset: a bus reset may hit
 	 * a later target first */
@@ -811,7 +835,9 @@ static void run_domain(struct runner *rn, const struct domain *d)
 		kd_dev_free(dev);
 	}
 	for (size_t i = d->first; i < d->first + d->n; i++)
-		reset_target(rn, d, i);
+		reset_target(rn, d, i, lead);
+	if (lead && rn->gated)
+		open_gate(rn); /* it never waited */
 }
 
 static void *worker(void *data)
@@ -823,11 +849,23 @@ static void *worker(void *data)
 
 		pthread_mutex_lock(&rn->lock);
 		i = rn->next++;
+		while (i > 0 && i < rn->nd && rn->gated && !rn->gate_open)
+			pthread_cond_wait(&rn->gate, &rn->lock);
 		pthread_mutex_unlock(&rn->lock);
 		if (i >= rn->nd)
 			return NULL;
-		run_domain(rn, &rn->d[i]);
+		run_domain(rn, &rn->d[i], i == 0);
 	}
+}
+
+/* the longest expected wait first; else in address order */
+static int cmp_wait(const void *pa, const void *pb)
+{
+	const struct domain *a = pa, *b = pb;
+
+	if (a->expect_ns != b->expect_ns)
+		return a->expect_ns > b->expect_ns ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
 }
 
 static int plan(struct runner *rn)
@@ -839,11 +877,7 @@ static int plan(struct runner *rn)
 	for (size_t i = 0; i < rn->nt; i++) {
 		rn->t[i].idx = i;
 		rn->t[i].addr = rn->addrs[i];
-		rn->t[i].vf = vf_domain(rn, &rn->addrs[i], &rn->t[i].key,
-					&rn->t[i].depth);
-		if (!rn->t[i].vf)
-			domain_of(&rn->topo, &rn->addrs[i], &rn->t[i].key,
-				  &rn->t[i].depth);
+		place(rn, &rn->t[i]);
 	}
 	qsort(rn->t, rn->nt, sizeof(*rn->t), cmp_full);
 	for (size_t i = 0; i < rn->nt; i++) {
@@ -852,7 +886,10 @@ static int plan(struct runner *rn)
 			rn->nd++;
 		}
 		rn->d[rn->nd - 1].n++;
+		if (rn->t[i].expect_ns > rn->d[rn->nd - 1].expect_ns)
+			rn->d[rn->nd - 1].expect_ns = rn->t[i].expect_ns;
 	}
+	qsort(rn->d, rn->nd, sizeof(*rn->d), cmp_wait);
 	return 0;
 }
 
@@ -889,9 +926,11 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (opts->guard && !opts->dry_run)
 		kd_run_guard_attach(opts->guard, ctx);
 	pthread_mutex_init(&rn.lock, NULL);
+	pthread_cond_init(&rn.gate, NULL);
 	nth = opts->jobs ? opts->jobs : rn.nd;
 	if (nth > rn.nd)
 		nth = rn.nd;
+	rn.gated = nth > 1 && !opts->dry_run && rn.d[0].expect_ns > 0;
 	if (nth > 1)
 		th = calloc(nth, sizeof(*th));
 	for (size_t i = 0; th && i < nth; i++) {
@@ -904,6 +943,7 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	pthread_cond_destroy(&rn.gate);
 	pthread_mutex_destroy(&rn.lock);
 	if (opts->guard && !opts->dry_run)
 		kd_run_guard_detach(opts->guard, ctx);

@@ -1025,6 +1025,57 @@ static void test_independent_domains_in_parallel(void **state)
 	world_free(w);
 }
 
+static bool in_conv_domain(const struct kd_addr *a)
+{
+	return a->bus == 3 || (a->bus == 0 && a->dev == 0x1e);
+}
+
+/* The capture kernel has one CPU: the domain expected to wait longest (a
+ * bus reset below a conventional bridge, 1.1 s) starts first and alone;
+ * the FLR domains (100 ms) start once it waits, their work inside its
+ * wait.  Serially (--jobs 1) it is simply first. */
+static void test_longest_wait_domain_first(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_AUTO, .jobs = 1 };
+	size_t first_sleep = SIZE_MAX, writes = 0;
+	struct kd_sim_fn *c;
+
+	(void)state;
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	flr_endpoint(w, "00:1d.0", "02:00.0");
+	kd_sim_add_pci_bridge(w->sim, "00:1e.0", NULL);
+	c = kd_sim_add(w->sim, "03:01.0", "00:1e.0", 0x10ec, 0x8139, 0x020000);
+	kd_sim_set_live(c);
+	for (int jobs = 1; jobs >= 0; jobs--) {
+		o.jobs = (unsigned)jobs;
+		assert_int_equal(run_reset(w, &o, "01:00.0", "02:00.0",
+					   "03:01.0", NULL), 0);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(w->res[i].status, KD_RS_OK);
+		assert_int_equal(w->res[2].used, KD_RM_BUS);
+		first_sleep = SIZE_MAX;
+		writes = 0;
+		for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+			const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+			if (e->kind == KD_SIM_EV_SLEEP) {
+				first_sleep = i;
+				break;
+			}
+			if (e->kind == KD_SIM_EV_CFG_WRITE) {
+				/* nothing of the FLR domains before */
+				assert_true(in_conv_domain(&e->addr));
+				writes++;
+			}
+		}
+		assert_int_not_equal(first_sleep, SIZE_MAX);
+		/* disable, Secondary Bus Reset asserted, then the sleep */
+		assert_true(writes >= 2);
+	}
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1044,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_before_5_15),
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_kernel_bus_with_siblings_not_written),
+		cmocka_unit_test(test_longest_wait_domain_first),
 		cmocka_unit_test(test_kernel_narrowed_to_policy),
 		cmocka_unit_test(test_kernel_without_reset_method_keeps_avoid),
 		cmocka_unit_test(test_kernel_vf_without_bus),
