@@ -29,11 +29,26 @@ struct kd_run_stats {
 	bool valid;             /* a reset run reported */
 	uint64_t elapsed_ns;    /* from entering kd_cmd_reset to its end */
 	uint64_t prepare_ns;    /* before the run: context, quirks, lock */
-	uint64_t topology_ns, resets_ns; /* the run's (kd_reset_timing) */
+	uint64_t topology_ns, plan_ns, resets_ns; /* kd_reset_timing's */
 	unsigned reset, failed; /* ok or planned; everything else */
 	uint64_t longest_wait_ns; /* the largest kd_reset_waited_ns() */
 	char longest_address[KD_ADDR_STRLEN]; /* "" when no wait */
 	const char *longest_method;
+};
+
+struct kd_probe_info;
+
+/*
+ * A caller's choice among the functions `reset --all` finds
+ * (kd_probe_reset_candidate()): kdsafe hook's kdsafe.conf.  want() for
+ * each candidate, with the identify the reset plans from; chosen() once,
+ * with how many, before anything is reset.
+ */
+struct kd_cli_select {
+	bool (*want)(void *data, struct kd_ctx *ctx,
+		     const struct kd_probe_info *in);
+	void (*chosen)(void *data, struct kd_ctx *ctx, size_t n);
+	void *data;
 };
 
 struct kd_cli {
@@ -47,6 +62,7 @@ struct kd_cli {
 				   * recursive: a reopen of kmsg may log */
 	uint64_t start_ns;      /* kd_cli_now_ns() when the command began */
 	struct kd_run_stats stats; /* the last reset run's */
+	const struct kd_cli_select *select; /* reset --all: NULL, every one */
 };
 
 /* CLOCK_MONOTONIC in ns: the wall time a command takes */

@@ -3,11 +3,12 @@
  * kdsafe hook: the kdump initramfs entry point (kdsafe-hook(8)).  Acts
  * only in a capture kernel (SYSROOT/proc/vmcore, or kdsafe.force=1) and
  * returns at once otherwise; reads kdsafe.conf and the kdsafe.* words of
- * the command line (config/conf.h), picks the dirty functions the
- * configuration allows, and hands them to `kdsafe reset` (one executor:
- * kd_reset_run, its lock, signals and total budget) with --kmsg, so each
- * device's one-line result lands on the console.  Exit 0 whatever
- * happened, unless --strict: a hook must never fail the boot.
+ * the command line (config/conf.h) and runs `kdsafe reset --all` (one
+ * executor: kd_reset_run, its lock, signals and total budget) choosing
+ * the dirty functions the configuration allows (one identify pass:
+ * cli->select), with --kmsg, so each device's one-line result lands on
+ * the console.  Exit 0 whatever happened, unless --strict: a hook must
+ * never fail the boot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +56,7 @@ struct hook {
 	/* the longest COMMAND_LINE_SIZE (4096, NUL included), the newline of
 	 * /proc/cmdline and ours */
 	char cmdline[4096 + 1];
-	struct kd_addr *addrs;
-	size_t n;
+	size_t n; /* functions chosen */
 };
 
 /* SYSROOT + path into buf: 0 or -ENAMETOOLONG (no context needed) */
@@ -78,14 +78,11 @@ static int root_path(const struct hook *h, char *buf, size_t len,
  * of 4096 characters or more (the kernel's COMMAND_LINE_SIZE is at most
  * 4096, its NUL included) is not a command line: ignored, with a message.
  */
-static void read_cmdline(struct hook *h)
+static void read_cmdline(struct hook *h, struct kd_ctx *ctx)
 {
-	struct kd_ctx *ctx = NULL;
 	ssize_t n;
 
 	h->cmdline[0] = '\0';
-	if (kd_cli_ctx_opts(h->cli, true, &ctx) < 0)
-		return;
 	n = kd_ctx_read_small(ctx, "/proc/cmdline", h->cmdline,
 			      sizeof(h->cmdline));
 	if (n >= (ssize_t)sizeof(h->cmdline) - 1) {
@@ -93,7 +90,6 @@ static void read_cmdline(struct hook *h)
 		     kd_ctx_sysroot(ctx), sizeof(h->cmdline) - 2);
 		h->cmdline[0] = '\0';
 	}
-	kd_ctx_unref(ctx);
 }
 
 static bool in_capture_kernel(const struct hook *h)
@@ -104,41 +100,32 @@ static bool in_capture_kernel(const struct hook *h)
 	       access(path, F_OK) == 0;
 }
 
-/* Every reset candidate (kd_probe_reset_candidate) the conf selects. */
-static int select_functions(struct hook *h, struct kd_ctx *ctx)
+/* reset --all's candidates (kd_probe_reset_candidate()): the ones
+ * kdsafe.conf selects */
+static bool want(void *data, struct kd_ctx *ctx,
+		 const struct kd_probe_info *in)
 {
-	struct kd_prober *p;
-	int err = kd_prober_new(ctx, &p);
+	struct hook *h = data;
+	char a[KD_ADDR_STRLEN];
 
-	if (err < 0)
-		return err;
-	kd_prober_set_modules(p, false);
-	h->addrs = calloc(kd_prober_count(p) + 1, sizeof(*h->addrs));
-	if (!h->addrs) {
-		kd_prober_free(p);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < kd_prober_count(p); i++) {
-		struct kd_probe_info in;
-		struct kd_dev *dev;
-		char a[KD_ADDR_STRLEN];
+	if (kd_conf_selects(&h->conf, &in->addr, in->vendor, in->device,
+			    in->class_code))
+		return true;
+	INFO(ctx, "%s: %s, not selected by kdsafe.conf",
+	     kd_addr_format(&in->addr, a), kd_verdict_name(in->verdict));
+	return false;
+}
 
-		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
-			continue;
-		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in)) {
-			if (kd_conf_selects(&h->conf, &in.addr, in.vendor,
-					    in.device, in.class_code))
-				h->addrs[h->n++] = in.addr;
-			else
-				INFO(ctx, "%s: %s, not selected by "
-				     "kdsafe.conf", kd_addr_format(&in.addr, a),
-				     kd_verdict_name(in.verdict));
-		}
-		kd_probe_info_clear(&in);
-		kd_dev_free(dev);
-	}
-	kd_prober_free(p);
-	return 0;
+static void chosen(void *data, struct kd_ctx *ctx, size_t n)
+{
+	struct hook *h = data;
+	char m[200];
+
+	(void)ctx;
+	h->n = n;
+	snprintf(m, sizeof(m), "capture kernel: %zu function%s to reset%s",
+		 n, n == 1 ? "" : "s", h->conf.dry_run ? " (dry run)" : "");
+	kd_cli_kmsg(h->cli, KD_LOG_NOTICE, m);
 }
 
 /*
@@ -210,22 +197,15 @@ static int open_results(struct hook *h, struct kd_ctx *ctx)
 	return fd;
 }
 
-/* `kdsafe reset` on the selected functions, stdout into the results
+/* `kdsafe reset --all`, choosing with the conf, stdout into the results
  * file fd when there is one (-1: none): its exit status. */
 static int run_reset(struct hook *h, int fd)
 {
-	char total[32], jobs[16], **argv, (*names)[KD_ADDR_STRLEN];
+	const struct kd_cli_select sel = { .want = want, .chosen = chosen,
+					   .data = h };
+	char total[32], jobs[16], *argv[16];
 	int argc = 0, ret, saved = -1;
 
-	argv = calloc(h->n + 16, sizeof(*argv));
-	names = calloc(h->n, sizeof(*names));
-	if (!argv || !names) {
-		free(argv);
-		free(names);
-		if (fd >= 0)
-			close(fd);
-		return KD_EXIT_FATAL;
-	}
 	snprintf(total, sizeof(total), "%" PRIu64 "ns",
 		 h->conf.timeout_total_ns);
 	snprintf(jobs, sizeof(jobs), "%u", h->conf.jobs);
@@ -246,11 +226,8 @@ static int run_reset(struct hook *h, int fd)
 		argv[argc++] = "--kmsg";
 	if (fd >= 0)
 		argv[argc++] = "--json";
-	argv[argc++] = "--";
-	for (size_t i = 0; i < h->n; i++) {
-		kd_addr_format(&h->addrs[i], names[i]);
-		argv[argc++] = names[i];
-	}
+	argv[argc++] = "--all";
+	argv[argc] = NULL;
 	fflush(stdout);
 	if (fd >= 0) {
 		saved = dup(STDOUT_FILENO);
@@ -261,14 +238,14 @@ static int run_reset(struct hook *h, int fd)
 		close(fd);
 	}
 	optind = 0; /* getopt afresh for reset's options */
+	h->cli->select = &sel;
 	ret = kd_cmd_reset(h->cli, argc, argv);
+	h->cli->select = NULL;
 	fflush(stdout);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
 		close(saved);
 	}
-	free(names);
-	free(argv);
 	return ret;
 }
 
@@ -297,15 +274,11 @@ static void report_done(struct hook *h)
 }
 
 /* The hook once it is known to act: an exit status for --strict. */
-static int act(struct hook *h)
+static int act(struct hook *h, struct kd_ctx *ctx)
 {
-	struct kd_ctx *ctx = NULL;
-	char path[PATH_MAX], m[200];
-	int ret = KD_EXIT_FATAL, err, fd;
+	char path[PATH_MAX];
+	int ret = KD_EXIT_FATAL;
 
-	err = kd_cli_ctx(h->cli, &ctx);
-	if (err < 0)
-		return KD_EXIT_FATAL;
 	kd_cli_open_kmsg(h->cli, ctx);
 	if (h->config)
 		snprintf(path, sizeof(path), "%s", h->config);
@@ -324,28 +297,11 @@ static int act(struct hook *h)
 		ret = run_campaign_step(h, ctx);
 		goto out;
 	}
-	err = select_functions(h, ctx);
-	if (err < 0) {
-		ERR(ctx, "cannot list functions: %s", strerror(-err));
-		goto out;
-	}
-	snprintf(m, sizeof(m), "capture kernel: %zu function%s to reset%s",
-		 h->n, h->n == 1 ? "" : "s", h->conf.dry_run ?
-		 " (dry run)" : "");
-	kd_cli_kmsg(h->cli, KD_LOG_NOTICE, m);
-	fd = h->n ? open_results(h, ctx) : -1;
-	if (h->n) {
-		/* reset opens its own context and /dev/kmsg */
-		kd_cli_close_kmsg(h->cli);
-		kd_ctx_unref(ctx);
-		ctx = NULL;
-		ret = run_reset(h, fd);
-	} else {
-		ret = KD_EXIT_OK;
-	}
+	/* reset chooses (chosen() says how many) and reopens /dev/kmsg
+	 * with --kmsg */
+	ret = run_reset(h, open_results(h, ctx));
 	report_done(h);
 out:
-	kd_ctx_unref(ctx);
 	if (ret == KD_EXIT_OK && h->conf.problems)
 		ret = KD_EXIT_USAGE;
 	return ret;
@@ -392,13 +348,10 @@ static int parse_options(struct hook *h, int argc, char **argv)
 }
 
 /* --print-config: the file and the command line, messages included */
-static int print_config(struct hook *h)
+static int print_config(struct hook *h, struct kd_ctx *ctx)
 {
-	struct kd_ctx *ctx = NULL;
 	char path[PATH_MAX];
 
-	if (kd_cli_ctx(h->cli, &ctx) < 0)
-		return KD_EXIT_FATAL;
 	if (h->config)
 		snprintf(path, sizeof(path), "%s", h->config);
 	else if (kd_ctx_path(ctx, path, sizeof(path), KD_CONF_PATH) < 0)
@@ -406,7 +359,6 @@ static int print_config(struct hook *h)
 	if (path[0])
 		kd_conf_load(ctx, path, &h->conf);
 	kd_conf_cmdline(ctx, h->cmdline, "/proc/cmdline", &h->conf);
-	kd_ctx_unref(ctx);
 	printf("# %s%s\n", path, in_capture_kernel(h) ? "" :
 	       " (not a capture kernel: the hook would do nothing)");
 	kd_conf_print(&h->conf, stdout);
@@ -416,6 +368,7 @@ static int print_config(struct hook *h)
 int kd_cmd_hook(struct kd_cli *cli, int argc, char **argv)
 {
 	struct hook h = { .cli = cli };
+	struct kd_ctx *ctx = NULL;
 	int ret;
 
 	cli->start_ns = kd_cli_now_ns();
@@ -426,20 +379,27 @@ int kd_cmd_hook(struct kd_cli *cli, int argc, char **argv)
 	if (ret != KD_EXIT_OK)
 		return h.strict ? ret : KD_EXIT_OK;
 	kd_conf_defaults(&h.conf);
-	read_cmdline(&h);
-	if (h.print)
-		return print_config(&h);
+	/* the sysroot and the log, no PCI tree: reset reads that */
+	if (kd_cli_ctx_opts(cli, true, &ctx) < 0)
+		return h.strict ? KD_EXIT_FATAL : KD_EXIT_OK;
+	read_cmdline(&h, ctx);
+	if (h.print) {
+		ret = print_config(&h, ctx);
+		kd_ctx_unref(ctx);
+		return ret;
+	}
 	/* a first, quiet look at the command line: off, or not a capture
 	 * kernel, returns before anything else is read */
 	kd_conf_cmdline(NULL, h.cmdline, "/proc/cmdline", &h.conf);
-	if (!in_capture_kernel(&h) && !h.conf.force)
-		return KD_EXIT_OK;
-	if (!h.conf.enabled) {
+	if (!in_capture_kernel(&h) && !h.conf.force) {
+		ret = KD_EXIT_OK;
+	} else if (!h.conf.enabled) {
 		fprintf(stderr, "kdsafe hook: disabled by kdsafe=off\n");
-		return KD_EXIT_OK;
+		ret = KD_EXIT_OK;
+	} else {
+		kd_conf_defaults(&h.conf);
+		ret = act(&h, ctx);
 	}
-	kd_conf_defaults(&h.conf);
-	ret = act(&h);
-	free(h.addrs);
+	kd_ctx_unref(ctx);
 	return h.strict ? ret : KD_EXIT_OK;
 }

@@ -89,6 +89,9 @@ struct reset_cli {
 	struct kd_reset_timing timing;
 	struct kd_addr *addrs;
 	size_t n;
+	/* --all: addrs[i] as select_all() identified it (the planner's) */
+	struct kd_probe_info *infos;
+	bool kmsg_live; /* each result went to kmsg as it was final */
 };
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -116,9 +119,11 @@ static bool parse_budget(const char *opt, const char *arg, uint64_t *ns)
 	return !e;
 }
 
-/* --all: every function kd_probe_reset_candidate() picks */
+/* --all: every function kd_probe_reset_candidate() picks that the
+ * caller's choice (cli->select) wants */
 static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 {
+	const struct kd_cli_select *sel = rc->cli->select;
 	struct kd_prober *p;
 	int err = kd_prober_new(ctx, &p);
 
@@ -126,7 +131,8 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 		return err;
 	kd_prober_set_modules(p, false);
 	rc->addrs = calloc(kd_prober_count(p) + 1, sizeof(*rc->addrs));
-	if (!rc->addrs) {
+	rc->infos = calloc(kd_prober_count(p) + 1, sizeof(*rc->infos));
+	if (!rc->addrs || !rc->infos) {
 		kd_prober_free(p);
 		return -ENOMEM;
 	}
@@ -136,12 +142,19 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
-		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in))
-			rc->addrs[rc->n++] = in.addr;
-		kd_probe_info_clear(&in);
+		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in) &&
+		    (!sel || sel->want(sel->data, ctx, &in))) {
+			rc->addrs[rc->n] = in.addr;
+			rc->infos[rc->n++] = in; /* the planner's, kept */
+		} else {
+			kd_probe_info_clear(&in);
+		}
 		kd_dev_free(dev);
 	}
+	rc->ro.infos = rc->infos;
 	kd_prober_free(p);
+	if (sel && sel->chosen)
+		sel->chosen(sel->data, ctx, rc->n);
 	return 0;
 }
 
@@ -469,7 +482,19 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 	return db;
 }
 
-/* Counts r in t, records it as an error when not clean, logs it to kmsg. */
+/* r's one line on the console */
+static void kmsg_result(void *data, const struct kd_reset_result *r)
+{
+	struct reset_cli *rc = data;
+	char m[400];
+
+	snprintf(m, sizeof(m), "%s: %s via %s", r->name,
+		 kd_reset_status_name(r->status), kd_reset_method_name(r->used));
+	kd_cli_kmsg(rc->cli, KD_LOG_NOTICE, m);
+}
+
+/* Counts r in t, records it as an error when not clean, logs it to kmsg
+ * (unless that happened as it was final: kmsg_live). */
 static void tally_result(struct reset_cli *rc, const struct kd_reset_result *r,
 			 struct tally *t)
 {
@@ -495,14 +520,8 @@ static void tally_result(struct reset_cli *rc, const struct kd_reset_result *r,
 	    r->status == KD_RS_DIRTY)
 		kd_cli_error(rc->cli, r->name, "%s: %s",
 			     kd_reset_status_name(r->status), r->reason);
-	if (rc->kmsg) {
-		char m[400];
-
-		snprintf(m, sizeof(m), "%s: %s via %s", r->name,
-			 kd_reset_status_name(r->status),
-			 kd_reset_method_name(r->used));
-		kd_cli_kmsg(rc->cli, KD_LOG_NOTICE, m);
-	}
+	if (rc->kmsg && !rc->kmsg_live)
+		kmsg_result(rc, r);
 }
 
 static struct json_object *summary_json(const struct reset_cli *rc,
@@ -536,6 +555,8 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 					(double)st->prepare_ns / 1e6));
 	json_object_object_add(sum, "topology_ms", json_object_new_double(
 					(double)st->topology_ns / 1e6));
+	json_object_object_add(sum, "plan_ms", json_object_new_double(
+					(double)st->plan_ns / 1e6));
 	json_object_object_add(sum, "resets_ms", json_object_new_double(
 					(double)st->resets_ns / 1e6));
 	json_object_object_add(tail, "summary", sum);
@@ -553,6 +574,7 @@ static void record_stats(struct reset_cli *rc, const struct tally *t)
 	st->elapsed_ns = kd_cli_now_ns() - rc->start_ns;
 	st->prepare_ns = rc->prepare_ns;
 	st->topology_ns = rc->timing.topology_ns;
+	st->plan_ns = rc->timing.plan_ns;
 	st->resets_ns = rc->timing.resets_ns;
 	st->reset = t->ok + t->planned;
 	st->failed = t->dirty + t->failed + t->refused + t->missing;
@@ -727,8 +749,17 @@ static int run(struct reset_cli *rc)
 	}
 	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
 		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
-	else if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
-		goto out;
+	else {
+		/* each line as its function is done: the console shows the
+		 * quick ones while the longest still waits */
+		if (rc->kmsg) {
+			rc->ro.done_fn = kmsg_result;
+			rc->ro.done_data = rc;
+			rc->kmsg_live = true;
+		}
+		if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
+			goto out;
+	}
 	ret = report(rc, ctx, res, &doc);
 	if (guard && kd_run_signal_caught())
 		ret = report_interrupted(rc, ctx, res);
@@ -906,6 +937,9 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 	}
 	if (ret == KD_EXIT_OK && !rc.help)
 		ret = run(&rc);
+	for (size_t i = 0; rc.infos && i < rc.n; i++)
+		kd_probe_info_clear(&rc.infos[i]);
+	free(rc.infos);
 	free(rc.addrs);
 	free(rc.qdirs);
 	return ret;

@@ -238,10 +238,20 @@ struct kd_reset_opts {
 	struct kd_run_guard *guard;
 	/* NULL, or filled in: where kd_reset_run() spent its time */
 	struct kd_reset_timing *timing;
+	/* NULL, or infos[i]: addrs[i] as the caller identified it just
+	 * before (reset --all's choice): the planner takes its domains and
+	 * order from these instead of identifying each function again.  Each
+	 * reset still identifies its function afresh before touching it. */
+	const struct kd_probe_info *infos;
+	/* NULL, or called as each function's result is final, from the
+	 * thread that reset it (a log line as it happens) */
+	void (*done_fn)(void *data, const struct kd_reset_result *r);
+	void *done_data;
 };
 
 struct kd_reset_timing {
 	uint64_t topology_ns;   /* listing every function (kd_topo_load) */
+	uint64_t plan_ns;       /* domains and their order */
 	uint64_t resets_ns;     /* the domains' resets, all jobs */
 };
 

@@ -107,11 +107,19 @@ static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
  */
 static void place(struct runner *rn, struct target *t)
 {
+	const struct kd_probe_info *given = rn->o->infos ?
+					    &rn->o->infos[t->idx] : NULL;
 	struct kd_probe_info in;
 	struct kd_dev *dev;
 
 	t->vf = false;
-	if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
+	if (given && kd_addr_eq(&given->addr, &t->addr)) {
+		t->vf = given->is_vf && !kd_addr_eq(&given->physfn, &t->addr);
+		if (t->vf)
+			domain_of(&rn->topo, &given->physfn, &t->key,
+				  &t->depth);
+		t->expect_ns = kd_reset_expected_wait_ns(given, rn->o->method);
+	} else if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
 		kd_probe_identify(&rn->topo, dev, &in);
 		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
 		if (t->vf)
@@ -679,8 +687,8 @@ static void open_gate(void *data)
 	pthread_mutex_unlock(&rn->lock);
 }
 
-static void reset_target(struct runner *rn, const struct domain *d,
-			 size_t pos, bool lead)
+static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
+		      bool lead)
 {
 	const struct kd_reset_opts *o = rn->o;
 	struct kd_reset_result *r = &rn->results[rn->t[pos].idx];
@@ -822,6 +830,14 @@ out:
 	kd_dev_free(dev);
 }
 
+static void reset_target(struct runner *rn, const struct domain *d,
+			 size_t pos, bool lead)
+{
+	reset_one(rn, d, pos, lead);
+	if (rn->o->done_fn)
+		rn->o->done_fn(rn->o->done_data, &rn->results[rn->t[pos].idx]);
+}
+
 static void run_domain(struct runner *rn, const struct domain *d, bool lead)
 {
 	/* BARs before anything in the domain is reset: a bus reset may hit
@@ -921,6 +937,8 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	}
 	rn.facts = kd_bus_facts_new(); /* NULL: no memo, still correct */
 	err = plan(&rn);
+	if (opts->timing)
+		opts->timing->plan_ns = kd_now_ns(ctx) - t1;
 	if (err < 0)
 		goto out;
 	if (opts->guard && !opts->dry_run)

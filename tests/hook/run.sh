@@ -91,6 +91,10 @@ fresh "kdsafe.devices=ffff:ffff" vmcore
 kd hook
 [[ $(tail -n 1 "$root/dev/kmsg") =~ ^"<5>kdsafe: done in "[0-9.]+" s: 0 reset, 0 failed; longest reset wait 0.000 s (none)"$ ]]
 expect done-line-nothing-to-reset $? "err=$err kmsg=$(kmsg)"
+# and the results file says so (support: the hook ran, found nothing)
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["results"] == [] and d["summary"]["requested"] == 0 and "plan_ms" in d["summary"]' \
+	"$root/run/kdsafe/hook.json" 2>/dev/null
+expect results-json-nothing-to-reset $? "$(cat "$root/run/kdsafe/hook.json" 2>&1 | head -c 300)"
 
 # 16 dirty functions: more lines than the kernel lets through one open of
 # /dev/kmsg (devkmsg_write(): 10 per 5 s): every line is there, and where

@@ -1076,6 +1076,62 @@ static void test_longest_wait_domain_first(void **state)
 	world_free(w);
 }
 
+struct done_log {
+	unsigned calls;
+	char seen[4][KD_ADDR_STRLEN];
+	enum kd_reset_status status[4];
+};
+
+static void note_done(void *data, const struct kd_reset_result *r)
+{
+	struct done_log *d = data;
+
+	if (d->calls < 4) {
+		snprintf(d->seen[d->calls], sizeof(d->seen[0]), "%s", r->name);
+		d->status[d->calls] = r->status;
+	}
+	d->calls++;
+}
+
+/* reset --all hands its identify to the planner (opts.infos): the plan
+ * reads no config space again; each reset still reads afresh.  done_fn
+ * sees each result once it is final, a missing function's too. */
+static void test_given_infos_and_done_fn(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
+	struct kd_probe_info in[2];
+	struct done_log d = { 0 };
+	struct kd_dev *dev;
+	size_t plain, given;
+
+	(void)state;
+	kd_sim_trace_reads(f, true);
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	plain = full_reads(w, f);
+	assert_int_equal(kd_dev_open(w->ctx, A(f), &dev), 0);
+	assert_int_equal(kd_probe_identify(NULL, dev, &in[0]), 0);
+	kd_dev_free(dev);
+	memset(&in[1], 0, sizeof(in[1]));
+	o.infos = in;
+	o.done_fn = note_done;
+	o.done_data = &d;
+	assert_int_equal(run_reset(w, &o, "01:00.0", "07:00.0", NULL), 0);
+	given = full_reads(w, f);
+	assert_int_equal(given + 1, plain);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(d.calls, 2);
+	for (int i = 0; i < 2; i++) {
+		bool first = strcmp(d.seen[i], "0000:01:00.0") == 0;
+
+		assert_true(first || strcmp(d.seen[i], "0000:07:00.0") == 0);
+		assert_int_equal(d.status[i], first ? KD_RS_OK : KD_RS_FAILED);
+	}
+	kd_probe_info_clear(&in[0]);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1096,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_kernel_bus_with_siblings_not_written),
 		cmocka_unit_test(test_longest_wait_domain_first),
+		cmocka_unit_test(test_given_infos_and_done_fn),
 		cmocka_unit_test(test_kernel_narrowed_to_policy),
 		cmocka_unit_test(test_kernel_without_reset_method_keeps_avoid),
 		cmocka_unit_test(test_kernel_vf_without_bus),
