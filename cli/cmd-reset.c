@@ -142,6 +142,12 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 
 		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
 			continue;
+		/* the clean and the never-reset ones without a sysfs read:
+		 * in a capture kernel each path lookup costs */
+		if (!kd_probe_maybe_candidate(dev)) {
+			kd_dev_free(dev);
+			continue;
+		}
 		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in) &&
 		    (!sel || sel->want(sel->data, ctx, &in))) {
 			rc->addrs[rc->n] = in.addr;

@@ -200,5 +200,10 @@ const char *kd_probe_kernel_owned(const struct kd_probe_info *info);
  * not a bridge, not platform plumbing, not kernel-owned, whose verdict
  * is not clean. */
 bool kd_probe_reset_candidate(const struct kd_probe_info *info);
+/* From config space alone (no sysfs read): false when
+ * kd_probe_reset_candidate() is false whatever sysfs says (a bridge,
+ * platform plumbing, kernel-owned, or clean even counted as unbound, for
+ * which every finding counts); true when kd_probe() must decide. */
+bool kd_probe_maybe_candidate(struct kd_dev *dev);
 
 #endif

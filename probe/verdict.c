@@ -105,6 +105,18 @@ bool kd_probe_reset_candidate(const struct kd_probe_info *in)
 	       !kd_probe_kernel_owned(in) && in->verdict != KD_VERDICT_CLEAN;
 }
 
+bool kd_probe_maybe_candidate(struct kd_dev *dev)
+{
+	struct kd_probe_info in;
+	bool maybe;
+
+	kd_probe_decode(dev, &in);
+	kd_probe_judge(&in); /* as if unbound: every finding counts */
+	maybe = kd_probe_reset_candidate(&in);
+	kd_probe_info_clear(&in);
+	return maybe;
+}
+
 static unsigned find_reasons(const struct kd_probe_info *in)
 {
 	unsigned r = 0;

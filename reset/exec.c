@@ -220,7 +220,7 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 	op->addr = *addr;
 	op->why = why;
 	op->at_ns = kd_now_ns(x->ctx);
-	if (kind == KD_OP_SLEEP || kind == KD_OP_POLL || kind == KD_OP_RUN)
+	if (kind == KD_OP_RUN)
 		kd_exec_waiting(x);
 	return op;
 }
@@ -471,6 +471,10 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 	op->waited_ns = ns; /* a dry run: as planned */
 	if (x->dry_run || !ns)
 		return;
+	/* not the 2 ms Secondary Bus Reset hold: over before the others
+	 * would have done anything but slow the deassert down */
+	if (ns >= KD_GATE_MIN_WAIT_NS)
+		kd_exec_waiting(x);
 	start = kd_exec_clock(x);
 	kd_run_sleep_mandated(x->ctx, ns); /* reset/guard.h */
 	op->waited_ns = kd_exec_since(x, start);

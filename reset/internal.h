@@ -43,6 +43,8 @@
  * the least); an unavailable method answers at once.  Half the shortest
  * give-up, for the clock's slack. */
 #define KD_KERNEL_GAVE_UP_NS MS(500)
+/* the shortest wait the other domains start in (run.c) */
+#define KD_GATE_MIN_WAIT_NS MS(10)
 #define KD_PENDING_POLLS 4          /* reads; sleeps 100 << (i - 1) ms */
 #define KD_PENDING_BASE_NS MS(100)
 
@@ -86,8 +88,9 @@ struct kd_reset_exec {
 	const uint32_t *bars_before;
 	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
-	/* called once, before the first wait (sleep, poll, quirk command,
-	 * the kernel's "reset"): run.c starts the other domains then */
+	/* called once, before the first long wait (a sleep of
+	 * KD_GATE_MIN_WAIT_NS or more, a quirk command, the kernel's "reset"):
+	 * run.c starts the other domains then */
 	void (*on_wait)(void *data);
 	void *on_wait_data;
 };

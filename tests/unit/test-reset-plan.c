@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* auto, the kernel method, safety refusals, dry run, bad input, the
  * planner's domains and order, and the policy (quirk) input. */
+#include <pthread.h>
+
 #include "test-reset.h"
 
 /* ---- auto ---------------------------------------------------------------- */
@@ -1038,7 +1040,7 @@ static void test_longest_wait_domain_first(void **state)
 {
 	struct world *w = world_new();
 	struct kd_reset_opts o = { .method = KD_RM_AUTO, .jobs = 1 };
-	size_t first_sleep = SIZE_MAX, writes = 0;
+	size_t deassert, other;
 	struct kd_sim_fn *c;
 
 	(void)state;
@@ -1049,34 +1051,42 @@ static void test_longest_wait_domain_first(void **state)
 	kd_sim_set_live(c);
 	for (int jobs = 1; jobs >= 0; jobs--) {
 		o.jobs = (unsigned)jobs;
+		/* each sleep lingers (real time) until another domain sleeps
+		 * too, or 50 ms: time for any domain let in to write */
+		if (jobs == 0)
+			kd_sim_sleep_rendezvous(w->sim, 2, 50);
 		assert_int_equal(run_reset(w, &o, "01:00.0", "02:00.0",
 					   "03:01.0", NULL), 0);
 		for (int i = 0; i < 3; i++)
 			assert_int_equal(w->res[i].status, KD_RS_OK);
 		assert_int_equal(w->res[2].used, KD_RM_BUS);
-		first_sleep = SIZE_MAX;
-		writes = 0;
+		/* the Secondary Bus Reset asserted and deasserted (the 2 ms
+		 * hold is no gate) before any write of the FLR domains: they
+		 * start in its 1.1 s */
+		deassert = other = SIZE_MAX;
 		for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
 			const struct kd_sim_event *e = kd_sim_event(w->sim, i);
 
-			if (e->kind == KD_SIM_EV_SLEEP) {
-				first_sleep = i;
-				break;
-			}
-			if (e->kind == KD_SIM_EV_CFG_WRITE) {
-				/* nothing of the FLR domains before */
-				assert_true(in_conv_domain(&e->addr));
-				writes++;
+			if (e->kind != KD_SIM_EV_CFG_WRITE)
+				continue;
+			if (!in_conv_domain(&e->addr)) {
+				if (other == SIZE_MAX)
+					other = i;
+			} else if (e->pos == PCI_BRIDGE_CONTROL &&
+				   !(e->value & PCI_BRIDGE_CTL_BUS_RESET) &&
+				   deassert == SIZE_MAX) {
+				deassert = i;
 			}
 		}
-		assert_int_not_equal(first_sleep, SIZE_MAX);
-		/* disable, Secondary Bus Reset asserted, then the sleep */
-		assert_true(writes >= 2);
+		assert_int_not_equal(deassert, SIZE_MAX);
+		assert_int_not_equal(other, SIZE_MAX);
+		assert_true(deassert < other);
 	}
 	world_free(w);
 }
 
 struct done_log {
+	pthread_mutex_t lock; /* done_fn runs in the resetting threads */
 	unsigned calls;
 	char seen[4][KD_ADDR_STRLEN];
 	enum kd_reset_status status[4];
@@ -1086,11 +1096,13 @@ static void note_done(void *data, const struct kd_reset_result *r)
 {
 	struct done_log *d = data;
 
+	pthread_mutex_lock(&d->lock);
 	if (d->calls < 4) {
 		snprintf(d->seen[d->calls], sizeof(d->seen[0]), "%s", r->name);
 		d->status[d->calls] = r->status;
 	}
 	d->calls++;
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* reset --all hands its identify to the planner (opts.infos): the plan
@@ -1102,7 +1114,7 @@ static void test_given_infos_and_done_fn(void **state)
 	struct kd_reset_opts o = { .method = KD_RM_FLR };
 	struct kd_sim_fn *f = flr_endpoint(w, "00:1c.0", "01:00.0");
 	struct kd_probe_info in[2];
-	struct done_log d = { 0 };
+	struct done_log d = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct kd_dev *dev;
 	size_t plain, given;
 
@@ -1132,6 +1144,52 @@ static void test_given_infos_and_done_fn(void **state)
 	world_free(w);
 }
 
+/* reset --all skips the sysfs reads of what config space alone rules out
+ * (kd_probe_maybe_candidate()): never a candidate kd_probe() would pick */
+static void test_maybe_candidate_from_config_alone(void **state)
+{
+	static const struct { const char *a; bool maybe; } want[] = {
+		{ "00:1c.0", false }, /* a bridge */
+		{ "00:00.2", false }, /* the IOMMU: the kernel's */
+		{ "01:00.0", true },  /* dirty, unbound */
+		{ "02:00.0", true },  /* dirty, bound: sysfs decides (no) */
+		{ "03:00.0", false }, /* clean */
+	};
+	struct world *w = world_new();
+	struct kd_prober *p;
+	struct kd_sim_fn *f;
+
+	(void)state;
+	f = kd_sim_add(w->sim, "00:00.2", NULL, 0x1022, 0x1481, 0x080600);
+	kd_sim_cap_msi(f);
+	kd_sim_set_live(f);
+	flr_endpoint(w, "00:1c.0", "01:00.0");
+	kd_sim_bind(flr_endpoint(w, "00:1c.0", "02:00.0"), "e1000e");
+	kd_sim_add(w->sim, "03:00.0", "00:1c.0", 0x8086, 0x10d3, 0x020000);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	assert_int_equal(kd_prober_new(w->ctx, &p), 0);
+	kd_prober_set_modules(p, false);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kd_probe_info in;
+		struct kd_addr a;
+		struct kd_dev *dev;
+		bool maybe;
+
+		assert_int_equal(kd_addr_parse(want[i].a, &a), 0);
+		assert_int_equal(kd_dev_open(w->ctx, &a, &dev), 0);
+		maybe = kd_probe_maybe_candidate(dev);
+		assert_int_equal(kd_probe(p, dev, &in), 0);
+		if (maybe != want[i].maybe)
+			fail_msg("%s: maybe %d", want[i].a, maybe);
+		/* sound: whatever kd_probe() picks, the filter let through */
+		assert_true(maybe || !kd_probe_reset_candidate(&in));
+		kd_probe_info_clear(&in);
+		kd_dev_free(dev);
+	}
+	kd_prober_free(p);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1153,6 +1211,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_bus_with_siblings_not_written),
 		cmocka_unit_test(test_longest_wait_domain_first),
 		cmocka_unit_test(test_given_infos_and_done_fn),
+		cmocka_unit_test(test_maybe_candidate_from_config_alone),
 		cmocka_unit_test(test_kernel_narrowed_to_policy),
 		cmocka_unit_test(test_kernel_without_reset_method_keeps_avoid),
 		cmocka_unit_test(test_kernel_vf_without_bus),
