@@ -260,6 +260,15 @@ static ssize_t dump_config_read(struct kd_ctx *ctx, void *state,
 	return (ssize_t)len;
 }
 
+static ssize_t dump_config_size(struct kd_ctx *ctx, void *state,
+				const struct kd_addr *a)
+{
+	struct dump_func *d = find(state, a);
+
+	(void)ctx;
+	return d ? (ssize_t)d->len : -ENODEV;
+}
+
 static int dump_config_write(struct kd_ctx *ctx, void *state,
 			     const struct kd_addr *a, unsigned pos,
 			     const void *buf, size_t len)
@@ -349,6 +358,7 @@ const struct kd_backend kd_backend_dump = {
 	.cleanup = dump_cleanup,
 	.enumerate = dump_enumerate,
 	.config_read = dump_config_read,
+	.config_size = dump_config_size,
 	.config_write = dump_config_write,
 	.attr_read = dump_attr_read,
 	.link_read = dump_link_read,

@@ -265,6 +265,21 @@ static ssize_t sysfs_config_read(struct kd_ctx *ctx, void *state,
 	return n;
 }
 
+static ssize_t sysfs_config_size(struct kd_ctx *ctx, void *state,
+				 const struct kd_addr *a)
+{
+	struct sysfs_state *st = state;
+	struct config_fd *c = NULL;
+	ssize_t n;
+
+	pthread_mutex_lock(&st->config_lock);
+	n = config_slot(ctx, st, a, &c);
+	if (n == 0)
+		n = (ssize_t)c->size;
+	pthread_mutex_unlock(&st->config_lock);
+	return n;
+}
+
 static int sysfs_config_write(struct kd_ctx *ctx, void *state,
 			      const struct kd_addr *a, unsigned pos,
 			      const void *buf, size_t len)
@@ -516,6 +531,7 @@ const struct kd_backend kd_backend_sysfs = {
 	.cleanup = sysfs_cleanup,
 	.enumerate = sysfs_enumerate,
 	.config_read = sysfs_config_read,
+	.config_size = sysfs_config_size,
 	.config_write = sysfs_config_write,
 	.attr_read = sysfs_attr_read,
 	.attr_exists = sysfs_attr_exists,

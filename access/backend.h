@@ -21,6 +21,10 @@ struct kd_backend {
 	ssize_t (*config_read)(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, unsigned pos,
 			       void *buf, size_t len);
+	/* The size of config space without reading it (sysfs: the file's);
+	 * may be NULL (the device layer then reads it all at once) */
+	ssize_t (*config_size)(struct kd_ctx *ctx, void *state,
+			       const struct kd_addr *a);
 	int (*config_write)(struct kd_ctx *ctx, void *state,
 			    const struct kd_addr *a, unsigned pos,
 			    const void *buf, size_t len);

@@ -118,10 +118,16 @@ if command -v strace >/dev/null; then
 	# the lines written through each open of dev/kmsg for writing
 	per_open=$(python3 - "$work/strace" <<'PY'
 import re, sys
-fds, counts = {}, []
+fds, counts, pending = {}, [], set()
 for l in open(sys.argv[1]):
-    m = re.search(r'openat2?\(.*"dev/kmsg", \{flags=O_WRONLY.* = (\d+)$', l)
+    pid = l.split()[0]
+    # the workers log as they finish: an open may be split by strace -f
+    if re.search(r'openat2?\(.*"dev/kmsg", \{flags=O_WRONLY.*<unfinished', l):
+        pending.add(pid); continue
+    m = re.search(r'openat2?\(.*"dev/kmsg", \{flags=O_WRONLY.* = (\d+)$', l) or \
+        (pid in pending and re.search(r'<\.\.\. openat2? resumed>.* = (\d+)$', l))
     if m:
+        pending.discard(pid)
         fds[m.group(1)] = len(counts); counts.append(0); continue
     m = re.search(r'write\((\d+), "<\d>kdsafe', l)
     if m and m.group(1) in fds:

@@ -484,6 +484,71 @@ static void refresh_stale_rereads_after_any_write(void **state)
 	rm_tree(root);
 }
 
+/* SYSROOT's 0000:00:00.0 config as 4096 bytes: ext at 100h, v at 200h */
+static void write_config4k(const char *root, uint32_t ext, uint32_t v,
+			   uint16_t cmd)
+{
+	uint8_t cfg[4096] = { 0x86, 0x80, 0xd3, 0x10 };
+	char p[600];
+	FILE *f;
+
+	cfg[PCI_COMMAND] = (uint8_t)cmd;
+	cfg[PCI_COMMAND + 1] = (uint8_t)(cmd >> 8);
+	for (int i = 0; i < 4; i++) {
+		cfg[0x100 + i] = (uint8_t)(ext >> (8 * i));
+		cfg[0x200 + i] = (uint8_t)(v >> (8 * i));
+	}
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:00.0/config",
+		 root);
+	f = fopen(p, "r+");
+	if (!f)
+		f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+}
+
+/* No extended capability (header 0 at 100h, PCIe r5.0 §7.6.3): an open
+ * reads the header and that dword; the rest when asked (the file changed
+ * in between: the new bytes), the size known at once.  With one, the
+ * whole at open.  A write through the context before the rest is read:
+ * all of it again, the bytes of one moment. */
+static void config_past_header_read_on_demand(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *dev;
+	char *root = tiny_tree();
+	struct kd_ctx *ctx;
+
+	(void)state;
+	write_config4k(root, 0, 0x11111111, 0);
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	assert_int_equal(kd_dev_config_len(dev), 4096);
+	write_config4k(root, 0, 0x22222222, 0);
+	assert_int_equal(kd_cfg_read32(dev, 0x200), 0x22222222);
+	kd_dev_free(dev);
+	/* an extended capability: read whole at open */
+	write_config4k(root, 0x00010001, 0x33333333, 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	write_config4k(root, 0x00010001, 0x44444444, 0);
+	assert_int_equal(kd_cfg_read32(dev, 0x200), 0x33333333);
+	kd_dev_free(dev);
+	/* a write since the open: the header is read again with the rest */
+	write_config4k(root, 0, 0x55555555, 0);
+	assert_int_equal(kd_ctx_enable_writes(ctx, false), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	assert_int_equal(kd_cfg_read16(dev, PCI_COMMAND), 0);
+	kd_ctx_note_write(ctx);
+	write_config4k(root, 0, 0x66666666, 0x0006);
+	assert_int_equal(kd_cfg_read32(dev, 0x200), 0x66666666);
+	assert_int_equal(kd_cfg_read16(dev, PCI_COMMAND), 0x0006);
+	kd_dev_free(dev);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* Without openat2 the realpath check refuses the same escapes. */
 static void escaping_link_refused_without_openat2(void **state)
 {
@@ -727,6 +792,7 @@ int main(void)
 		cmocka_unit_test(escaping_link_refused_without_openat2),
 		cmocka_unit_test(config_is_opened_once_per_function),
 		cmocka_unit_test(refresh_stale_rereads_after_any_write),
+		cmocka_unit_test(config_past_header_read_on_demand),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
 		cmocka_unit_test(kmsg_reopens_before_the_burst),

@@ -1048,6 +1048,21 @@ static int sim_enumerate(struct kd_ctx *ctx, void *state, kd_enum_fn fn,
 	return err;
 }
 
+static ssize_t sim_config_size(struct kd_ctx *ctx, void *state,
+			       const struct kd_addr *a)
+{
+	struct kd_sim *sim = state;
+	struct kd_sim_fn *fn;
+	ssize_t ret;
+
+	(void)ctx;
+	pthread_mutex_lock(&sim->lock);
+	fn = lookup(sim, a);
+	ret = !fn || fn->gone ? -ENODEV : (ssize_t)fn->cfg_len;
+	pthread_mutex_unlock(&sim->lock);
+	return ret;
+}
+
 static ssize_t sim_config_read(struct kd_ctx *ctx, void *state,
 			       const struct kd_addr *a, unsigned pos,
 			       void *buf, size_t len)
@@ -1278,6 +1293,7 @@ const struct kd_backend kd_sim_backend = {
 	.init = sim_init,
 	.enumerate = sim_enumerate,
 	.config_read = sim_config_read,
+	.config_size = sim_config_size,
 	.config_write = sim_config_write,
 	.attr_read = sim_attr_read,
 	.attr_write = sim_attr_write,
