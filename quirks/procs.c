@@ -99,6 +99,12 @@ size_t kd_proc_kill_descendants(void)
 	long self = (long)getpid();
 	size_t total = 0;
 
+	/* no child at all: no descendant either (an orphan of a quirk script
+	 * is reparented to this subreaper, a child).  The usual case, and the
+	 * scan reads /proc/PID/stat of every process on the machine. */
+	if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+		return 0;
+
 	for (unsigned round = 0; round < 64; round++) {
 		size_t n = kill_children(self);
 
