@@ -121,6 +121,10 @@ void kd_json_begin(struct kd_cli *cli, struct kd_json_doc *doc,
 		   struct kd_ctx *ctx, struct json_object *head);
 /* One list item; takes it. */
 void kd_json_item(struct kd_json_doc *doc, struct json_object *item);
+/* An item's text, made earlier (another thread, off the critical path):
+ * kd_json_text() takes the item and returns malloc'd text, or NULL. */
+char *kd_json_text(struct json_object *item);
+void kd_json_item_text(struct kd_json_doc *doc, const char *text);
 /* The rest (begins the document first if need be); takes tail. */
 void kd_json_end(struct kd_cli *cli, struct kd_json_doc *doc,
 		 struct json_object *tail);

@@ -92,6 +92,9 @@ struct reset_cli {
 	/* --all: addrs[i] as select_all() identified it (the planner's) */
 	struct kd_probe_info *infos;
 	bool kmsg_live; /* each result went to kmsg as it was final */
+	/* --json: each result's text, made as it was final (result_done()) */
+	const struct kd_reset_result *res;
+	char **items;
 };
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -489,9 +492,8 @@ static struct kd_quirks *load_quirks(struct reset_cli *rc,
 }
 
 /* r's one line on the console */
-static void kmsg_result(void *data, const struct kd_reset_result *r)
+static void kmsg_result(struct reset_cli *rc, const struct kd_reset_result *r)
 {
-	struct reset_cli *rc = data;
 	char m[400];
 
 	snprintf(m, sizeof(m), "%s: %s via %s", r->name,
@@ -610,12 +612,17 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 						rc->ro.method)));
 		kd_json_begin(rc->cli, doc, ctx, head);
 	}
-	for (size_t i = 0; i < rc->n; i++)
+	/* began_ms counts from the resets' start (timing.begin_ns), else
+	 * from the first function's turn */
+	t0 = rc->timing.begin_ns;
+	for (size_t i = 0; !t0 && i < rc->n; i++)
 		if (res[i].began_ns && (!t0 || res[i].began_ns < t0))
 			t0 = res[i].began_ns;
 	for (size_t i = 0; i < rc->n; i++) {
 		tally_result(rc, &res[i], &t);
-		if (rc->json)
+		if (rc->json && rc->items && rc->items[i])
+			kd_json_item_text(doc, rc->items[i]);
+		else if (rc->json)
 			kd_json_item(doc, result_json(&res[i], t0));
 		else
 			print_text(rc, &res[i]);
@@ -733,6 +740,19 @@ static int prepare(struct reset_cli *rc, struct kd_ctx **ctx,
 	return 0;
 }
 
+/* opts.done_fn: r is final (a worker thread, while others still run) */
+static void result_done(void *data, const struct kd_reset_result *r)
+{
+	struct reset_cli *rc = data;
+	size_t i = (size_t)(r - rc->res);
+
+	if (rc->kmsg)
+		kmsg_result(rc, r);
+	if (rc->items && i < rc->n)
+		rc->items[i] = kd_json_text(result_json(r,
+						rc->timing.begin_ns));
+}
+
 static int run(struct reset_cli *rc)
 {
 	struct kd_json_doc doc = KD_JSON_DOC("results");
@@ -756,13 +776,15 @@ static int run(struct reset_cli *rc)
 	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
 		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
 	else {
-		/* each line as its function is done: the console shows the
-		 * quick ones while the longest still waits */
-		if (rc->kmsg) {
-			rc->ro.done_fn = kmsg_result;
-			rc->ro.done_data = rc;
-			rc->kmsg_live = true;
-		}
+		/* each result's line and JSON as it is final: the console
+		 * shows the quick ones while the longest still waits, and
+		 * only its own JSON is left for the report */
+		rc->res = res;
+		rc->items = rc->json ? calloc(rc->n ? rc->n : 1,
+					      sizeof(*rc->items)) : NULL;
+		rc->kmsg_live = rc->kmsg;
+		rc->ro.done_fn = result_done;
+		rc->ro.done_data = rc;
 		if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
 			goto out;
 	}
@@ -776,6 +798,10 @@ out:
 	for (size_t i = 0; res && i < rc->n; i++)
 		kd_reset_result_clear(&res[i]);
 	free(res);
+	for (size_t i = 0; rc->items && i < rc->n; i++)
+		free(rc->items[i]);
+	free(rc->items);
+	rc->items = NULL;
 	run_guard_end(&lock, guard);
 	kd_quirks_free(db);
 	kd_ctx_unref(ctx);

@@ -142,6 +142,23 @@ void kd_json_item(struct kd_json_doc *doc, struct json_object *item)
 	doc->first = false;
 }
 
+char *kd_json_text(struct json_object *item)
+{
+	char *text = strdup(json_object_to_json_string_ext(item,
+				JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(item);
+	return text;
+}
+
+void kd_json_item_text(struct kd_json_doc *doc, const char *text)
+{
+	fputs(doc->first ? "\n    " : ",\n    ", stdout);
+	put_json(text);
+	doc->first = false;
+}
+
 void kd_json_end(struct kd_cli *cli, struct kd_json_doc *doc,
 		 struct json_object *tail)
 {

@@ -252,6 +252,8 @@ struct kd_reset_opts {
 struct kd_reset_timing {
 	uint64_t topology_ns;   /* listing every function (kd_topo_load) */
 	uint64_t plan_ns;       /* domains and their order */
+	uint64_t begin_ns;      /* the ctx clock as the first domain starts
+				 * (set before done_fn can be called) */
 	uint64_t resets_ns;     /* the domains' resets, all jobs */
 };
 

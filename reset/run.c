@@ -949,6 +949,8 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (nth > rn.nd)
 		nth = rn.nd;
 	rn.gated = nth > 1 && !opts->dry_run && rn.d[0].expect_ns > 0;
+	if (opts->timing)
+		opts->timing->begin_ns = kd_now_ns(ctx);
 	if (nth > 1)
 		th = calloc(nth, sizeof(*th));
 	for (size_t i = 0; th && i < nth; i++) {
