@@ -37,6 +37,7 @@
 struct config_fd {
 	struct kd_addr a;
 	int fd;      /* -1: free */
+	int wfd;     /* opened for writing on the first write, else -1 */
 	off_t size;  /* what the kernel exposes: 64, 256 or 4096 */
 };
 
@@ -62,7 +63,7 @@ static int sysfs_init(struct kd_ctx *ctx, void *data, void **state)
 		return -ENOMEM;
 	pthread_mutex_init(&st->config_lock, NULL);
 	for (size_t i = 0; i < CONFIG_FDS; i++)
-		st->config_fds[i].fd = -1;
+		st->config_fds[i].fd = st->config_fds[i].wfd = -1;
 	snprintf(st->sysroot, sizeof(st->sysroot), "%s", kd_ctx_sysroot(ctx));
 	if (kd_ctx_path(ctx, st->bus_path, sizeof(st->bus_path),
 			KD_SYSFS_PCI) < 0) {
@@ -99,9 +100,12 @@ static void sysfs_cleanup(struct kd_ctx *ctx, void *state)
 	struct sysfs_state *st = state;
 
 	(void)ctx;
-	for (size_t i = 0; i < CONFIG_FDS; i++)
+	for (size_t i = 0; i < CONFIG_FDS; i++) {
 		if (st->config_fds[i].fd >= 0)
 			close(st->config_fds[i].fd);
+		if (st->config_fds[i].wfd >= 0)
+			close(st->config_fds[i].wfd);
+	}
 	pthread_mutex_destroy(&st->config_lock);
 	close(st->devices_fd);
 	free(st);
@@ -209,8 +213,11 @@ static int config_slot(struct kd_ctx *ctx, struct sysfs_state *st,
 	c = &st->config_fds[st->config_next++ % CONFIG_FDS];
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->wfd >= 0)
+		close(c->wfd);
 	c->a = *a;
 	c->fd = fd;
+	c->wfd = -1;
 	c->size = sb.st_size;
 	*out = c;
 	return 0;
@@ -219,7 +226,9 @@ static int config_slot(struct kd_ctx *ctx, struct sysfs_state *st,
 static void config_slot_drop(struct config_fd *c)
 {
 	close(c->fd);
-	c->fd = -1;
+	if (c->wfd >= 0)
+		close(c->wfd);
+	c->fd = c->wfd = -1;
 }
 
 /* pread as libpci's sysfs method does (pci_read_block): a short or failed
@@ -280,24 +289,57 @@ static ssize_t sysfs_config_size(struct kd_ctx *ctx, void *state,
 	return n;
 }
 
+/*
+ * pwrite through the slot's write fd, opened on the first write with
+ * every check of open_dev_file() (beneath the sysroot, a regular file,
+ * not the real /sys unless allowed) and kept with the read fd: a reset
+ * writes the same function's config space again and again, and each
+ * open was two path walks and six more system calls.  A write that
+ * fails drops the slot (the function may have gone: ENODEV).
+ */
+static int config_pwrite(struct kd_ctx *ctx, struct sysfs_state *st,
+			 const struct kd_addr *a, unsigned pos,
+			 const void *buf, size_t len)
+{
+	struct config_fd *c = NULL;
+	bool cached;
+	ssize_t n;
+	int err;
+
+again:
+	err = config_slot(ctx, st, a, &c);
+	if (err < 0)
+		return err;
+	cached = c->wfd >= 0;
+	if (c->wfd < 0) {
+		c->wfd = open_dev_file(ctx, st, a, "config", O_WRONLY);
+		if (c->wfd < 0) {
+			err = c->wfd == -ENOENT ? -ENODEV : c->wfd;
+			c->wfd = -1;
+			return err;
+		}
+	}
+	/* sysfs config takes pwrite (pci_write_config) */
+	n = pwrite(c->wfd, buf, len, (off_t)pos);
+	if (n == (ssize_t)len)
+		return 0;
+	err = n < 0 ? -errno : -EIO;
+	config_slot_drop(c);
+	if (cached) /* removed, or replaced since: open it again, once */
+		goto again;
+	return err;
+}
+
 static int sysfs_config_write(struct kd_ctx *ctx, void *state,
 			      const struct kd_addr *a, unsigned pos,
 			      const void *buf, size_t len)
 {
-	ssize_t n;
-	int fd, err = 0;
+	struct sysfs_state *st = state;
+	int err;
 
-	/* through the fd resolved beneath the sysroot, never a path libpci
-	 * would resolve again; sysfs config takes pwrite (pci_write_config) */
-	fd = open_dev_file(ctx, state, a, "config", O_WRONLY);
-	if (fd < 0)
-		return fd == -ENOENT ? -ENODEV : fd;
-	n = pwrite(fd, buf, len, (off_t)pos);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
+	pthread_mutex_lock(&st->config_lock);
+	err = config_pwrite(ctx, st, a, pos, buf, len);
+	pthread_mutex_unlock(&st->config_lock);
 	return err;
 }
 

@@ -86,6 +86,7 @@ struct reset_cli {
 	uint64_t total_ns, wait_lock_ns; /* reset/guard.h */
 	uint64_t start_ns;      /* kd_cli_now_ns() on entering the command */
 	uint64_t prepare_ns;    /* start to the run: context, quirks, lock */
+	uint64_t choose_ns, quirks_ns; /* of it: --all's choice, the quirks */
 	struct kd_reset_timing timing;
 	struct kd_addr *addrs;
 	size_t n;
@@ -561,6 +562,10 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 	/* the rest of elapsed_ms: setting up, listing, after the resets */
 	json_object_object_add(sum, "prepare_ms", json_object_new_double(
 					(double)st->prepare_ns / 1e6));
+	json_object_object_add(sum, "choose_ms", json_object_new_double(
+					(double)rc->choose_ns / 1e6));
+	json_object_object_add(sum, "quirks_ms", json_object_new_double(
+					(double)rc->quirks_ns / 1e6));
 	json_object_object_add(sum, "topology_ms", json_object_new_double(
 					(double)st->topology_ns / 1e6));
 	json_object_object_add(sum, "plan_ms", json_object_new_double(
@@ -726,13 +731,18 @@ static int prepare(struct reset_cli *rc, struct kd_ctx **ctx,
 			return err;
 	}
 	if (rc->all) {
+		uint64_t t = kd_cli_now_ns();
+
 		err = select_all(rc, *ctx);
+		rc->choose_ns = kd_cli_now_ns() - t;
 		if (err < 0) {
 			ERR(*ctx, "cannot list functions: %s", strerror(-err));
 			return err;
 		}
 	}
+	rc->quirks_ns = kd_cli_now_ns();
 	*db = load_quirks(rc, *ctx);
+	rc->quirks_ns = kd_cli_now_ns() - rc->quirks_ns;
 	if (*db) {
 		rc->ro.policy_fn = kd_reset_quirk_policy;
 		rc->ro.policy_data = *db;

@@ -51,6 +51,7 @@ struct runner {
 	/* d[0] runs alone until it waits (gated), then the gate opens */
 	pthread_cond_t gate;
 	bool gated, gate_open;
+	size_t nth;          /* threads for the domains, this one included */
 	struct kd_bus_facts *facts; /* the bus scope check's memo */
 };
 
@@ -874,6 +875,39 @@ static void *worker(void *data)
 	}
 }
 
+/* Threads running worker(): how many could be made (they are joined) */
+static size_t spawn(struct runner *rn, pthread_t *th, size_t n)
+{
+	size_t started = 0;
+
+	while (started < n &&
+	       pthread_create(&th[started], NULL, worker, rn) == 0)
+		started++;
+	return started;
+}
+
+/*
+ * Gated: the other domains' threads are made once the gate opens, while
+ * the first domain waits: on a capture kernel's one TCG vCPU making eleven
+ * threads first delayed its start by 32 ms.
+ */
+static void *start_others(void *data)
+{
+	struct runner *rn = data;
+	pthread_t *th = calloc(rn->nth, sizeof(*th));
+	size_t started;
+
+	pthread_mutex_lock(&rn->lock);
+	while (!rn->gate_open)
+		pthread_cond_wait(&rn->gate, &rn->lock);
+	pthread_mutex_unlock(&rn->lock);
+	started = th ? spawn(rn, th, rn->nth - 1) : 0;
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	return NULL;
+}
+
 /* the longest expected wait first; else in address order */
 static int cmp_wait(const void *pa, const void *pb)
 {
@@ -949,20 +983,28 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (nth > rn.nd)
 		nth = rn.nd;
 	rn.gated = nth > 1 && !opts->dry_run && rn.d[0].expect_ns > 0;
+	rn.nth = nth;
 	if (opts->timing)
 		opts->timing->begin_ns = kd_now_ns(ctx);
-	if (nth > 1)
-		th = calloc(nth, sizeof(*th));
-	for (size_t i = 0; th && i < nth; i++) {
-		if (pthread_create(&th[i], NULL, worker, &rn) != 0)
-			break;
-		started++;
+	if (rn.gated) {
+		/* this thread takes the first domain at once, then helps */
+		pthread_t starter;
+		bool have = pthread_create(&starter, NULL, start_others,
+					   &rn) == 0;
+
+		worker(&rn);
+		if (have)
+			pthread_join(starter, NULL);
+	} else {
+		if (nth > 1)
+			th = calloc(nth, sizeof(*th));
+		started = th ? spawn(&rn, th, nth) : 0;
+		if (started == 0)
+			worker(&rn); /* serially, in this thread */
+		for (size_t i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+		free(th);
 	}
-	if (started == 0)
-		worker(&rn); /* serially, in this thread */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
 	pthread_cond_destroy(&rn.gate);
 	pthread_mutex_destroy(&rn.lock);
 	if (opts->guard && !opts->dry_run)

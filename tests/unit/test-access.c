@@ -456,6 +456,40 @@ static void config_is_opened_once_per_function(void **state)
 	rm_tree(root);
 }
 
+/* A function's config space is opened for writing once, on the first
+ * write, and kept (a reset writes it again and again): a second write
+ * still reaches the file the first one opened, though its path went away. */
+static void config_opened_once_for_writing(void **state)
+{
+	struct kd_addr a = { 0 };
+	struct test_log log;
+	struct kd_dev *dev;
+	char *root = tiny_tree(), p[600], q[620];
+	uint8_t cfg[8];
+	struct kd_ctx *ctx;
+	FILE *f;
+
+	(void)state;
+	ctx = tree_ctx(root, &log);
+	assert_int_equal(kd_ctx_enable_writes(ctx, false), 0);
+	assert_int_equal(kd_dev_open(ctx, &a, &dev), 0);
+	assert_int_equal(kd_cfg_write(dev, PCI_COMMAND, 2, 0x0002), 0);
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:00.0/config",
+		 root);
+	snprintf(q, sizeof(q), "%s.moved", p);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(kd_cfg_write(dev, PCI_STATUS, 2, 0x0010), 0);
+	f = fopen(q, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+	assert_int_equal(cfg[PCI_COMMAND], 0x02);
+	assert_int_equal(cfg[PCI_STATUS], 0x10);
+	kd_dev_free(dev);
+	kd_ctx_unref(ctx);
+	rm_tree(root);
+}
+
 /* kd_dev_refresh_stale() reads again once anything was written through
  * the context, by any handle; with nothing written it keeps what the
  * handle read. */
@@ -793,6 +827,7 @@ int main(void)
 		cmocka_unit_test(config_is_opened_once_per_function),
 		cmocka_unit_test(refresh_stale_rereads_after_any_write),
 		cmocka_unit_test(config_past_header_read_on_demand),
+		cmocka_unit_test(config_opened_once_for_writing),
 		cmocka_unit_test(sys_link_to_real_sys_is_real),
 		cmocka_unit_test(openat2_eagain_is_retried),
 		cmocka_unit_test(kmsg_reopens_before_the_burst),
