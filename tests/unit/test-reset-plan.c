@@ -545,6 +545,50 @@ static void test_kernel_bus_with_siblings_not_written(void **state)
 	world_free(w);
 }
 
+/* Below a hot-plug capable Root Port the kernel's bus reset is the
+ * slot's (pciehp_reset_slot()), but pci_dev_reset_slot_function() refuses
+ * a multi-function device and pci_parent_bus_reset() a function with
+ * siblings: "reset" is not written for 01:00.0 with its 01:00.1.  A
+ * single-function device in the slot is the kernel's to reset. */
+static void test_kernel_bus_multifunction_in_slot_not_written(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	const struct kd_reset_result *r = &w->res[0];
+	struct kd_sim_fn *rp, *f, *g;
+
+	(void)state;
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	kd_sim_slot(rp);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1000, 0x020000);
+	g = kd_sim_add(w->sim, "01:00.1", "00:1c.0", 0x1af4, 0x1001, 0x010000);
+	kd_sim_set_live(f);
+	kd_sim_set_live(g);
+	kd_sim_set_kernel_reset(f, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_null(kd_sim_find_attr_write(w->sim, A(f), "reset"));
+	assert_int_equal(r->attempts[0].method, KD_RM_KERNEL);
+	assert_int_equal(r->attempts[0].err, -ENOTTY);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_BUS);
+	world_free(w);
+	/* not multi-function (a sibling at another device number): the
+	 * slot's reset takes it */
+	w = world_new();
+	r = &w->res[0];
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	kd_sim_slot(rp);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1000, 0x020000);
+	g = kd_sim_add(w->sim, "01:01.0", "00:1c.0", 0x1af4, 0x1001, 0x010000);
+	kd_sim_set_live(f);
+	kd_sim_set_kernel_reset(f, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_non_null(kd_sim_find_attr_write(w->sim, A(f), "reset"));
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_KERNEL);
+	world_free(w);
+}
+
 static int policy_avoid_flr(void *data, struct kd_dev *dev,
 			    const struct kd_probe_info *in,
 			    struct kd_reset_policy *p)
@@ -1250,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_before_5_15),
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_kernel_bus_with_siblings_not_written),
+		cmocka_unit_test(test_kernel_bus_multifunction_in_slot_not_written),
 		cmocka_unit_test(test_longest_wait_domain_first),
 		cmocka_unit_test(test_gate_opens_in_pending_poll),
 		cmocka_unit_test(test_given_infos_and_done_fn),
