@@ -195,6 +195,14 @@ void kd_exec_waiting(struct kd_reset_exec *x)
 		fn(x->on_wait_data);
 }
 
+/* A poll's pause between reads: one of KD_GATE_MIN_WAIT_NS or more is a
+ * wait like a sleep's (kd_exec_sleep()), the first may open the gate */
+static void pause_ns(struct kd_reset_exec *x, uint64_t ns)
+{
+	if (ns >= KD_GATE_MIN_WAIT_NS)
+		kd_exec_waiting(x);
+}
+
 struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 				   enum kd_op_kind kind,
 				   const struct kd_addr *addr, const char *why)
@@ -450,6 +458,7 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 			return 0;
 		if (now - start >= timeout_ns)
 			break;
+		pause_ns(x, interval_ns ? interval_ns : MS(1));
 		kd_sleep_ns(x->ctx, interval_ns ? interval_ns : MS(1));
 	}
 	op->result = -ETIMEDOUT;
@@ -564,6 +573,7 @@ bool kd_exec_backoff(struct kd_reset_exec *x, uint64_t timeout_ns,
 		return false;
 	if (*delay > timeout_ns - *waited)
 		*delay = timeout_ns - *waited;
+	pause_ns(x, *delay);
 	kd_run_sleep_restoring(x->ctx, *delay); /* reset/guard.h */
 	*waited += *delay;
 	*delay *= 2;
@@ -632,8 +642,10 @@ bool kd_exec_wait_pending(struct kd_reset_exec *x, struct kd_dev *dev,
 	for (unsigned i = 0; i < KD_PENDING_POLLS; i++) {
 		uint32_t v;
 
-		if (i)
+		if (i) {
+			pause_ns(x, KD_PENDING_BASE_NS << (i - 1));
 			kd_sleep_ns(x->ctx, KD_PENDING_BASE_NS << (i - 1));
+		}
 		if (kd_cfg_read_live(dev, pos, 2, &v) == 0 && !(v & mask)) {
 			op->waited_ns = kd_exec_since(x, start);
 			return true;

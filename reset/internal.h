@@ -88,9 +88,9 @@ struct kd_reset_exec {
 	const uint32_t *bars_before;
 	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
-	/* called once, before the first long wait (a sleep of
-	 * KD_GATE_MIN_WAIT_NS or more, a quirk command, the kernel's "reset"):
-	 * run.c starts the other domains then */
+	/* called once, before the first long wait (a sleep, or a poll's
+	 * pause between reads, of KD_GATE_MIN_WAIT_NS or more, a quirk
+	 * command, the kernel's "reset"): run.c starts the other domains */
 	void (*on_wait)(void *data);
 	void *on_wait_data;
 };

@@ -181,12 +181,20 @@ static bool parent_hotplug_slot(struct kd_dev *dev,
 	return slot;
 }
 
+/* pci_dev_reset_slot_function() refuses dev->multifunction: the Header
+ * Type's bit 7, or any function but 0 (pci_scan_slot() sets it for
+ * them); never a VF (pci_iov_add_virtfn() clears it) */
+static bool kernel_multifunction(const struct kd_probe_info *in)
+{
+	return !in->is_vf && (in->multifunction || in->addr.fn != 0);
+}
+
 /*
  * The kernel offers only its bus reset, and it cannot do it: its
  * pci_reset_bus_function() tries pci_dev_reset_slot_function() (a slot
  * whose hot-plug driver resets it: pciehp, below a hot-plug capable
- * port) and pci_parent_bus_reset(), which refuses a function that is not
- * alone on its bus.  reset_method still says "bus" when the function was
+ * port; never a multi-function device) and pci_parent_bus_reset(), which
+ * refuses a function that is not alone on its bus.  reset_method still says "bus" when the function was
  * probed before its siblings were added (pci_init_reset_methods() runs
  * from pci_device_add()), and writing "reset" then costs a save, an
  * ENOTTY and a restore for nothing.  -ENOTTY with why, else 0.
@@ -205,7 +213,8 @@ static int kernel_bus_doomed(struct kd_dev *dev, const struct kd_probe_info *in,
 	     w = strtok_r(NULL, " ", &save))
 		if (m == KD_RM_KERNEL && strcmp(w, "bus") != 0)
 			return 0; /* the kernel has another method first */
-	if (!word_in(methods, "bus") || parent_hotplug_slot(dev, in))
+	if (!word_in(methods, "bus") ||
+	    (!kernel_multifunction(in) && parent_hotplug_slot(dev, in)))
 		return 0;
 	snprintf(why, len, "the kernel's bus reset would refuse: %s shares its "
 			   "bus with %s and pci_parent_bus_reset() resets only a "

@@ -545,6 +545,50 @@ static void test_kernel_bus_with_siblings_not_written(void **state)
 	world_free(w);
 }
 
+/* Below a hot-plug capable Root Port the kernel's bus reset is the
+ * slot's (pciehp_reset_slot()), but pci_dev_reset_slot_function() refuses
+ * a multi-function device and pci_parent_bus_reset() a function with
+ * siblings: "reset" is not written for 01:00.0 with its 01:00.1.  A
+ * single-function device in the slot is the kernel's to reset. */
+static void test_kernel_bus_multifunction_in_slot_not_written(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	const struct kd_reset_result *r = &w->res[0];
+	struct kd_sim_fn *rp, *f, *g;
+
+	(void)state;
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	kd_sim_slot(rp);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1000, 0x020000);
+	g = kd_sim_add(w->sim, "01:00.1", "00:1c.0", 0x1af4, 0x1001, 0x010000);
+	kd_sim_set_live(f);
+	kd_sim_set_live(g);
+	kd_sim_set_kernel_reset(f, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_null(kd_sim_find_attr_write(w->sim, A(f), "reset"));
+	assert_int_equal(r->attempts[0].method, KD_RM_KERNEL);
+	assert_int_equal(r->attempts[0].err, -ENOTTY);
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_BUS);
+	world_free(w);
+	/* not multi-function (a sibling at another device number): the
+	 * slot's reset takes it */
+	w = world_new();
+	r = &w->res[0];
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	kd_sim_slot(rp);
+	f = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x1af4, 0x1000, 0x020000);
+	g = kd_sim_add(w->sim, "01:01.0", "00:1c.0", 0x1af4, 0x1001, 0x010000);
+	kd_sim_set_live(f);
+	kd_sim_set_kernel_reset(f, "bus");
+	assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+	assert_non_null(kd_sim_find_attr_write(w->sim, A(f), "reset"));
+	assert_int_equal(r->status, KD_RS_OK);
+	assert_int_equal(r->used, KD_RM_KERNEL);
+	world_free(w);
+}
+
 static int policy_avoid_flr(void *data, struct kd_dev *dev,
 			    const struct kd_probe_info *in,
 			    struct kd_reset_policy *p)
@@ -1085,6 +1129,47 @@ static void test_longest_wait_domain_first(void **state)
 	world_free(w);
 }
 
+/* The lead's first long wait can be a poll's: with Transactions Pending
+ * set, the FLR first waits for it (pci_wait_for_pending_transaction():
+ * reads 100, 200, 400 ms apart).  The other domains start in that wait,
+ * not after the FLR is initiated. */
+static void test_gate_opens_in_pending_poll(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_FLR };
+	size_t flr = SIZE_MAX, other = SIZE_MAX;
+	struct kd_sim_fn *lead, *quick;
+	unsigned devctl;
+
+	(void)state;
+	lead = flr_endpoint(w, "00:1c.0", "01:00.0");
+	kd_sim_set_flags(lead, KD_SIM_TRANS_PEND);
+	quick = flr_endpoint(w, "00:1d.0", "02:00.0");
+	kd_sim_set_immediate_ready(quick); /* expects no wait: not the lead */
+	devctl = kd_sim_exp_pos(lead) + PCI_EXP_DEVCTL;
+	/* each sleep lingers (real time) until another domain sleeps too,
+	 * or 100 ms: time for a domain let in to write */
+	kd_sim_sleep_rendezvous(w->sim, 2, 100);
+	assert_int_equal(run_reset(w, &o, "01:00.0", "02:00.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[1].status, KD_RS_OK);
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		if (e->kind != KD_SIM_EV_CFG_WRITE)
+			continue;
+		if (kd_addr_eq(&e->addr, A(quick)) && other == SIZE_MAX)
+			other = i;
+		if (kd_addr_eq(&e->addr, A(lead)) && e->pos == devctl &&
+		    (e->value & PCI_EXP_DEVCTL_BCR_FLR) && flr == SIZE_MAX)
+			flr = i;
+	}
+	assert_int_not_equal(flr, SIZE_MAX);
+	assert_int_not_equal(other, SIZE_MAX);
+	assert_true(other < flr);
+	world_free(w);
+}
+
 struct done_log {
 	pthread_mutex_t lock; /* done_fn runs in the resetting threads */
 	unsigned calls;
@@ -1209,7 +1294,9 @@ int main(void)
 		cmocka_unit_test(test_kernel_before_5_15),
 		cmocka_unit_test(test_kernel_reset_fails_enotty),
 		cmocka_unit_test(test_kernel_bus_with_siblings_not_written),
+		cmocka_unit_test(test_kernel_bus_multifunction_in_slot_not_written),
 		cmocka_unit_test(test_longest_wait_domain_first),
+		cmocka_unit_test(test_gate_opens_in_pending_poll),
 		cmocka_unit_test(test_given_infos_and_done_fn),
 		cmocka_unit_test(test_maybe_candidate_from_config_alone),
 		cmocka_unit_test(test_kernel_narrowed_to_policy),

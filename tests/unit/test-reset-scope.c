@@ -287,7 +287,7 @@ static void test_kernel_owned_functions(void **state)
 static void test_kernel_bus_obeys_bus_scope(void **state)
 {
 	struct world *w = world_new();
-	struct no_bus nb = { .addrs = { "01:00.1" } };
+	struct no_bus nb = { .addrs = { "01:01.0" } };
 	struct kd_reset_opts o = { .method = KD_RM_KERNEL,
 				   .policy_fn = policy_no_bus,
 				   .policy_data = &nb };
@@ -296,9 +296,11 @@ static void test_kernel_bus_obeys_bus_scope(void **state)
 
 	(void)state;
 	f = flr_endpoint(w, "00:1c.0", "01:00.0");
-	flr_endpoint(w, "00:1c.0", "01:00.1");
+	flr_endpoint(w, "00:1c.0", "01:01.0");
 	/* with siblings, only a hot-plug slot's reset lets the kernel's
-	 * "bus" go ahead (pci_reset_bus_function()) */
+	 * "bus" go ahead (pci_reset_bus_function()), and only for a
+	 * function that is not multi-function: the sibling is at another
+	 * device number */
 	kd_sim_slot(kd_sim_find(w->sim, "00:1c.0"));
 	/* a quirked sibling: "bus" is all the kernel offers, none is left */
 	kd_sim_set_kernel_reset(f, "bus");
@@ -411,12 +413,12 @@ static void test_kernel_scope_check_sees_a_late_binding(void **state)
 
 	(void)state;
 	f0 = flr_endpoint(w, "00:1c.0", "01:00.0");
-	f1 = flr_endpoint(w, "00:1c.0", "01:00.1");
+	f1 = flr_endpoint(w, "00:1c.0", "01:01.0");
 	kd_sim_slot(kd_sim_find(w->sim, "00:1c.0")); /* see above */
 	kd_sim_set_kernel_reset(f0, "bus");
 	kd_sim_set_kernel_reset(f1, "bus");
-	bl.sib = flr_endpoint(w, "00:1c.0", "01:00.7");
-	assert_int_equal(run_reset(w, &o, "01:00.0", "01:00.1", NULL), 0);
+	bl.sib = flr_endpoint(w, "00:1c.0", "01:07.0");
+	assert_int_equal(run_reset(w, &o, "01:00.0", "01:01.0", NULL), 0);
 	/* one target's kernel:bus reset went ahead, then the driver bound;
 	 * the other's check saw it (the sim's bus reset clears a BAR, so
 	 * the first is not OK: not the point here) */
@@ -424,7 +426,7 @@ static void test_kernel_scope_check_sees_a_late_binding(void **state)
 	refused = w->res[0].status == KD_RS_REFUSED ? 0 : 1;
 	assert_int_not_equal(w->res[!refused].status, KD_RS_REFUSED);
 	assert_int_equal(w->res[refused].status, KD_RS_REFUSED);
-	assert_non_null(strstr(w->res[refused].reason, "0000:01:00.7"));
+	assert_non_null(strstr(w->res[refused].reason, "0000:01:07.0"));
 	assert_non_null(strstr(w->res[refused].reason, "e1000e"));
 	world_free(w);
 }

@@ -943,10 +943,15 @@ static int kernel_reset(struct kd_sim *sim, struct kd_ctx *ctx,
 		device_delay(sim, ctx, MS(20));
 	} else if (strcmp(m, "bus") == 0) {
 		/* pci_reset_bus_function(): a hot-plug slot's reset
-		 * (pciehp), else pci_parent_bus_reset(): a bridge above,
-		 * the function alone on its bus */
+		 * (pciehp; pci_dev_reset_slot_function() refuses a
+		 * multi-function device; a VF never is one), else
+		 * pci_parent_bus_reset(): a bridge above, the function alone
+		 * on its bus */
+		bool multi = !fn->is_vf && (fn->addr.fn ||
+			     (fn->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MFD));
+
 		p = fn->has_parent ? lookup(sim, &fn->parent) : NULL;
-		if (p && (p->hp_slot || !has_sibling(sim, fn)))
+		if (p && ((p->hp_slot && !multi) || !has_sibling(sim, fn)))
 			bus_reset(sim, ctx, p, "kernel bus");
 		else
 			ret = -ENOTTY;
