@@ -546,7 +546,8 @@ def scn_campaign(lab, s):
 DISTRO_PLAN = [(g.split(":")[0], int((g.split(":") + ["1"])[1]))
                for g in os.environ.get("KDSAFE_VM_DISTRO", "itools:2,dracut:1").split(",")]
 DISTRO_NARROWED = "KDSAFE_VM_DISTRO" in os.environ
-HOOK_DONE = re.compile(r"kdsafe: done in ([0-9.]+) s: .*longest reset wait ([0-9.]+) s")
+HOOK_DONE = re.compile(r"kdsafe: done in ([0-9.]+) s: .*longest reset wait ([0-9.]+) s"
+                       r"(?: \([^)]*\); since exec ([0-9.]+) s)?")
 LAB_PING = re.compile(r"kdsafe-lab: e1000e (\S+) carrier=(\d*) ping (\d+)/3")
 
 
@@ -649,7 +650,8 @@ def distro_capture(lab, s, out, gen, mode, cycle, bench):
     done = HOOK_DONE.search(cap)
     if s.check(done, f"{name}: no `kdsafe: done in` line"):
         bench["hook"].append({"gen": gen, "cycle": cycle, "elapsed_s": float(done.group(1)),
-                              "longest_wait_s": float(done.group(2))})
+                              "longest_wait_s": float(done.group(2)),
+                              "since_exec_s": float(done.group(3)) if done.group(3) else None})
     s.note(f"{name} ({b.wall:.0f}s): {ping.group(0).split(': ', 1)[1] if ping else 'no ping'}; "
            + (done.group(0) if done else "") + "; " + " | ".join(lines[i].split("] ", 1)[-1] for i in kd[:3]))
     if cycle == 1:
