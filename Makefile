@@ -17,7 +17,8 @@ CC ?= gcc
 
 PKGS := libpci libkmod json-c inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c -linih) -lpthread
+# libkmod is opened on first use (probe/kmod.c): its headers, not its library
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null || echo -lpci -ljson-c -linih) -ldl -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
 	-Wno-format-nonliteral

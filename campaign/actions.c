@@ -7,12 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "campaign/campaign.h"
+#include "probe/kmod.h"
 
 static bool allowed(struct kd_ctx *ctx, void *data, const char *what)
 {
@@ -78,6 +78,8 @@ static int real_crash(void *data, struct kd_ctx *ctx)
 static int real_load(void *data, struct kd_ctx *ctx, const char *module,
 		     const char *address)
 {
+	const struct kd_kmod *km;
+	const char *why = NULL;
 	struct kmod_ctx *k;
 	struct kmod_module *m = NULL;
 	int err;
@@ -88,20 +90,26 @@ static int real_load(void *data, struct kd_ctx *ctx, const char *module,
 		ERR(ctx, "%s: modules load only without --sysroot", address);
 		return -EPERM;
 	}
-	k = kmod_new(NULL, NULL);
+	km = kd_kmod(&why);
+	if (!km) {
+		ERR(ctx, "%s: loading %s: %s", address, module, why);
+		return -ELIBACC;
+	}
+	k = km->new_ctx(NULL, NULL);
 	if (!k)
 		return -ENOMEM;
-	err = kmod_module_new_from_name(k, module, &m);
+	err = km->module_new_from_name(k, module, &m);
 	if (err == 0)
-		err = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL,
-						      NULL);
+		err = km->module_probe_insert_module(m, 0, NULL, NULL, NULL,
+						     NULL);
 	if (err > 0)
 		err = -EPERM; /* blacklisted or refused by a kmod config */
 	if (err < 0)
 		ERR(ctx, "%s: loading %s failed: %s", address, module,
 		    strerror(-err));
-	kmod_module_unref(m);
-	kmod_unref(k);
+	if (m)
+		km->module_unref(m);
+	km->unref(k);
 	return err;
 }
 

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <libkmod.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kmod.h"
 #include "modules.h"
 
 struct kd_modules {
 	struct kd_ctx *ctx;
-	struct kmod_ctx *kmod; /* NULL: no module directory */
+	const struct kd_kmod *k;
+	struct kmod_ctx *kmod; /* NULL: no module directory or no libkmod */
 };
 
 static void kmod_log(void *data, int prio, const char *file, int line,
@@ -35,7 +36,7 @@ int kd_modules_new(struct kd_ctx *ctx, struct kd_modules **out)
 		"/usr/local/lib/modprobe.d", "/lib/modprobe.d",
 	};
 	char dir[PATH_MAX], conf[4][PATH_MAX];
-	const char *conf_paths[5];
+	const char *conf_paths[5], *why = NULL;
 	const char *rel = kd_ctx_kernel_release(ctx);
 	struct kd_modules *m = calloc(1, sizeof(*m));
 	struct stat st;
@@ -57,12 +58,17 @@ int kd_modules_new(struct kd_ctx *ctx, struct kd_modules **out)
 		conf_paths[i] = conf[i];
 	}
 	conf_paths[4] = NULL;
-	m->kmod = kmod_new(dir, conf_paths);
+	m->k = kd_kmod(&why);
+	if (!m->k) {
+		WARN(ctx, "%s: module lookup off", why);
+		return 0;
+	}
+	m->kmod = m->k->new_ctx(dir, conf_paths);
 	if (!m->kmod)
 		return 0;
-	kmod_set_log_fn(m->kmod, kmod_log, ctx);
-	kmod_set_log_priority(m->kmod, kd_ctx_get_log_priority(ctx));
-	if (kmod_load_resources(m->kmod) < 0)
+	m->k->set_log_fn(m->kmod, kmod_log, ctx);
+	m->k->set_log_priority(m->kmod, kd_ctx_get_log_priority(ctx));
+	if (m->k->load_resources(m->kmod) < 0)
 		DBG(ctx, "%s: module indexes not loaded", dir);
 	return 0;
 }
@@ -71,7 +77,8 @@ void kd_modules_free(struct kd_modules *m)
 {
 	if (!m)
 		return;
-	kmod_unref(m->kmod);
+	if (m->kmod)
+		m->k->unref(m->kmod);
 	free(m);
 }
 
@@ -86,26 +93,26 @@ int kd_modules_lookup(struct kd_modules *m, const char *modalias,
 	*n = 0;
 	if (!m->kmod)
 		return 0;
-	err = kmod_module_new_from_lookup(m->kmod, modalias, &list);
+	err = m->k->module_new_from_lookup(m->kmod, modalias, &list);
 	if (err < 0)
 		return err;
-	kmod_list_foreach(it, list)
+	for (it = list; it; it = m->k->list_next(list, it))
 		count++;
 	if (count) {
 		*names = calloc(count, sizeof(**names));
 		if (!*names) {
-			kmod_module_unref_list(list);
+			m->k->module_unref_list(list);
 			return -ENOMEM;
 		}
 	}
-	kmod_list_foreach(it, list) {
-		struct kmod_module *mod = kmod_module_get_module(it);
+	for (it = list; it; it = m->k->list_next(list, it)) {
+		struct kmod_module *mod = m->k->module_get_module(it);
 
 		snprintf((*names)[*n], KD_NAME_MAX, "%s",
-			 kmod_module_get_name(mod));
+			 m->k->module_get_name(mod));
 		(*n)++;
-		kmod_module_unref(mod);
+		m->k->module_unref(mod);
 	}
-	kmod_module_unref_list(list);
+	m->k->module_unref_list(list);
 	return 0;
 }

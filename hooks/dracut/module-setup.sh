@@ -16,8 +16,11 @@ depends() {
 }
 
 install() {
-	# inst_binary brings the libraries (libpci, libkmod, json-c, inih)
+	# inst_binary brings the libraries it links (libpci, json-c, inih);
+	# libkmod it opens when it looks a module up (probe, snapshot,
+	# campaign steps)
 	inst_binary @SBINDIR@/kdsafe
+	inst_libdir_file "libkmod.so.2"
 	inst_dir @LIBDIR@/kdsafe/quirks.d
 	inst_dir @SYSCONFDIR@/kdsafe/quirks.d
 	inst_multiple -o "$dracutsysrootdir"@LIBDIR@/kdsafe/quirks.d/*.conf \

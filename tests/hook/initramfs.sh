@@ -102,6 +102,7 @@ out=$(bash -c '
 	inst_dir() { echo "inst_dir $*"; }
 	inst_multiple() { echo "inst_multiple $*"; }
 	inst_hook() { echo "inst_hook $*"; }
+	inst_libdir_file() { echo "inst_libdir_file $*"; }
 	moddir=/mod dracutsysrootdir=
 	. "$1"
 	check; echo "check $?"
@@ -109,6 +110,7 @@ out=$(bash -c '
 	install' _ "$work/module-setup.sh")
 [[ $out == *"check 255"* ]] && [[ $out == *"depends 0"* ]] &&
 	[[ $out == *"inst_binary /usr/sbin/kdsafe"* ]] &&
+	[[ $out == *"inst_libdir_file libkmod.so.2"* ]] &&
 	[[ $out == *"inst_hook pre-udev 10 /mod/kdsafe-pre-udev.sh"* ]] &&
 	[[ $out == *"/etc/kdsafe/kdsafe.conf"* ]] && [[ $out == *"inst_dir /usr/lib/kdsafe/quirks.d"* ]]
 expect dracut.module-setup $? "$out"

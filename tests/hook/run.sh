@@ -75,6 +75,15 @@ assert d["dry_run"] is False and d["method"] == "auto"
 PY
 expect results-json $? "$(head -c 300 "$root/run/kdsafe/hook.json" 2>&1)"
 
+# the hook never loads libkmod (nor the libcrypto it links): it looks no
+# module up, and relocating them was most of its start in the lab
+fresh "reset_devices" vmcore
+! ldd "$KDSAFE" | grep -q libkmod &&
+	! LD_DEBUG=libs "$KDSAFE" --sysroot "$root" hook 2>&1 >/dev/null | grep -q "libkmod\|libcrypto"
+expect hook-loads-no-libkmod $? "$(ldd "$KDSAFE" | grep kmod)"
+fresh "reset_devices irqpoll" vmcore
+kd hook --strict
+
 # the last line, on the console and stderr: wall time, counts, the longest
 # reset wait (the lab and issue #11 read it with this regex)
 done_re='^<5>kdsafe: done in ([0-9]+\.[0-9]{3}) s: 2 reset, 0 failed; longest reset wait ([0-9]+\.[0-9]{3}) s \(0000:0[12]:00\.0 via [a-z:-]+\); since exec ([0-9]+\.[0-9]{3}) s$'
