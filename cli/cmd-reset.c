@@ -306,9 +306,30 @@ static struct json_object *state_json(const struct kd_reset_state *s)
 	return o;
 }
 
-static double ms_since(uint64_t t, uint64_t base)
+static uint64_t ns_since(uint64_t t, uint64_t base)
 {
-	return t > base ? (double)(t - base) / 1e6 : 0.0;
+	return t > base ? t - base : 0;
+}
+
+/*
+ * ns as milliseconds with six decimals (exact): the digits written here,
+ * not json-c's "%.17g" (vfprintf was most of a result's serialization,
+ * and the lead's result is serialized after the longest wait).
+ */
+static struct json_object *jms(uint64_t ns)
+{
+	char buf[32], *p = buf + sizeof(buf);
+	uint64_t ms = ns / 1000000u, frac = ns % 1000000u;
+
+	*--p = '\0';
+	for (int i = 0; i < 6; i++, frac /= 10)
+		*--p = (char)('0' + frac % 10);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + ms % 10);
+		ms /= 10;
+	} while (ms);
+	return json_object_new_double_s((double)ns / 1e6, p);
 }
 
 /* base: the clock when the function's turn came (at_ms counts from it) */
@@ -319,8 +340,7 @@ static struct json_object *op_json(const struct kd_reset_op *op,
 
 	json_object_object_add(o, "op", jstr(kd_op_kind_name(op->kind)));
 	json_object_object_add(o, "address", jaddr(&op->addr));
-	json_object_object_add(o, "at_ms", json_object_new_double(
-					ms_since(op->at_ns, base)));
+	json_object_object_add(o, "at_ms", jms(ns_since(op->at_ns, base)));
 	switch (op->kind) {
 	case KD_OP_BAR_WRITE:
 		json_object_object_add(o, "bar", json_object_new_int(op->bar));
@@ -341,12 +361,10 @@ static struct json_object *op_json(const struct kd_reset_op *op,
 	case KD_OP_ATTR_WRITE:
 		json_object_object_add(o, "attribute", jstr(op->attr));
 		json_object_object_add(o, "value", jstr(op->text));
-		json_object_object_add(o, "duration_ms", json_object_new_double(
-						(double)op->duration_ns / 1e6));
+		json_object_object_add(o, "duration_ms", jms(op->duration_ns));
 		break;
 	case KD_OP_SLEEP:
-		json_object_object_add(o, "ms", json_object_new_double(
-						(double)op->ns / 1e6));
+		json_object_object_add(o, "ms", jms(op->ns));
 		break;
 	case KD_OP_POLL:
 		if (op->width) { /* a register poll (a quirk's) */
@@ -363,15 +381,12 @@ static struct json_object *op_json(const struct kd_reset_op *op,
 						(int64_t)op->mask));
 		}
 		json_object_object_add(o, "until", jstr(op->text));
-		json_object_object_add(o, "timeout_ms", json_object_new_double(
-						(double)op->ns / 1e6));
-		json_object_object_add(o, "waited_ms", json_object_new_double(
-						(double)op->waited_ns / 1e6));
+		json_object_object_add(o, "timeout_ms", jms(op->ns));
+		json_object_object_add(o, "waited_ms", jms(op->waited_ns));
 		break;
 	case KD_OP_RUN:
 		json_object_object_add(o, "command", jstr(op->text));
-		json_object_object_add(o, "timeout_ms", json_object_new_double(
-						(double)op->ns / 1e6));
+		json_object_object_add(o, "timeout_ms", jms(op->ns));
 		break;
 	}
 	json_object_object_add(o, "why", jstr(op->why));
@@ -393,17 +408,16 @@ static struct json_object *result_json(const struct kd_reset_result *r,
 			       jstr(kd_reset_method_name(r->requested)));
 	json_object_object_add(o, "method", r->used ?
 			       jstr(kd_reset_method_name(r->used)) : NULL);
-	json_object_object_add(o, "duration_ms", json_object_new_double(
-					(double)r->duration_ns / 1e6));
-	json_object_object_add(o, "waited_ms", json_object_new_double(
-		(double)kd_reset_waited_ns(r->ops, r->n_ops) / 1e6));
+	json_object_object_add(o, "duration_ms", jms(r->duration_ns));
+	json_object_object_add(o, "waited_ms",
+			       jms(kd_reset_waited_ns(r->ops, r->n_ops)));
 	/* where the time went: its turn, then open/identify/policy, the reset */
 	/* null: its turn never came (no such function), its reset never
 	 * started (refused, failed before) */
 	json_object_object_add(o, "began_ms", r->began_ns ?
-		json_object_new_double(ms_since(r->began_ns, t0)) : NULL);
+		jms(ns_since(r->began_ns, t0)) : NULL);
 	json_object_object_add(o, "reset_started_ms", r->started_ns ?
-		json_object_new_double(ms_since(r->started_ns, r->began_ns)) :
+		jms(ns_since(r->started_ns, r->began_ns)) :
 		NULL);
 	json_object_object_add(o, "error", jerrno(r->err));
 	json_object_object_add(o, "reason", r->reason[0] ? jstr(r->reason) :
@@ -550,28 +564,20 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
 		json_object_object_add(sum, n[i].key,
 				       json_object_new_int((int)n[i].v));
-	json_object_object_add(sum, "elapsed_ms", json_object_new_double(
-					(double)st->elapsed_ns / 1e6));
-	json_object_object_add(sum, "longest_wait_ms", json_object_new_double(
-					(double)st->longest_wait_ns / 1e6));
+	json_object_object_add(sum, "elapsed_ms", jms(st->elapsed_ns));
+	json_object_object_add(sum, "longest_wait_ms", jms(st->longest_wait_ns));
 	json_object_object_add(sum, "longest_wait_address",
 			       st->longest_address[0] ?
 			       jstr(st->longest_address) : NULL);
 	json_object_object_add(sum, "longest_wait_method",
 			       jstr(st->longest_method));
 	/* the rest of elapsed_ms: setting up, listing, after the resets */
-	json_object_object_add(sum, "prepare_ms", json_object_new_double(
-					(double)st->prepare_ns / 1e6));
-	json_object_object_add(sum, "choose_ms", json_object_new_double(
-					(double)rc->choose_ns / 1e6));
-	json_object_object_add(sum, "quirks_ms", json_object_new_double(
-					(double)rc->quirks_ns / 1e6));
-	json_object_object_add(sum, "topology_ms", json_object_new_double(
-					(double)st->topology_ns / 1e6));
-	json_object_object_add(sum, "plan_ms", json_object_new_double(
-					(double)st->plan_ns / 1e6));
-	json_object_object_add(sum, "resets_ms", json_object_new_double(
-					(double)st->resets_ns / 1e6));
+	json_object_object_add(sum, "prepare_ms", jms(st->prepare_ns));
+	json_object_object_add(sum, "choose_ms", jms(rc->choose_ns));
+	json_object_object_add(sum, "quirks_ms", jms(rc->quirks_ns));
+	json_object_object_add(sum, "topology_ms", jms(st->topology_ns));
+	json_object_object_add(sum, "plan_ms", jms(st->plan_ns));
+	json_object_object_add(sum, "resets_ms", jms(st->resets_ns));
 	json_object_object_add(tail, "summary", sum);
 	return tail;
 }
