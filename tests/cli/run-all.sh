@@ -172,6 +172,17 @@ run help "$KDSAFE" probe --help
 check help [ "$rc" = 0 ]
 check help-exit-codes has help "4 no device tree"
 
+# without a usable libkmod.so.2 (here one the loader rejects) probe still
+# answers, its module lookup off, and the warning says what the loader said
+mkdir -p "$work/badkmod"
+echo "not a library" >"$work/badkmod/libkmod.so.2"
+run no-libkmod env LD_LIBRARY_PATH="$work/badkmod" "$KDSAFE" \
+	--sysroot "$tree" probe --json 00:17.0
+check no-libkmod-exit [ "$rc" = 0 ]
+check no-libkmod-no-modules has no-libkmod '"modules": [ ]'
+check no-libkmod-why has no-libkmod \
+	"cannot open libkmod.so.2: @WORK@/badkmod/libkmod.so.2: "
+
 # ---- bad input ------------------------------------------------------------
 run malformed-dump in_fixtures "$KDSAFE" --dump malformed.dump probe
 expect malformed-dump 3

@@ -77,6 +77,38 @@ expect init-top.logs-through-functions $? "$(cat "$root/log" 2>&1)"
 [ "$(sh "$work/init-top" prereqs)" = "" ] && [ "$(sh "$work/hook" prereqs)" = "" ]
 expect initramfs-tools.prereqs $? "prereqs failed"
 
+# what the initramfs-tools hook copies, against stub hook-functions: of
+# several libkmod.so.2 in ldconfig's cache (i386 listed first, as
+# ldconfig may order them), the one of the ABI of the libc kdsafe links
+mkdir -p "$work/bin" "$work/lib32" "$work/lib64"
+: >"$work/lib32/libkmod.so.2"
+: >"$work/lib64/libkmod.so.2"
+tab=$(printf '\t')
+cat >"$work/bin/ldconfig" <<EOF
+#!/bin/sh
+cat <<'LIST'
+4 libs found in cache \`/etc/ld.so.cache'
+${tab}libkmod.so.2 (libc6) => $work/lib32/libkmod.so.2
+${tab}libkmod.so.2 (libc6,x86-64, OS ABI: Linux 3.2.0) => $work/lib64/libkmod.so.2
+${tab}libc.so.6 (libc6,x86-64) => $work/lib64/libc.so.6
+${tab}libc.so.6 (libc6) => $work/lib32/libc.so.6
+LIST
+EOF
+cat >"$work/bin/ldd" <<EOF
+#!/bin/sh
+echo "${tab}libc.so.6 => $work/lib64/libc.so.6 (0x00007f0000000000)"
+EOF
+chmod 0755 "$work/bin/ldconfig" "$work/bin/ldd"
+printf 'copy_exec() { echo "copy_exec $*" >>"%s/copied"; }\ncopy_file() { :; }\n' \
+	"$work" >"$work/hook-functions"
+sed -e "s|/usr/share/initramfs-tools/hook-functions|$work/hook-functions|" \
+	"$work/hook" >"$work/hook-stubbed"
+CONFDIR=/var/lib/kdump/initramfs-tools PATH="$work/bin:$PATH" sh "$work/hook-stubbed"
+rc=$?
+[ $rc = 0 ] && grep -qx "copy_exec $work/lib64/libkmod.so.2" "$work/copied" &&
+	! grep -q lib32 "$work/copied"
+expect initramfs-tools.libkmod-of-kdsafes-abi $? "rc=$rc $(cat "$work/copied" 2>&1)"
+
 # the real kdsafe on the reset tree, through the init-top script
 rm -rf "$root"
 python3 "$here/../cli/reset/tree.py" "$root"
