@@ -261,13 +261,12 @@ static int run_reset(struct hook *h, int fd)
 static void report_done(struct hook *h)
 {
 	const struct kd_run_stats *st = &h->cli->stats;
+	uint64_t exec_ns = kd_cli_since_exec_ns();
 	char m[240], who[80] = "none";
 
 	if (st->valid && st->longest_address[0])
 		snprintf(who, sizeof(who), "%s via %s", st->longest_address,
 			 st->longest_method ? st->longest_method : "?");
-	uint64_t exec_ns = kd_cli_since_exec_ns();
-
 	snprintf(m, sizeof(m), "done in %.3f s: %u reset, %u failed; "
 		 "longest reset wait %.3f s (%s); since exec %.3f s",
 		 (double)(kd_cli_now_ns() - h->cli->start_ns) / 1e9,
