@@ -194,10 +194,11 @@ static bool kernel_multifunction(const struct kd_probe_info *in)
  * pci_reset_bus_function() tries pci_dev_reset_slot_function() (a slot
  * whose hot-plug driver resets it: pciehp, below a hot-plug capable
  * port; never a multi-function device) and pci_parent_bus_reset(), which
- * refuses a function that is not alone on its bus.  reset_method still says "bus" when the function was
- * probed before its siblings were added (pci_init_reset_methods() runs
- * from pci_device_add()), and writing "reset" then costs a save, an
- * ENOTTY and a restore for nothing.  -ENOTTY with why, else 0.
+ * refuses a function that is not alone on its bus.  reset_method still
+ * says "bus" when the function was probed before its siblings were added
+ * (pci_init_reset_methods() runs from pci_device_add()), and writing
+ * "reset" then costs a save, an ENOTTY and a restore for nothing.
+ * -ENOTTY with why, else 0.
  */
 static int kernel_bus_doomed(struct kd_dev *dev, const struct kd_probe_info *in,
 			     enum kd_reset_method m, char *why, size_t len)
