@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "quirks/procs.h"
 
 static void usage(FILE *f)
 {
@@ -43,26 +44,14 @@ static void usage(FILE *f)
 
 uint64_t kd_cli_since_exec_ns(void)
 {
-	char buf[1024], *p;
+	char buf[1024];
 	unsigned long long start = 0;
 	long hz = sysconf(_SC_CLK_TCK);
+	/* starttime, in clock ticks since boot */
+	const char *f = kd_proc_stat_field("self", 22, buf, sizeof(buf));
 	struct timespec ts;
-	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || hz <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* "pid (comm) S ppid ...": starttime is field 22, the 20th after
-	 * comm's ')' (comm may hold spaces and parentheses) */
-	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1 ||
+	if (!f || hz <= 0 || sscanf(f, "%llu", &start) != 1 ||
 	    clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
 		return 0;
 	start = start * 1000000000ull / (unsigned long long)hz;

@@ -42,27 +42,40 @@ int kd_proc_become_subreaper(void)
 	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 
-/* The parent of pid from /proc/PID/stat ("pid (comm) S ppid ..."), or
- * -1 (also for a zombie) */
-static long parent_of(const char *pid)
+const char *kd_proc_stat_field(const char *pid, unsigned field, char *buf,
+			       size_t len)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	ssize_t n;
 	int fd;
 
+	if (field < 3 || len < 2)
+		return NULL;
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || strlen(p) < 4 || p[2] == 'Z')
+	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	for (unsigned f = 2; p && f < field; f++)
+		p = strchr(p + 1, ' ');
+	return p && p[1] ? p + 1 : NULL;
+}
+
+/* The parent of pid, or -1 (also for a zombie) */
+static long parent_of(const char *pid)
+{
+	char buf[512];
+	const char *state = kd_proc_stat_field(pid, 3, buf, sizeof(buf));
+
+	if (!state || state[0] == 'Z' || state[1] != ' ')
 		return -1; /* a zombie is only reaped */
-	return strtol(p + 4, NULL, 10);
+	return strtol(state + 2, NULL, 10);
 }
 
 /* One pass: kills and reaps the current children; how many. */

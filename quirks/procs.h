@@ -31,6 +31,11 @@ uint64_t kd_quirk_clamp_ns(uint64_t ns);
 
 /* 0 or -errno */
 int kd_proc_become_subreaper(void);
+/* Field number field (3 or more, as proc(5) counts) of /proc/PID/stat
+ * ("self" for this process) read into buf: where it starts in buf, or
+ * NULL. */
+const char *kd_proc_stat_field(const char *pid, unsigned field, char *buf,
+			       size_t len);
 /* SIGKILLs and reaps every descendant (found through /proc/PID/stat's
  * parent field); returns how many were killed. */
 size_t kd_proc_kill_descendants(void);

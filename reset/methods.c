@@ -203,11 +203,11 @@ static bool kernel_multifunction(const struct kd_probe_info *in)
 static int kernel_bus_doomed(struct kd_dev *dev, const struct kd_probe_info *in,
 			     enum kd_reset_method m, char *why, size_t len)
 {
-	char methods[128], list[128], sib[KD_ADDR_STRLEN], *save = NULL;
+	const char *methods = in->kernel_methods; /* as identify read it */
+	char list[sizeof(in->kernel_methods)], sib[KD_ADDR_STRLEN];
+	char *save = NULL;
 
-	if (in->n_siblings == 0 ||
-	    kd_dev_attr_read(dev, "reset_method", methods,
-			     sizeof(methods)) < 0)
+	if (in->n_siblings == 0 || !in->has_kernel_methods)
 		return 0;
 	snprintf(list, sizeof(list), "%s", methods);
 	for (char *w = strtok_r(list, " ", &save); w;

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 
 #include "access/regs.h"
+#include "quirks/procs.h"
 #include "quirks/quirks.h"
 #include "reset/reset.h"
 #include "sim.h"
@@ -636,9 +638,33 @@ static void test_script_inherits_no_descriptor(void **state)
 	close(57);
 }
 
+/* /proc/PID/stat's fields counted after comm's last ')': a comm made of
+ * spaces and parentheses does not shift them (the descendant search and
+ * kdsafe hook's "since exec" read them) */
+static void proc_stat_fields_past_a_hostile_comm(void **state)
+{
+	char buf[1024], old[17] = "", ppid[32];
+	const char *f;
+
+	(void)state;
+	prctl(PR_GET_NAME, old, 0, 0, 0);
+	assert_int_equal(prctl(PR_SET_NAME, "x) Z 1 (y) ", 0, 0, 0), 0);
+	f = kd_proc_stat_field("self", 3, buf, sizeof(buf));
+	assert_non_null(f);
+	assert_true(f[0] == 'R' && f[1] == ' ');
+	snprintf(ppid, sizeof(ppid), "%ld ", (long)getppid());
+	f = kd_proc_stat_field("self", 4, buf, sizeof(buf));
+	assert_non_null(f);
+	assert_int_equal(strncmp(f, ppid, strlen(ppid)), 0);
+	assert_null(kd_proc_stat_field("self", 99, buf, sizeof(buf)));
+	assert_null(kd_proc_stat_field("no-such-pid", 3, buf, sizeof(buf)));
+	prctl(PR_SET_NAME, old, 0, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(proc_stat_fields_past_a_hostile_comm),
 		cmocka_unit_test_setup_teardown(test_config_writes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_flr_then_poll_until_ready,
