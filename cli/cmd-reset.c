@@ -92,6 +92,12 @@ struct reset_cli {
 	size_t n;
 	/* --all: addrs[i] as select_all() identified it (the planner's) */
 	struct kd_probe_info *infos;
+	size_t cap;             /* --all: room in addrs, infos, results */
+	struct kd_prober *prober; /* --all: its topology plans the run */
+	struct kd_ctx *ctx;     /* --all: for choose_rest() */
+	struct maybe *maybe;    /* --all: candidates from config space */
+	size_t n_maybe;
+	uint64_t rest_ns;       /* choose_rest(), while the first waits */
 	bool kmsg_live; /* each result went to kmsg as it was final */
 	/* --json: each result's text, made as it was final (result_done()) */
 	const struct kd_reset_result *res;
@@ -123,49 +129,161 @@ static bool parse_budget(const char *opt, const char *arg, uint64_t *ns)
 	return !e;
 }
 
-/* --all: every function kd_probe_reset_candidate() picks that the
- * caller's choice (cli->select) wants */
-static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
+/* A function config space alone says may be a candidate
+ * (kd_probe_identify_config()), not yet identified in full */
+struct maybe {
+	struct kd_addr addr, key; /* key: its reset domain */
+	uint64_t wait_ns;         /* kd_reset_expected_wait_ns() */
+	bool taken;
+};
+
+/* kd_probe_reset_candidate() on the whole identify, and the caller's
+ * choice (cli->select): into addrs and infos */
+static void choose_one(struct reset_cli *rc, struct kd_ctx *ctx,
+		       const struct kd_addr *a)
 {
 	const struct kd_cli_select *sel = rc->cli->select;
-	struct kd_prober *p;
-	int err = kd_prober_new(ctx, &p);
+	struct kd_probe_info in;
+	struct kd_dev *dev;
 
-	if (err < 0)
-		return err;
-	kd_prober_set_modules(p, false);
-	rc->addrs = calloc(kd_prober_count(p) + 1, sizeof(*rc->addrs));
-	rc->infos = calloc(kd_prober_count(p) + 1, sizeof(*rc->infos));
-	if (!rc->addrs || !rc->infos) {
-		kd_prober_free(p);
-		return -ENOMEM;
+	if (rc->n >= rc->cap || kd_dev_open(ctx, a, &dev) < 0)
+		return;
+	if (kd_probe(rc->prober, dev, &in) == 0 &&
+	    kd_probe_reset_candidate(&in) &&
+	    (!sel || sel->want(sel->data, ctx, &in))) {
+		rc->addrs[rc->n] = in.addr;
+		rc->infos[rc->n++] = in; /* the planner's, kept */
+	} else {
+		kd_probe_info_clear(&in);
 	}
-	for (size_t i = 0; i < kd_prober_count(p); i++) {
-		struct kd_probe_info in;
+	kd_dev_free(dev);
+}
+
+/* The maybe-candidates in domain key (NULL: all) not yet taken */
+static void choose(struct reset_cli *rc, struct kd_ctx *ctx,
+		   const struct kd_addr *key)
+{
+	for (size_t i = 0; i < rc->n_maybe; i++) {
+		struct maybe *m = &rc->maybe[i];
+
+		if (m->taken || (key && !kd_addr_eq(&m->key, key)))
+			continue;
+		m->taken = true;
+		choose_one(rc, ctx, &m->addr);
+	}
+}
+
+static void chosen(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	const struct kd_cli_select *sel = rc->cli->select;
+
+	if (sel && sel->chosen)
+		sel->chosen(sel->data, ctx, rc->n);
+}
+
+/* opts.more_fn: the rest, while the first domain waits (another thread;
+ * the first domain's entries are not touched) */
+static size_t choose_rest(void *data)
+{
+	struct reset_cli *rc = data;
+	uint64_t t = kd_cli_now_ns();
+
+	choose(rc, rc->ctx, NULL);
+	chosen(rc, rc->ctx);
+	rc->rest_ns = kd_cli_now_ns() - t;
+	return rc->n;
+}
+
+/* Config space alone, every function: the maybe-candidates, their
+ * domains and expected waits; the key of the longest (NULL: none waits,
+ * or the domains cannot be known without the whole identify: a VF's
+ * Vendor ID reads ffff, and its domain is its PF's). */
+static const struct kd_addr *find_maybe(struct reset_cli *rc,
+					struct kd_ctx *ctx)
+{
+	const struct kd_topo *topo = kd_prober_topo(rc->prober);
+	const struct kd_addr *lead = NULL;
+	uint64_t longest = 0;
+	bool vf = false;
+
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++) {
+		const struct kd_addr *a = kd_prober_addr(rc->prober, i);
+		struct kd_probe_info ci;
+		struct maybe *m;
 		struct kd_dev *dev;
 
-		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
+		if (kd_dev_open(ctx, a, &dev) < 0)
 			continue;
 		/* the clean and the never-reset ones without a sysfs read:
 		 * in a capture kernel each path lookup costs */
-		if (!kd_probe_maybe_candidate(dev)) {
-			kd_dev_free(dev);
-			continue;
-		}
-		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in) &&
-		    (!sel || sel->want(sel->data, ctx, &in))) {
-			rc->addrs[rc->n] = in.addr;
-			rc->infos[rc->n++] = in; /* the planner's, kept */
-		} else {
-			kd_probe_info_clear(&in);
-		}
+		kd_probe_identify_config(topo, dev, &ci);
 		kd_dev_free(dev);
+		if (kd_probe_reset_candidate(&ci)) {
+			m = &rc->maybe[rc->n_maybe++];
+			m->addr = *a;
+			kd_reset_domain_key(topo, a, &m->key);
+			m->wait_ns = kd_reset_expected_wait_ns(&ci,
+							      rc->ro.method);
+			vf |= ci.vendor == 0xffff;
+			if (m->wait_ns > longest) {
+				longest = m->wait_ns;
+				lead = &m->key;
+			}
+		}
+		kd_probe_info_clear(&ci);
 	}
+	return vf ? NULL : lead;
+}
+
+/*
+ * --all: every function kd_probe_reset_candidate() picks that the
+ * caller's choice (cli->select) wants.  Not a dry run: the domain
+ * expected to wait longest is chosen first, alone, and the rest while it
+ * waits (opts.more_fn): on a capture kernel's one CPU choosing them cost
+ * its start 60 to 90 ms.
+ */
+static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	const struct kd_addr *lead;
+	size_t count;
+	int err = kd_prober_new(ctx, &rc->prober);
+
+	if (err < 0)
+		return err;
+	kd_prober_set_modules(rc->prober, false);
+	count = kd_prober_count(rc->prober);
+	rc->addrs = calloc(count + 1, sizeof(*rc->addrs));
+	rc->infos = calloc(count + 1, sizeof(*rc->infos));
+	rc->maybe = calloc(count + 1, sizeof(*rc->maybe));
+	if (!rc->addrs || !rc->infos || !rc->maybe)
+		return -ENOMEM;
+	rc->cap = count;
+	rc->ctx = ctx;
 	rc->ro.infos = rc->infos;
-	kd_prober_free(p);
-	if (sel && sel->chosen)
-		sel->chosen(sel->data, ctx, rc->n);
+	rc->ro.topo = kd_prober_topo(rc->prober);
+	lead = find_maybe(rc, ctx);
+	if (lead && !rc->ro.dry_run)
+		choose(rc, ctx, lead);
+	for (size_t i = 0; rc->n && i < rc->n_maybe && !rc->ro.more_fn; i++)
+		if (!rc->maybe[i].taken) {
+			rc->ro.more_fn = choose_rest;
+			rc->ro.more_data = rc;
+			rc->ro.cap = rc->cap;
+		}
+	if (rc->ro.more_fn)
+		return 0;
+	choose(rc, ctx, NULL);
+	chosen(rc, ctx);
 	return 0;
+}
+
+/* The rest chosen now, where the run will not (quirks refused) */
+static void choose_now(struct reset_cli *rc)
+{
+	if (!rc->ro.more_fn)
+		return;
+	choose_rest(rc);
+	rc->ro.more_fn = NULL;
 }
 
 /* ---- text output ------------------------------------------------------- */
@@ -574,6 +692,8 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 	/* the rest of elapsed_ms: setting up, listing, after the resets */
 	json_object_object_add(sum, "prepare_ms", jms(st->prepare_ns));
 	json_object_object_add(sum, "choose_ms", jms(rc->choose_ns));
+	/* of resets_ms: choosing the rest while the first domain waited */
+	json_object_object_add(sum, "choose_rest_ms", jms(rc->rest_ns));
 	json_object_object_add(sum, "quirks_ms", jms(rc->quirks_ns));
 	json_object_object_add(sum, "topology_ms", jms(st->topology_ns));
 	json_object_object_add(sum, "plan_ms", jms(st->plan_ns));
@@ -606,11 +726,39 @@ static void record_stats(struct reset_cli *rc, const struct tally *t)
 	}
 }
 
+/* The report is in address order: --all chose the first domain's
+ * functions before the others */
+struct ranked {
+	struct kd_addr addr;
+	size_t i;
+};
+
+static int cmp_ranked(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+	int c = kd_addr_cmp(&a->addr, &b->addr);
+
+	return c ? c : a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* rc->n indices in address order (NULL: out of memory, given order) */
+static struct ranked *by_address(const struct reset_cli *rc)
+{
+	struct ranked *o = calloc(rc->n ? rc->n : 1, sizeof(*o));
+
+	for (size_t i = 0; o && i < rc->n; i++)
+		o[i] = (struct ranked){ .addr = rc->addrs[i], .i = i };
+	if (o && rc->all)
+		qsort(o, rc->n, sizeof(*o), cmp_ranked);
+	return o;
+}
+
 /* The results, as text or as the JSON document; the exit status. */
 static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 		  const struct kd_reset_result *res, struct kd_json_doc *doc)
 {
 	struct tally t = { 0 };
+	struct ranked *order;
 	uint64_t t0 = 0;
 	int ret;
 
@@ -629,7 +777,10 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 	for (size_t i = 0; !t0 && i < rc->n; i++)
 		if (res[i].began_ns && (!t0 || res[i].began_ns < t0))
 			t0 = res[i].began_ns;
-	for (size_t i = 0; i < rc->n; i++) {
+	order = by_address(rc);
+	for (size_t k = 0; k < rc->n; k++) {
+		size_t i = order ? order[k].i : k;
+
 		tally_result(rc, &res[i], &t);
 		if (rc->json && rc->items && rc->items[i])
 			kd_json_item_text(doc, rc->items[i]);
@@ -638,6 +789,7 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 		else
 			print_text(rc, &res[i]);
 	}
+	free(order);
 	ret = exit_code(rc, &t);
 	record_stats(rc, &t);
 	if (rc->json)
@@ -764,7 +916,7 @@ static void result_done(void *data, const struct kd_reset_result *r)
 
 	if (rc->kmsg)
 		kmsg_result(rc, r);
-	if (rc->items && i < rc->n)
+	if (rc->items && i < rc->cap)
 		rc->items[i] = kd_json_text(result_json(r,
 						rc->timing.begin_ns));
 }
@@ -784,19 +936,22 @@ static int run(struct reset_cli *rc)
 		goto out;
 	rc->prepare_ns = kd_cli_now_ns() - rc->start_ns;
 	rc->ro.timing = &rc->timing;
-	res = calloc(rc->n ? rc->n : 1, sizeof(*res));
+	if (!rc->all)
+		rc->cap = rc->n;
+	res = calloc(rc->cap ? rc->cap : 1, sizeof(*res));
 	if (!res) {
 		ERR(ctx, "reset: %s", strerror(ENOMEM));
 		goto out;
 	}
-	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
+	if (quirks_refused(rc, db, qwhy, sizeof(qwhy))) {
+		choose_now(rc);
 		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
-	else {
+	} else {
 		/* each result's line and JSON as it is final: the console
 		 * shows the quick ones while the longest still waits, and
 		 * only its own JSON is left for the report */
 		rc->res = res;
-		rc->items = rc->json ? calloc(rc->n ? rc->n : 1,
+		rc->items = rc->json ? calloc(rc->cap ? rc->cap : 1,
 					      sizeof(*rc->items)) : NULL;
 		rc->kmsg_live = rc->kmsg;
 		rc->ro.done_fn = result_done;
@@ -989,6 +1144,8 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		kd_probe_info_clear(&rc.infos[i]);
 	free(rc.infos);
 	free(rc.addrs);
+	free(rc.maybe);
+	kd_prober_free(rc.prober);
 	free(rc.qdirs);
 	return ret;
 }

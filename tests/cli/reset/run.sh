@@ -313,5 +313,35 @@ out=$(cat "$work/stdout")
 [ $rc = 1 ] && [[ $out == *"quirk vf quirk forbids flr"* ]]
 expect vf-from-dump-honours-quirk $? "rc=$rc $out $(cat "$work/stderr")"
 
+# --- --all: the longest wait's domain first, the rest chosen in its wait ----
+# (tree.py --conv: 03:01.0 behind the PCIe-to-PCI bridge, bus reset 1.1 s)
+for jobs in 0 1; do
+	rm -rf "$work/root"; python3 "$here/tree.py" --conv "$work/root"
+	j=; [ $jobs = 1 ] && j="--jobs 1"
+	kd reset --all --json $j
+	python3 - "$work/stdout" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+res, s = d["results"], d["summary"]
+# reported in address order, every one reset once
+assert [r["address"] for r in res] == ["0000:01:00.0", "0000:02:00.0",
+                                       "0000:03:01.0"], res
+assert all(r["status"] == "ok" for r in res), res
+assert s["requested"] == 3 and s["ok"] == 3, s
+# the conventional bus's domain started first; the others were chosen
+# while it ran, after it began
+lead = next(r for r in res if r["address"] == "0000:03:01.0")
+assert all(lead["began_ms"] <= r["began_ms"] for r in res), res
+assert s["choose_rest_ms"] > 0, s
+EOF2
+	expect all-chooses-rest-in-longest-wait-jobs$jobs $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+done
+# a dry run waits for nothing: everything is chosen before the plan
+rm -rf "$work/root"; python3 "$here/tree.py" --conv "$work/root"
+kd reset --all --json --dry-run
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; assert s["requested"] == 3 and s["planned"] == 3 and s["choose_rest_ms"] == 0, s' \
+	"$work/stdout"
+expect all-dry-run-chooses-first $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
