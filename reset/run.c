@@ -513,7 +513,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	enum kd_reset_method cand[KD_RM_COUNT * 2];
 	unsigned avoid = pol ? pol->avoid : 0, seen = 0;
 	struct unavailable unavail = { .method = KD_RM_NONE };
-	size_t n = 0, first_op;
+	size_t n = 0, first_op, ops_read = r->n_ops; /* in is of then */
 	char why[256];
 	int err;
 
@@ -571,8 +571,12 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			verify(x, dev);
 			return;
 		}
-		if (i)
+		/* what the last try did (none: its check failed, or it
+		 * was not available before any write) */
+		if (r->n_ops != ops_read) {
 			refresh_info(x, dev, in);
+			ops_read = r->n_ops;
+		}
 		if (devspec_check(m, pol, why, sizeof(why)) < 0 ||
 		    kd_method_check(dev, in, rn->topo, m, why,
 				    sizeof(why)) < 0) {
@@ -630,7 +634,8 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		verify(x, dev);
 		return;
 	}
-	refresh_info(x, dev, in);
+	if (r->n_ops != ops_read)
+		refresh_info(x, dev, in);
 	log_unavailable(&unavail, x, KD_RM_QUIESCE);
 	r->used = KD_RM_QUIESCE;
 	if (avoid & KD_RM_BIT(KD_RM_QUIESCE)) {

@@ -412,6 +412,29 @@ static void test_config_read_once_per_phase(void **state)
 	world_free(w);
 }
 
+/* auto tries the methods in order; one whose check fails, or that the
+ * kernel does not offer, changed nothing and the next check needs no new
+ * read (a conventional function: kernel, FLR, AF-FLR and PM unavailable,
+ * then the bus reset).  Reads: the planner, the BAR pre-read, the open,
+ * the bus reset's save of the function and the verify. */
+static void test_no_read_between_methods_that_did_nothing(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	struct kd_sim_fn *f;
+
+	(void)state;
+	kd_sim_add_pci_bridge(w->sim, "00:1e.0", NULL);
+	f = kd_sim_add(w->sim, "03:01.0", "00:1e.0", 0x10ec, 0x8139, 0x020000);
+	kd_sim_set_live(f);
+	kd_sim_trace_reads(f, true);
+	assert_int_equal(run_reset(w, &o, "03:01.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_BUS);
+	assert_int_equal(full_reads(w, f), 5);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_pm_d3hot_delay_default),
 		cmocka_unit_test(test_pm_d3hot_delay_from_quirk),
 		cmocka_unit_test(test_config_read_once_per_phase),
+		cmocka_unit_test(test_no_read_between_methods_that_did_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
