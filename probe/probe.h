@@ -189,13 +189,18 @@ int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
  * kd_probe_identify() from config space and topo alone, no sysfs read:
  * for an estimate before the whole identify (reset --all's planner).  No
  * driver (the verdict counts the function as unbound), kernel methods,
- * siblings or VF: a VF's Vendor ID reads ffff here.  Clear *out after.
+ * siblings or VF (a VF's Vendor ID reads ffff here), nor a bridge's
+ * extended capabilities (kd_probe_decode_choice()).  Clear *out after.
  */
 void kd_probe_identify_config(const struct kd_topo *topo, struct kd_dev *dev,
 			      struct kd_probe_info *out);
 /* Config-space decoding alone: the first step of kd_probe_identify();
  * everything else wants the whole of kd_probe_identify(). */
 void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
+/* The same, except that a bridge's extended capabilities (AER, SR-IOV)
+ * are left unread: no bridge is ever a reset candidate, and config space
+ * past 100h is read only when asked (kd_probe_identify_config()). */
+void kd_probe_decode_choice(struct kd_dev *dev, struct kd_probe_info *out);
 /* Rebuilds info->modalias after the IDs changed. */
 void kd_probe_set_modalias(struct kd_probe_info *info);
 /* Fills verdict and reasons from the decoded state. */

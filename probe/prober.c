@@ -220,7 +220,7 @@ int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
 void kd_probe_identify_config(const struct kd_topo *topo, struct kd_dev *dev,
 			      struct kd_probe_info *in)
 {
-	kd_probe_decode(dev, in);
+	kd_probe_decode_choice(dev, in);
 	find_parent(topo, in);
 	if (!in->dead)
 		judge_bus_reset(topo, in);
