@@ -97,6 +97,8 @@ struct reset_cli {
 	struct kd_ctx *ctx;     /* --all: for choose_rest() */
 	struct maybe *maybe;    /* --all: candidates from config space */
 	size_t n_maybe;
+	bool *scanned;          /* --all: per listed function, scan() done */
+	bool vf;                /* --all: scan() saw a possible VF */
 	uint64_t rest_ns;       /* choose_rest(), while the first waits */
 	bool kmsg_live; /* each result went to kmsg as it was final */
 	/* --json: each result's text, made as it was final (result_done()) */
@@ -181,6 +183,44 @@ static void chosen(struct reset_cli *rc, struct kd_ctx *ctx)
 		sel->chosen(sel->data, ctx, rc->n);
 }
 
+/* Config space alone of the listing's function i, once: a
+ * maybe-candidate appended with its domain and expected wait (NULL: none);
+ * a possible VF is noted (its Vendor ID reads ffff: its domain is its
+ * PF's, which only the whole identify finds) */
+static struct maybe *scan(struct reset_cli *rc, struct kd_ctx *ctx, size_t i)
+{
+	const struct kd_topo *topo = kd_prober_topo(rc->prober);
+	const struct kd_addr *a = kd_prober_addr(rc->prober, i);
+	struct maybe *m = NULL;
+	struct kd_probe_info ci;
+	struct kd_dev *dev;
+
+	rc->scanned[i] = true;
+	if (kd_dev_open(ctx, a, &dev) < 0)
+		return NULL;
+	/* the clean and the never-reset ones without a sysfs read: in a
+	 * capture kernel each path lookup costs */
+	kd_probe_identify_config(topo, dev, &ci);
+	kd_dev_free(dev);
+	if (kd_probe_reset_candidate(&ci)) {
+		m = &rc->maybe[rc->n_maybe++];
+		m->addr = *a;
+		kd_reset_domain_key(topo, a, &m->key);
+		m->wait_ns = kd_reset_expected_wait_ns(&ci, rc->ro.method);
+		rc->vf |= ci.vendor == 0xffff;
+	}
+	kd_probe_info_clear(&ci);
+	return m;
+}
+
+/* Every function not scanned yet */
+static void scan_rest(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
+		if (!rc->scanned[i])
+			scan(rc, ctx, i);
+}
+
 /* opts.more_fn: the rest, while the first domain waits (another thread;
  * the first domain's entries are not touched) */
 static size_t choose_rest(void *data)
@@ -188,51 +228,44 @@ static size_t choose_rest(void *data)
 	struct reset_cli *rc = data;
 	uint64_t t = kd_cli_now_ns();
 
+	scan_rest(rc, rc->ctx);
 	choose(rc, rc->ctx, NULL);
 	chosen(rc, rc->ctx);
 	rc->rest_ns = kd_cli_now_ns() - t;
 	return rc->n;
 }
 
-/* Config space alone, every function: the maybe-candidates, their
- * domains and expected waits; the key of the longest (NULL: none waits,
- * or the domains cannot be known without the whole identify: a VF's
- * Vendor ID reads ffff, and its domain is its PF's). */
+/*
+ * The domain expected to wait longest, from config space: its key (NULL:
+ * none waits, or a possible VF was seen).  Not a dry run, the scan stops
+ * at a function no other can outwait (kd_reset_expected_wait_max_ns()):
+ * the rest of its domain is scanned, the others are left for the rest.
+ */
 static const struct kd_addr *find_maybe(struct reset_cli *rc,
 					struct kd_ctx *ctx)
 {
 	const struct kd_topo *topo = kd_prober_topo(rc->prober);
+	const uint64_t most = kd_reset_expected_wait_max_ns();
 	const struct kd_addr *lead = NULL;
 	uint64_t longest = 0;
-	bool vf = false;
+	size_t i, count = kd_prober_count(rc->prober);
 
-	for (size_t i = 0; i < kd_prober_count(rc->prober); i++) {
-		const struct kd_addr *a = kd_prober_addr(rc->prober, i);
-		struct kd_probe_info ci;
-		struct maybe *m;
-		struct kd_dev *dev;
+	for (i = 0; i < count && (longest < most || rc->ro.dry_run); i++) {
+		struct maybe *m = scan(rc, ctx, i);
 
-		if (kd_dev_open(ctx, a, &dev) < 0)
-			continue;
-		/* the clean and the never-reset ones without a sysfs read:
-		 * in a capture kernel each path lookup costs */
-		kd_probe_identify_config(topo, dev, &ci);
-		kd_dev_free(dev);
-		if (kd_probe_reset_candidate(&ci)) {
-			m = &rc->maybe[rc->n_maybe++];
-			m->addr = *a;
-			kd_reset_domain_key(topo, a, &m->key);
-			m->wait_ns = kd_reset_expected_wait_ns(&ci,
-							      rc->ro.method);
-			vf |= ci.vendor == 0xffff;
-			if (m->wait_ns > longest) {
-				longest = m->wait_ns;
-				lead = &m->key;
-			}
+		if (m && m->wait_ns > longest) {
+			longest = m->wait_ns;
+			lead = &m->key;
 		}
-		kd_probe_info_clear(&ci);
 	}
-	return vf ? NULL : lead;
+	for (; lead && i < count; i++) {
+		struct kd_addr key;
+
+		kd_reset_domain_key(topo, kd_prober_addr(rc->prober, i), &key);
+		if (kd_addr_eq(&key, lead))
+			scan(rc, ctx, i);
+	}
+	return rc->vf ? NULL : lead;
 }
 
 /*
@@ -255,7 +288,8 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 	rc->addrs = calloc(count + 1, sizeof(*rc->addrs));
 	rc->infos = calloc(count + 1, sizeof(*rc->infos));
 	rc->maybe = calloc(count + 1, sizeof(*rc->maybe));
-	if (!rc->addrs || !rc->infos || !rc->maybe)
+	rc->scanned = calloc(count + 1, sizeof(*rc->scanned));
+	if (!rc->addrs || !rc->infos || !rc->maybe || !rc->scanned)
 		return -ENOMEM;
 	rc->cap = count;
 	rc->ctx = ctx;
@@ -272,6 +306,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 		}
 	if (rc->ro.more_fn)
 		return 0;
+	scan_rest(rc, ctx);
 	choose(rc, ctx, NULL);
 	chosen(rc, ctx);
 	return 0;
@@ -1145,6 +1180,7 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 	free(rc.infos);
 	free(rc.addrs);
 	free(rc.maybe);
+	free(rc.scanned);
 	kd_prober_free(rc.prober);
 	free(rc.qdirs);
 	return ret;

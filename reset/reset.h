@@ -298,6 +298,9 @@ void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
  */
 uint64_t kd_reset_expected_wait_ns(const struct kd_probe_info *in,
 				   enum kd_reset_method m);
+/* The longest kd_reset_expected_wait_ns() answers for any function: a
+ * domain expected to wait that long waits longest. */
+uint64_t kd_reset_expected_wait_max_ns(void);
 
 /* Whether method m can run on this function (the check kd_reset_run()
  * makes before it): 0, or -ENOTTY/-EINVAL with the reason in why.  topo
