@@ -23,6 +23,9 @@ pcie-pci-bridge) over bus 03 with 03:01.0, a conventional RTL8139
 (10ec:8139: no PCIe, no PM, Bus Master on): its only reset is the bus
 reset, whose 1.1 s wait (PCI 3.0 §4.3.2) is the longest of the machine.
 
+With --quiet the machine's own functions are clean (Command 0): only what
+--conv and --many add is dirty.
+
 With --many N it also has N more dirty unbound functions like 01:00.0,
 eight functions to a root port: 00:02.0 over bus 10 (10:00.0-7), 00:03.0
 over bus 11 ... (the hook's /dev/kmsg rate limit, its timing).
@@ -197,6 +200,12 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--many":
         add_many(int(sys.argv[2]))
         del sys.argv[1:3]
+    if len(sys.argv) > 1 and sys.argv[1] == "--quiet":
+        for i, (addr, parent, cfg, driver, methods) in enumerate(MACHINE):
+            if addr in ("0000:01:00.0", "0000:01:00.1", "0000:02:00.0",
+                        "0000:00:1f.0"):
+                cfg[4:6] = b"\0\0"
+        del sys.argv[1]
     if len(sys.argv) > 1 and sys.argv[1] == "--conv":
         MACHINE += CONV
         del sys.argv[1]
@@ -208,4 +217,4 @@ if __name__ == "__main__":
     elif len(sys.argv) == 2:
         build_tree(sys.argv[1])
     else:
-        sys.exit("usage: tree.py [--many N] [--conv] [--sriov] DIR | tree.py [--sriov] --dump FILE")
+        sys.exit("usage: tree.py [--many N] [--quiet] [--conv] [--sriov] DIR | tree.py [--sriov] --dump FILE")
