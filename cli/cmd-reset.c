@@ -238,8 +238,10 @@ static size_t choose_rest(void *data)
 /*
  * The domain expected to wait longest, from config space: its key (NULL:
  * none waits, or a possible VF was seen).  Not a dry run, the scan stops
- * at a function no other can outwait (kd_reset_expected_wait_max_ns()):
- * the rest of its domain is scanned, the others are left for the rest.
+ * at a function no other can outwait (kd_reset_expected_wait_max_ns(), a
+ * bus reset: only a function below a bridge has one) and reads the rest
+ * of its domain; the others are left for the rest.  Functions below a
+ * bridge are read first, the root bus's after them.
  */
 static const struct kd_addr *find_maybe(struct reset_cli *rc,
 					struct kd_ctx *ctx)
@@ -248,21 +250,27 @@ static const struct kd_addr *find_maybe(struct reset_cli *rc,
 	const uint64_t most = kd_reset_expected_wait_max_ns();
 	const struct kd_addr *lead = NULL;
 	uint64_t longest = 0;
-	size_t i, count = kd_prober_count(rc->prober);
+	size_t count = kd_prober_count(rc->prober);
 
-	for (i = 0; i < count && (longest < most || rc->ro.dry_run); i++) {
-		struct maybe *m = scan(rc, ctx, i);
+	for (int below = 1; below >= 0; below--)
+		for (size_t i = 0; i < count; i++) {
+			struct maybe *m;
 
-		if (m && m->wait_ns > longest) {
-			longest = m->wait_ns;
-			lead = &m->key;
+			if (longest >= most && !rc->ro.dry_run)
+				break;
+			if (rc->scanned[i] || topo->v[i].has_parent != below)
+				continue;
+			m = scan(rc, ctx, i);
+			if (m && m->wait_ns > longest) {
+				longest = m->wait_ns;
+				lead = &m->key;
+			}
 		}
-	}
-	for (; lead && i < count; i++) {
+	for (size_t i = 0; lead && longest >= most && i < count; i++) {
 		struct kd_addr key;
 
 		kd_reset_domain_key(topo, kd_prober_addr(rc->prober, i), &key);
-		if (kd_addr_eq(&key, lead))
+		if (!rc->scanned[i] && kd_addr_eq(&key, lead))
 			scan(rc, ctx, i);
 	}
 	return rc->vf ? NULL : lead;

@@ -350,9 +350,12 @@ if command -v strace >/dev/null; then
 	# before its domain can start, after the scan stopped
 	lead=$(grep -n '0000:03:01.0/reset_method' "$work/strace" | head -1 | cut -d: -f1)
 	later=$(grep -n '0000:10:00.0/config' "$work/strace" | head -1 | cut -d: -f1)
+	# and the root bus's functions (no bus reset there) after it too
+	rootbus=$(grep -n '0000:00:1f.0/config' "$work/strace" | head -1 | cut -d: -f1)
 	[ $rc = 0 ] && [ -n "$lead" ] && [ -n "$later" ] && [ "$lead" -lt "$later" ] &&
+		[ -n "$rootbus" ] && [ "$lead" -lt "$rootbus" ] &&
 		grep -q "summary: 11 requested, 11 ok" "$work/stdout"
-	expect all-scan-stops-at-the-longest-wait $? "rc=$rc lead=$lead later=$later $(tail -2 "$work/stdout")"
+	expect all-scan-stops-at-the-longest-wait $? "rc=$rc lead=$lead later=$later rootbus=$rootbus $(tail -2 "$work/stdout")"
 else
 	echo "SKIP all-scan-stops-at-the-longest-wait: no strace"
 fi
