@@ -268,6 +268,20 @@ static const struct kd_addr *find_maybe(struct reset_cli *rc,
 	return rc->vf ? NULL : lead;
 }
 
+/* Whether choose_rest() has anything to look at: a maybe-candidate not
+ * taken, or a function find_maybe() left unread (its scan stopped at the
+ * longest wait, perhaps before any other candidate) */
+static bool rest_left(const struct reset_cli *rc)
+{
+	for (size_t i = 0; i < rc->n_maybe; i++)
+		if (!rc->maybe[i].taken)
+			return true;
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
+		if (!rc->scanned[i])
+			return true;
+	return false;
+}
+
 /*
  * --all: every function kd_probe_reset_candidate() picks that the
  * caller's choice (cli->select) wants.  Not a dry run: the domain
@@ -298,14 +312,12 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 	lead = find_maybe(rc, ctx);
 	if (lead && !rc->ro.dry_run)
 		choose(rc, ctx, lead);
-	for (size_t i = 0; rc->n && i < rc->n_maybe && !rc->ro.more_fn; i++)
-		if (!rc->maybe[i].taken) {
-			rc->ro.more_fn = choose_rest;
-			rc->ro.more_data = rc;
-			rc->ro.cap = rc->cap;
-		}
-	if (rc->ro.more_fn)
+	if (rc->n && rest_left(rc)) {
+		rc->ro.more_fn = choose_rest;
+		rc->ro.more_data = rc;
+		rc->ro.cap = rc->cap;
 		return 0;
+	}
 	scan_rest(rc, ctx);
 	choose(rc, ctx, NULL);
 	chosen(rc, ctx);

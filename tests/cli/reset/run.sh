@@ -356,6 +356,26 @@ if command -v strace >/dev/null; then
 else
 	echo "SKIP all-scan-stops-at-the-longest-wait: no strace"
 fi
+# the longest wait is the first candidate listed (every function before
+# 03:01.0 is clean: Bus Master off): the scan stops there and the
+# functions not read yet (10:00.x) are still chosen in its wait, not
+# before it starts
+rm -rf "$work/root"; python3 "$here/tree.py" --many 8 --conv "$work/root"
+for a in 00:1f.0 01:00.0 01:00.1 02:00.0; do
+	printf '\002\000' | dd of="$work/root/sys/bus/pci/devices/0000:$a/config" \
+		bs=1 seek=4 conv=notrunc status=none
+done
+kd reset --all --json
+python3 - "$work/stdout" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+res, s = d["results"], d["summary"]
+assert [r["address"] for r in res] == ["0000:03:01.0"] + \
+    ["0000:10:00.%d" % i for i in range(8)], res
+assert s["requested"] == 9 and s["ok"] == 9, s
+assert s["choose_rest_ms"] > 0, s
+EOF2
+expect all-first-candidate-longest-chooses-rest-in-its-wait $? "rc=$rc $(head -c 600 "$work/stdout") $err"
 # a dry run waits for nothing: everything is chosen before the plan
 rm -rf "$work/root"; python3 "$here/tree.py" --conv "$work/root"
 kd reset --all --json --dry-run
