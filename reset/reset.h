@@ -75,6 +75,9 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		  uint64_t interval_ns, uint64_t timeout_ns, const char *why);
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
 bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
+/* Test hook: the operation log's allocator (realloc); NULL from it drops
+ * the records from then on (the result says the log is incomplete). */
+extern void *(*kd_exec_realloc)(void *p, size_t size);
 
 /* ---- policy: what a quirk says about one device ------------------------ */
 

@@ -572,8 +572,9 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			return;
 		}
 		/* what the last try did (none: its check failed, or it
-		 * was not available before any write) */
-		if (r->n_ops != ops_read) {
+		 * was not available before any write); a log out of memory
+		 * records nothing more, the writes still happen */
+		if (r->n_ops != ops_read || x->oom) {
 			refresh_info(x, dev, in);
 			ops_read = r->n_ops;
 		}
@@ -634,7 +635,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		verify(x, dev);
 		return;
 	}
-	if (r->n_ops != ops_read)
+	if (r->n_ops != ops_read || x->oom)
 		refresh_info(x, dev, in);
 	log_unavailable(&unavail, x, KD_RM_QUIESCE);
 	r->used = KD_RM_QUIESCE;
