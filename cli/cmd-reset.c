@@ -101,6 +101,10 @@ struct reset_cli {
 	bool vf;                /* --all: scan() saw a possible VF */
 	uint64_t rest_ns;       /* choose_rest(), while the first waits */
 	bool kmsg_live; /* each result went to kmsg as it was final */
+	/* --all --kmsg streamed: the results final before chosen() told the
+	 * count, their lines held until it has (under cli->log_lock) */
+	size_t *held, n_held;
+	bool hold_kmsg;
 	/* --json: each result's text, made as it was final (result_done()) */
 	const struct kd_reset_result *res;
 	char **items;
@@ -221,6 +225,9 @@ static void scan_rest(struct reset_cli *rc, struct kd_ctx *ctx)
 			scan(rc, ctx, i);
 }
 
+static void kmsg_result(struct reset_cli *rc,
+			const struct kd_reset_result *r);
+
 /* opts.more_fn: the rest, while the first domain waits (another thread;
  * the first domain's entries are not touched) */
 static size_t choose_rest(void *data)
@@ -230,7 +237,13 @@ static size_t choose_rest(void *data)
 
 	scan_rest(rc, rc->ctx);
 	choose(rc, rc->ctx, NULL);
+	/* the count first on the console, then the lines held meanwhile */
+	pthread_mutex_lock(&rc->cli->log_lock);
 	chosen(rc, rc->ctx);
+	rc->hold_kmsg = false;
+	for (size_t k = 0; k < rc->n_held; k++)
+		kmsg_result(rc, &rc->res[rc->held[k]]);
+	pthread_mutex_unlock(&rc->cli->log_lock);
 	rc->rest_ns = kd_cli_now_ns() - t;
 	return rc->n;
 }
@@ -961,8 +974,14 @@ static void result_done(void *data, const struct kd_reset_result *r)
 	struct reset_cli *rc = data;
 	size_t i = (size_t)(r - rc->res);
 
-	if (rc->kmsg)
-		kmsg_result(rc, r);
+	if (rc->kmsg) {
+		pthread_mutex_lock(&rc->cli->log_lock);
+		if (rc->hold_kmsg)
+			rc->held[rc->n_held++] = i;
+		else
+			kmsg_result(rc, r);
+		pthread_mutex_unlock(&rc->cli->log_lock);
+	}
 	if (rc->items && i < rc->cap)
 		rc->items[i] = kd_json_text(result_json(r,
 						rc->timing.begin_ns));
@@ -1001,6 +1020,10 @@ static int run(struct reset_cli *rc)
 		rc->items = rc->json ? calloc(rc->cap ? rc->cap : 1,
 					      sizeof(*rc->items)) : NULL;
 		rc->kmsg_live = rc->kmsg;
+		if (rc->kmsg && rc->ro.more_fn)
+			rc->held = calloc(rc->cap ? rc->cap : 1,
+					  sizeof(*rc->held));
+		rc->hold_kmsg = rc->held != NULL;
 		rc->ro.done_fn = result_done;
 		rc->ro.done_data = rc;
 		if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
@@ -1020,6 +1043,8 @@ out:
 		free(rc->items[i]);
 	free(rc->items);
 	rc->items = NULL;
+	free(rc->held);
+	rc->held = NULL;
 	run_guard_end(&lock, guard);
 	kd_quirks_free(db);
 	kd_ctx_unref(ctx);
