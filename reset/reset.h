@@ -256,7 +256,9 @@ struct kd_reset_opts {
 	/*
 	 * NULL, or the rest of the functions, chosen while the first domain
 	 * waits (reset --all): called once, from another thread, when the
-	 * domain expected to wait longest first waits (or ends); it appends
+	 * domain expected to wait longest first waits (or ends); from the
+	 * calling thread before any reset when nothing is expected to wait
+	 * (a dry run) or no thread could be made; it appends
 	 * to addrs, infos (when given) and results, never beyond cap
 	 * entries, and returns the new count.  A function it adds in a
 	 * domain already planned is refused, never run beside it.
