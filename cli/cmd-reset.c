@@ -101,6 +101,10 @@ struct reset_cli {
 	bool vf;                /* --all: scan() saw a possible VF */
 	uint64_t rest_ns;       /* choose_rest(), while the first waits */
 	bool kmsg_live; /* each result went to kmsg as it was final */
+	/* --all --kmsg streamed: the results final before chosen() told the
+	 * count, their lines held until it has (under cli->log_lock) */
+	size_t *held, n_held;
+	bool hold_kmsg;
 	/* --json: each result's text, made as it was final (result_done()) */
 	const struct kd_reset_result *res;
 	char **items;
@@ -221,6 +225,9 @@ static void scan_rest(struct reset_cli *rc, struct kd_ctx *ctx)
 			scan(rc, ctx, i);
 }
 
+static void kmsg_result(struct reset_cli *rc,
+			const struct kd_reset_result *r);
+
 /* opts.more_fn: the rest, while the first domain waits (another thread;
  * the first domain's entries are not touched) */
 static size_t choose_rest(void *data)
@@ -230,7 +237,13 @@ static size_t choose_rest(void *data)
 
 	scan_rest(rc, rc->ctx);
 	choose(rc, rc->ctx, NULL);
+	/* the count first on the console, then the lines held meanwhile */
+	pthread_mutex_lock(&rc->cli->log_lock);
 	chosen(rc, rc->ctx);
+	rc->hold_kmsg = false;
+	for (size_t k = 0; k < rc->n_held; k++)
+		kmsg_result(rc, &rc->res[rc->held[k]]);
+	pthread_mutex_unlock(&rc->cli->log_lock);
 	rc->rest_ns = kd_cli_now_ns() - t;
 	return rc->n;
 }
@@ -276,14 +289,16 @@ static const struct kd_addr *find_maybe(struct reset_cli *rc,
 	return rc->vf ? NULL : lead;
 }
 
-/* A function not read yet, or a candidate not chosen yet */
-static bool something_left(const struct reset_cli *rc)
+/* Whether choose_rest() has anything to look at: a maybe-candidate not
+ * taken, or a function find_maybe() left unread (its scan stopped at the
+ * longest wait, perhaps before any other candidate) */
+static bool rest_left(const struct reset_cli *rc)
 {
-	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
-		if (!rc->scanned[i])
-			return true;
 	for (size_t i = 0; i < rc->n_maybe; i++)
 		if (!rc->maybe[i].taken)
+			return true;
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
+		if (!rc->scanned[i])
 			return true;
 	return false;
 }
@@ -318,7 +333,7 @@ static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
 	lead = find_maybe(rc, ctx);
 	if (lead && !rc->ro.dry_run)
 		choose(rc, ctx, lead);
-	if (rc->n && something_left(rc)) {
+	if (rc->n && rest_left(rc)) {
 		rc->ro.more_fn = choose_rest;
 		rc->ro.more_data = rc;
 		rc->ro.cap = rc->cap;
@@ -967,8 +982,14 @@ static void result_done(void *data, const struct kd_reset_result *r)
 	struct reset_cli *rc = data;
 	size_t i = (size_t)(r - rc->res);
 
-	if (rc->kmsg)
-		kmsg_result(rc, r);
+	if (rc->kmsg) {
+		pthread_mutex_lock(&rc->cli->log_lock);
+		if (rc->hold_kmsg)
+			rc->held[rc->n_held++] = i;
+		else
+			kmsg_result(rc, r);
+		pthread_mutex_unlock(&rc->cli->log_lock);
+	}
 	if (rc->items && i < rc->cap)
 		rc->items[i] = kd_json_text(result_json(r,
 						rc->timing.begin_ns));
@@ -1007,6 +1028,10 @@ static int run(struct reset_cli *rc)
 		rc->items = rc->json ? calloc(rc->cap ? rc->cap : 1,
 					      sizeof(*rc->items)) : NULL;
 		rc->kmsg_live = rc->kmsg;
+		if (rc->kmsg && rc->ro.more_fn)
+			rc->held = calloc(rc->cap ? rc->cap : 1,
+					  sizeof(*rc->held));
+		rc->hold_kmsg = rc->held != NULL;
 		rc->ro.done_fn = result_done;
 		rc->ro.done_data = rc;
 		if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
@@ -1026,6 +1051,8 @@ out:
 		free(rc->items[i]);
 	free(rc->items);
 	rc->items = NULL;
+	free(rc->held);
+	rc->held = NULL;
 	run_guard_end(&lock, guard);
 	kd_quirks_free(db);
 	kd_ctx_unref(ctx);

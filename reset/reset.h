@@ -75,6 +75,9 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		  uint64_t interval_ns, uint64_t timeout_ns, const char *why);
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
 bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
+/* Test hook: the operation log's allocator (realloc); NULL from it drops
+ * the records from then on (the result says the log is incomplete). */
+extern void *(*kd_exec_realloc)(void *p, size_t size);
 
 /* ---- policy: what a quirk says about one device ------------------------ */
 
@@ -253,7 +256,9 @@ struct kd_reset_opts {
 	/*
 	 * NULL, or the rest of the functions, chosen while the first domain
 	 * waits (reset --all): called once, from another thread, when the
-	 * domain expected to wait longest first waits (or ends); it appends
+	 * domain expected to wait longest first waits (or ends); from the
+	 * calling thread before any reset when nothing is expected to wait
+	 * (a dry run) or no thread could be made; it appends
 	 * to addrs, infos (when given) and results, never beyond cap
 	 * entries, and returns the new count.  A function it adds in a
 	 * domain already planned is refused, never run beside it.

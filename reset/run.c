@@ -108,6 +108,37 @@ void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
 	domain_of(topo, a, key, &depth);
 }
 
+/* Its sysfs physfn link: the PF of a VF (the kernel's, whatever the
+ * VF's config space answers) */
+static bool physfn_link(struct kd_dev *dev, struct kd_addr *pf)
+{
+	char buf[KD_ADDR_STRLEN + 8];
+
+	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
+	       kd_addr_parse(buf, pf) == 0;
+}
+
+/*
+ * A function reading all-ones is identified no further (identify reads no
+ * sysfs for it), but it may be a VF whose PF is being reset: a PF's FLR
+ * or bus reset clears VF Enable and its VFs answer all-ones until the
+ * restore sets it again (SR-IOV 1.1 §3.3.3.1).  A VF chosen late (more_fn)
+ * while its PF's domain runs is that case; its physfn link still names
+ * the PF, whose domain it is in.
+ */
+static bool dead_vf_pf(struct runner *rn, const struct kd_addr *a,
+		       struct kd_addr *pf)
+{
+	struct kd_dev *dev;
+	bool vf;
+
+	if (kd_dev_open(rn->ctx, a, &dev) < 0)
+		return false;
+	vf = physfn_link(dev, pf) && !kd_addr_eq(pf, a);
+	kd_dev_free(dev);
+	return vf;
+}
+
 /*
  * A PF's reset takes its VFs along (SR-IOV 1.1 §2.2.2): a VF (sysfs
  * physfn link, or a dump's PF found by kd_probe_identify()) gets its
@@ -121,6 +152,7 @@ static void place(struct runner *rn, struct target *t)
 	const struct kd_probe_info *given = rn->o->infos ?
 					    &rn->o->infos[t->idx] : NULL;
 	struct kd_probe_info in;
+	struct kd_addr pf;
 	struct kd_dev *dev;
 
 	t->vf = false;
@@ -130,9 +162,18 @@ static void place(struct runner *rn, struct target *t)
 			domain_of(rn->topo, &given->physfn, &t->key,
 				  &t->depth);
 		t->expect_ns = kd_reset_expected_wait_ns(given, rn->o->method);
+		if (given->dead && dead_vf_pf(rn, &t->addr, &pf)) {
+			t->vf = true;
+			domain_of(rn->topo, &pf, &t->key, &t->depth);
+		}
 	} else if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
 		kd_probe_identify(rn->topo, dev, &in);
 		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
+		if (in.dead && physfn_link(dev, &pf) &&
+		    !kd_addr_eq(&pf, &t->addr)) {
+			t->vf = true;
+			in.physfn = pf;
+		}
 		if (t->vf)
 			domain_of(rn->topo, &in.physfn, &t->key, &t->depth);
 		t->expect_ns = kd_reset_expected_wait_ns(&in, rn->o->method);
@@ -572,8 +613,9 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			return;
 		}
 		/* what the last try did (none: its check failed, or it
-		 * was not available before any write) */
-		if (r->n_ops != ops_read) {
+		 * was not available before any write); a log out of memory
+		 * records nothing more, the writes still happen */
+		if (r->n_ops != ops_read || x->oom) {
 			refresh_info(x, dev, in);
 			ops_read = r->n_ops;
 		}
@@ -634,7 +676,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		verify(x, dev);
 		return;
 	}
-	if (r->n_ops != ops_read)
+	if (r->n_ops != ops_read || x->oom)
 		refresh_info(x, dev, in);
 	log_unavailable(&unavail, x, KD_RM_QUIESCE);
 	r->used = KD_RM_QUIESCE;

@@ -435,6 +435,46 @@ static void test_no_read_between_methods_that_did_nothing(void **state)
 	world_free(w);
 }
 
+static void *no_realloc(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+	return NULL;
+}
+
+/* The operation log out of memory: a try's writes still happen, without
+ * a record, so the count of records no longer says whether the function
+ * changed.  auto reads it afresh before the next method at least as
+ * often as with the log (the kernel's no-op reset and the no-op PM
+ * reset write, then the bus reset). */
+static void test_fresh_read_after_unrecorded_try(void **state)
+{
+	size_t reads[2];
+
+	(void)state;
+	for (int oom = 0; oom <= 1; oom++) {
+		struct world *w = world_new();
+		struct kd_reset_opts o = { .method = KD_RM_AUTO };
+		struct kd_sim_fn *f = endpoint(w, "00:1c.0", "01:00.0", 0x8086,
+					       0x10d3, false);
+
+		kd_sim_make_e1000e(f);
+		kd_sim_set_flags(f, KD_SIM_PM_NOOP);
+		kd_sim_set_kernel_reset(f, "pm bus");
+		kd_sim_trace_reads(f, true);
+		kd_exec_realloc = oom ? no_realloc : realloc;
+		assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+		kd_exec_realloc = realloc;
+		if (oom) /* nothing recorded */
+			assert_int_equal(w->res[0].n_ops, 0);
+		assert_int_equal(w->res[0].used, KD_RM_BUS);
+		assert_int_equal(w->res[0].status, KD_RS_OK);
+		reads[oom] = full_reads(w, f);
+		world_free(w);
+	}
+	assert_true(reads[1] >= reads[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_pm_d3hot_delay_from_quirk),
 		cmocka_unit_test(test_config_read_once_per_phase),
 		cmocka_unit_test(test_no_read_between_methods_that_did_nothing),
+		cmocka_unit_test(test_fresh_read_after_unrecorded_try),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

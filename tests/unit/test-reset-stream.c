@@ -21,6 +21,7 @@ struct more {
 	struct kd_addr addrs[16];
 	size_t n;              /* given, then after more_fn */
 	const char *later[4];  /* what more_fn adds */
+	struct kd_sim_fn *dead; /* reads all-ones from more_fn on */
 	unsigned calls;
 	size_t events_at_call; /* the simulator's log as more_fn ran */
 	pthread_mutex_t lock;  /* done_fn runs in the resetting threads */
@@ -33,6 +34,9 @@ static size_t add_later(void *data)
 
 	m->calls++;
 	m->events_at_call = kd_sim_n_events(m->w->sim);
+	if (m->dead)
+		for (unsigned pos = 0; pos < 12; pos += 4)
+			kd_sim_cfg_set(m->dead, pos, 4, 0xffffffff);
 	for (size_t i = 0; i < 4 && m->later[i]; i++)
 		assert_int_equal(kd_addr_parse(m->later[i],
 					       &m->addrs[m->n++]), 0);
@@ -190,6 +194,44 @@ static void test_late_in_running_domain_refused(void **state)
 	more_free(m);
 }
 
+/* A VF of the first domain's PF, chosen late, while the PF's FLR has
+ * VF Enable cleared (SR-IOV 1.1 §3.3.3.1): it answers all-ones, so
+ * identify cannot say it is a VF, yet it is in its PF's domain (its
+ * physfn link says so): refused, never reset beside the PF, even where
+ * it sits at another device number on the root bus (an integrated PF). */
+static void test_late_vf_of_resetting_pf_refused(void **state)
+{
+	static const char *const first[] = { "00:05.0", NULL };
+	struct more *m = calloc(1, sizeof(*m));
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	struct kd_sim_fn *pf, *vf;
+
+	(void)state;
+	assert_non_null(m);
+	pthread_mutex_init(&m->lock, NULL);
+	m->w = world_new();
+	pf = kd_sim_add(m->w->sim, "00:05.0", NULL, 0x8086, 0x10fb, 0x020000);
+	kd_sim_cap_pm(pf, false);
+	kd_sim_cap_exp(pf, PCI_EXP_TYPE_RC_END, true);
+	kd_sim_ecap_sriov(pf, 1, 8, 1); /* devfn 28h + 8: 00:06.0 */
+	kd_sim_set_live(pf);
+	vf = kd_sim_add_vf(m->w->sim, "00:06.0", "00:05.0");
+	kd_sim_set_live(vf);
+	m->later[0] = "00:06.0";
+	m->dead = vf;
+	assert_int_equal(run_streamed(m, &o, first), 0);
+	assert_int_equal(m->calls, 1);
+	assert_int_equal(m->w->res[0].status, KD_RS_OK);
+	assert_int_equal(m->w->res[0].used, KD_RM_FLR);
+	assert_int_equal(m->w->res[1].status, KD_RS_REFUSED);
+	assert_int_equal(m->w->res[1].err, -EBUSY);
+	assert_non_null(strstr(m->w->res[1].reason,
+			       "after its reset domain had started"));
+	assert_int_equal(kd_sim_resets(vf), 0);
+	assert_int_equal(m->done[1], 1);
+	more_free(m);
+}
+
 /* Nothing to wait for (a dry run): the rest is chosen before anything
  * runs, and planned with the rest. */
 static void test_rest_first_without_wait(void **state)
@@ -252,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rest_chosen_while_first_waits),
 		cmocka_unit_test(test_late_in_running_domain_refused),
+		cmocka_unit_test(test_late_vf_of_resetting_pf_refused),
 		cmocka_unit_test(test_rest_first_without_wait),
 		cmocka_unit_test(test_more_capped),
 	};
