@@ -175,6 +175,7 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 		return -ENOMEM;
 	ctx->refcount = 1;
 	ctx->root_fd = -1;
+	ctx->sysfs_fd = -1;
 	ctx->log_fn = opts->log_fn ? opts->log_fn : log_stderr;
 	ctx->log_data = opts->log_data;
 	ctx->log_priority = opts->log_priority ? opts->log_priority :
@@ -185,6 +186,8 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 	err = normalise_sysroot(ctx, opts->sysroot);
 	if (err < 0)
 		goto fail;
+	if (!ctx->sysroot[0])
+		ctx->sysfs_fd = kd_open_sysfs_mount("/sys");
 	read_kernel_release(ctx, opts->kernel_release);
 
 	if (opts->backend)
@@ -204,6 +207,8 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 fail:
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
+	if (ctx->sysfs_fd >= 0)
+		close(ctx->sysfs_fd);
 	free(ctx);
 	return err;
 }
@@ -222,6 +227,8 @@ struct kd_ctx *kd_ctx_unref(struct kd_ctx *ctx)
 	if (ctx->backend->cleanup)
 		ctx->backend->cleanup(ctx, ctx->state);
 	close(ctx->root_fd);
+	if (ctx->sysfs_fd >= 0)
+		close(ctx->sysfs_fd);
 	free(ctx);
 	return NULL;
 }

@@ -15,6 +15,9 @@ struct kd_ctx {
 	struct kd_clock clock;
 	char sysroot[PATH_MAX];
 	int root_fd; /* the sysroot ("/" without one): opens resolve beneath */
+	/* without a sysroot, /sys when it is a sysfs mount: opens below it
+	 * take one step (open.c, open_on_sysfs()); else -1 */
+	int sysfs_fd;
 	char kernel_release[128];
 	const struct kd_backend *backend;
 	void *state;

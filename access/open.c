@@ -101,6 +101,66 @@ bool kd_fd_on_sysfs(int fd)
 	return fstatfs(fd, &sfs) < 0 || sfs.f_type == SYSFS_MAGIC;
 }
 
+int kd_open_sysfs_mount(const char *dir)
+{
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sfs;
+
+	if (fd >= 0 && (fstatfs(fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void refuse_type(struct kd_ctx *ctx, const char *full, mode_t mode,
+			unsigned types)
+{
+	ERR(ctx, "%s: refusing it: %s, not %s", full, type_name(mode),
+	    types & KD_OPEN_CHR ? "a regular file or character device" :
+	    types & KD_OPEN_BLK ? "a regular file or block device" :
+				  "a regular file");
+}
+
+/* open.h: below the real /sys in one step.  -ENOSYS: not for this path
+ * (no sysfs_fd, not below /sys, no openat2); -EXDEV: the lookup would
+ * leave the mount; else an fd or what the open answered. */
+static int open_on_sysfs(struct kd_ctx *ctx, const char *path, int flags,
+			 unsigned types)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+	struct stat st = { 0 };
+	long fd = -1;
+
+	if (ctx->sysfs_fd < 0 || kd_open_no_openat2 ||
+	    strncmp(path, "/sys/", 5) != 0)
+		return -ENOSYS;
+	if ((flags & O_ACCMODE) != O_RDONLY && !ctx->real_writes_ok) {
+		ERR(ctx, "%s: refusing to write: it is on the real /sys", path);
+		return -EPERM;
+	}
+	for (unsigned i = 0; i <= OPENAT2_RETRIES; i++) {
+		fd = syscall(SYS_openat2, ctx->sysfs_fd, path + 5, &how,
+			     sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat((int)fd, &st) < 0 || !type_ok(st.st_mode, types)) {
+		int err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+
+		refuse_type(ctx, path, st.st_mode, types);
+		close((int)fd);
+		return err;
+	}
+	return (int)fd;
+}
+
 int kd_tree_exists(struct kd_ctx *ctx, const char *path, unsigned types)
 {
 	char full[PATH_MAX];
@@ -132,6 +192,9 @@ int kd_open_tree(struct kd_ctx *ctx, const char *path, int flags,
 
 	if (path[0] != '/' || (flags & O_CREAT))
 		return -EINVAL;
+	fd = open_on_sysfs(ctx, path, flags, types);
+	if (fd != -ENOSYS && fd != -EXDEV)
+		return fd;
 	err = kd_ctx_path(ctx, full, sizeof(full), "%s", path);
 	if (err < 0)
 		return err;
@@ -149,11 +212,7 @@ int kd_open_tree(struct kd_ctx *ctx, const char *path, int flags,
 	if (err < 0)
 		return err;
 	if (!type_ok(before.st_mode, types)) {
-		ERR(ctx, "%s: refusing it: %s, not %s", full,
-		    type_name(before.st_mode),
-		    types & KD_OPEN_CHR ? "a regular file or character device" :
-		    types & KD_OPEN_BLK ? "a regular file or block device" :
-					  "a regular file");
+		refuse_type(ctx, full, before.st_mode, types);
 		return S_ISDIR(before.st_mode) ? -EISDIR : -EINVAL;
 	}
 	fd = open_resolved(ctx, path, full, flags | O_NONBLOCK | O_NOCTTY |

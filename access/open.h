@@ -32,6 +32,14 @@
 #define KD_OPEN_BLK 4u
 
 /*
+ * Without a sysroot, below /sys when it is a sysfs mount: one openat2 with
+ * RESOLVE_NO_XDEV as well.  The lookup cannot leave that mount, and kernfs
+ * makes only directories, regular files and links: no FIFO or device node
+ * can be met, so there is nothing to look at first; the type is checked
+ * on the open file.  A write there is refused before the open unless
+ * kd_ctx_enable_writes() accepted the real /sys.  A lookup that would
+ * cross a mount takes the general path.
+ *
  * Opens SYSROOT + path (path starts with '/') with flags (O_RDONLY,
  * O_WRONLY, O_RDWR, O_APPEND, O_TRUNC; never O_CREAT).  Returns an fd or a
  * negative errno.  Refusals (escape: -EXDEV, wrong type: -EISDIR or -EINVAL, a write
@@ -48,6 +56,10 @@ int kd_tree_exists(struct kd_ctx *ctx, const char *path, unsigned types);
 
 /* true when fd lives on a sysfs mount (or fstatfs fails: assume so) */
 bool kd_fd_on_sysfs(int fd);
+
+/* dir (O_PATH) when it is a directory on a sysfs mount, for opens below it
+ * in one step (kd_open_tree()); else -1 */
+int kd_open_sysfs_mount(const char *dir);
 
 /* Test hook: pretend the kernel has no openat2 (the realpath fallback). */
 extern bool kd_open_no_openat2;

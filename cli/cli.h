@@ -42,7 +42,9 @@ struct kd_probe_info;
  * A caller's choice among the functions `reset --all` finds
  * (kd_probe_reset_candidate()): kdsafe hook's kdsafe.conf.  want() for
  * each candidate, with the identify the reset plans from; chosen() once,
- * with how many, before anything is reset.
+ * with how many.  Not a dry run, the domain expected to wait longest may
+ * already be resetting: want() for the others and chosen() are then
+ * called from the thread that chooses them while it waits.
  */
 struct kd_cli_select {
 	bool (*want)(void *data, struct kd_ctx *ctx,

@@ -92,7 +92,19 @@ struct reset_cli {
 	size_t n;
 	/* --all: addrs[i] as select_all() identified it (the planner's) */
 	struct kd_probe_info *infos;
+	size_t cap;             /* --all: room in addrs, infos, results */
+	struct kd_prober *prober; /* --all: its topology plans the run */
+	struct kd_ctx *ctx;     /* --all: for choose_rest() */
+	struct maybe *maybe;    /* --all: candidates from config space */
+	size_t n_maybe;
+	bool *scanned;          /* --all: per listed function, scan() done */
+	bool vf;                /* --all: scan() saw a possible VF */
+	uint64_t rest_ns;       /* choose_rest(), while the first waits */
 	bool kmsg_live; /* each result went to kmsg as it was final */
+	/* --all --kmsg streamed: the results final before chosen() told the
+	 * count, their lines held until it has (under cli->log_lock) */
+	size_t *held, n_held;
+	bool hold_kmsg;
 	/* --json: each result's text, made as it was final (result_done()) */
 	const struct kd_reset_result *res;
 	char **items;
@@ -123,49 +135,223 @@ static bool parse_budget(const char *opt, const char *arg, uint64_t *ns)
 	return !e;
 }
 
-/* --all: every function kd_probe_reset_candidate() picks that the
- * caller's choice (cli->select) wants */
-static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
+/* A function config space alone says may be a candidate
+ * (kd_probe_identify_config()), not yet identified in full */
+struct maybe {
+	struct kd_addr addr, key; /* key: its reset domain */
+	uint64_t wait_ns;         /* kd_reset_expected_wait_ns() */
+	bool taken;
+};
+
+/* kd_probe_reset_candidate() on the whole identify, and the caller's
+ * choice (cli->select): into addrs and infos */
+static void choose_one(struct reset_cli *rc, struct kd_ctx *ctx,
+		       const struct kd_addr *a)
 {
 	const struct kd_cli_select *sel = rc->cli->select;
-	struct kd_prober *p;
-	int err = kd_prober_new(ctx, &p);
+	struct kd_probe_info in;
+	struct kd_dev *dev;
+
+	if (rc->n >= rc->cap || kd_dev_open(ctx, a, &dev) < 0)
+		return;
+	if (kd_probe(rc->prober, dev, &in) == 0 &&
+	    kd_probe_reset_candidate(&in) &&
+	    (!sel || sel->want(sel->data, ctx, &in))) {
+		rc->addrs[rc->n] = in.addr;
+		rc->infos[rc->n++] = in; /* the planner's, kept */
+	} else {
+		kd_probe_info_clear(&in);
+	}
+	kd_dev_free(dev);
+}
+
+/* The maybe-candidates in domain key (NULL: all) not yet taken */
+static void choose(struct reset_cli *rc, struct kd_ctx *ctx,
+		   const struct kd_addr *key)
+{
+	for (size_t i = 0; i < rc->n_maybe; i++) {
+		struct maybe *m = &rc->maybe[i];
+
+		if (m->taken || (key && !kd_addr_eq(&m->key, key)))
+			continue;
+		m->taken = true;
+		choose_one(rc, ctx, &m->addr);
+	}
+}
+
+static void chosen(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	const struct kd_cli_select *sel = rc->cli->select;
+
+	if (sel && sel->chosen)
+		sel->chosen(sel->data, ctx, rc->n);
+}
+
+/* Config space alone of the listing's function i, once: a
+ * maybe-candidate appended with its domain and expected wait (NULL: none);
+ * a possible VF is noted (its Vendor ID reads ffff: its domain is its
+ * PF's, which only the whole identify finds) */
+static struct maybe *scan(struct reset_cli *rc, struct kd_ctx *ctx, size_t i)
+{
+	const struct kd_topo *topo = kd_prober_topo(rc->prober);
+	const struct kd_addr *a = kd_prober_addr(rc->prober, i);
+	struct maybe *m = NULL;
+	struct kd_probe_info ci;
+	struct kd_dev *dev;
+
+	rc->scanned[i] = true;
+	if (kd_dev_open(ctx, a, &dev) < 0)
+		return NULL;
+	/* the clean and the never-reset ones without a sysfs read: in a
+	 * capture kernel each path lookup costs */
+	kd_probe_identify_config(topo, dev, &ci);
+	kd_dev_free(dev);
+	if (kd_probe_reset_candidate(&ci)) {
+		m = &rc->maybe[rc->n_maybe++];
+		m->addr = *a;
+		kd_reset_domain_key(topo, a, &m->key);
+		m->wait_ns = kd_reset_expected_wait_ns(&ci, rc->ro.method);
+		rc->vf |= ci.vendor == 0xffff;
+	}
+	kd_probe_info_clear(&ci);
+	return m;
+}
+
+/* Every function not scanned yet */
+static void scan_rest(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
+		if (!rc->scanned[i])
+			scan(rc, ctx, i);
+}
+
+static void kmsg_result(struct reset_cli *rc,
+			const struct kd_reset_result *r);
+
+/* opts.more_fn: the rest, while the first domain waits (another thread;
+ * the first domain's entries are not touched) */
+static size_t choose_rest(void *data)
+{
+	struct reset_cli *rc = data;
+	uint64_t t = kd_cli_now_ns();
+
+	scan_rest(rc, rc->ctx);
+	choose(rc, rc->ctx, NULL);
+	/* the count first on the console, then the lines held meanwhile */
+	pthread_mutex_lock(&rc->cli->log_lock);
+	chosen(rc, rc->ctx);
+	rc->hold_kmsg = false;
+	for (size_t k = 0; k < rc->n_held; k++)
+		kmsg_result(rc, &rc->res[rc->held[k]]);
+	pthread_mutex_unlock(&rc->cli->log_lock);
+	rc->rest_ns = kd_cli_now_ns() - t;
+	return rc->n;
+}
+
+/*
+ * The domain expected to wait longest, from config space: its key (NULL:
+ * none waits, or a possible VF was seen).  Not a dry run, the scan stops
+ * at a function no other can outwait (kd_reset_expected_wait_max_ns(), a
+ * bus reset: only a function below a bridge has one) and reads the rest
+ * of its domain; the others are left for the rest.  Functions below a
+ * bridge are read first, the root bus's after them.
+ */
+static const struct kd_addr *find_maybe(struct reset_cli *rc,
+					struct kd_ctx *ctx)
+{
+	const struct kd_topo *topo = kd_prober_topo(rc->prober);
+	const uint64_t most = kd_reset_expected_wait_max_ns();
+	const struct kd_addr *lead = NULL;
+	uint64_t longest = 0;
+	size_t count = kd_prober_count(rc->prober);
+
+	for (int below = 1; below >= 0; below--)
+		for (size_t i = 0; i < count; i++) {
+			struct maybe *m;
+
+			if (longest >= most && !rc->ro.dry_run)
+				break;
+			if (rc->scanned[i] || topo->v[i].has_parent != below)
+				continue;
+			m = scan(rc, ctx, i);
+			if (m && m->wait_ns > longest) {
+				longest = m->wait_ns;
+				lead = &m->key;
+			}
+		}
+	for (size_t i = 0; lead && longest >= most && i < count; i++) {
+		struct kd_addr key;
+
+		kd_reset_domain_key(topo, kd_prober_addr(rc->prober, i), &key);
+		if (!rc->scanned[i] && kd_addr_eq(&key, lead))
+			scan(rc, ctx, i);
+	}
+	return rc->vf ? NULL : lead;
+}
+
+/* Whether choose_rest() has anything to look at: a maybe-candidate not
+ * taken, or a function find_maybe() left unread (its scan stopped at the
+ * longest wait, perhaps before any other candidate) */
+static bool rest_left(const struct reset_cli *rc)
+{
+	for (size_t i = 0; i < rc->n_maybe; i++)
+		if (!rc->maybe[i].taken)
+			return true;
+	for (size_t i = 0; i < kd_prober_count(rc->prober); i++)
+		if (!rc->scanned[i])
+			return true;
+	return false;
+}
+
+/*
+ * --all: every function kd_probe_reset_candidate() picks that the
+ * caller's choice (cli->select) wants.  Not a dry run: the domain
+ * expected to wait longest is chosen first, alone, and the rest while it
+ * waits (opts.more_fn): on a capture kernel's one CPU choosing them cost
+ * its start 60 to 90 ms.
+ */
+static int select_all(struct reset_cli *rc, struct kd_ctx *ctx)
+{
+	const struct kd_addr *lead;
+	size_t count;
+	int err = kd_prober_new(ctx, &rc->prober);
 
 	if (err < 0)
 		return err;
-	kd_prober_set_modules(p, false);
-	rc->addrs = calloc(kd_prober_count(p) + 1, sizeof(*rc->addrs));
-	rc->infos = calloc(kd_prober_count(p) + 1, sizeof(*rc->infos));
-	if (!rc->addrs || !rc->infos) {
-		kd_prober_free(p);
+	kd_prober_set_modules(rc->prober, false);
+	count = kd_prober_count(rc->prober);
+	rc->addrs = calloc(count + 1, sizeof(*rc->addrs));
+	rc->infos = calloc(count + 1, sizeof(*rc->infos));
+	rc->maybe = calloc(count + 1, sizeof(*rc->maybe));
+	rc->scanned = calloc(count + 1, sizeof(*rc->scanned));
+	if (!rc->addrs || !rc->infos || !rc->maybe || !rc->scanned)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < kd_prober_count(p); i++) {
-		struct kd_probe_info in;
-		struct kd_dev *dev;
-
-		if (kd_dev_open(ctx, kd_prober_addr(p, i), &dev) < 0)
-			continue;
-		/* the clean and the never-reset ones without a sysfs read:
-		 * in a capture kernel each path lookup costs */
-		if (!kd_probe_maybe_candidate(dev)) {
-			kd_dev_free(dev);
-			continue;
-		}
-		if (kd_probe(p, dev, &in) == 0 && kd_probe_reset_candidate(&in) &&
-		    (!sel || sel->want(sel->data, ctx, &in))) {
-			rc->addrs[rc->n] = in.addr;
-			rc->infos[rc->n++] = in; /* the planner's, kept */
-		} else {
-			kd_probe_info_clear(&in);
-		}
-		kd_dev_free(dev);
-	}
+	rc->cap = count;
+	rc->ctx = ctx;
 	rc->ro.infos = rc->infos;
-	kd_prober_free(p);
-	if (sel && sel->chosen)
-		sel->chosen(sel->data, ctx, rc->n);
+	rc->ro.topo = kd_prober_topo(rc->prober);
+	lead = find_maybe(rc, ctx);
+	if (lead && !rc->ro.dry_run)
+		choose(rc, ctx, lead);
+	if (rc->n && rest_left(rc)) {
+		rc->ro.more_fn = choose_rest;
+		rc->ro.more_data = rc;
+		rc->ro.cap = rc->cap;
+		return 0;
+	}
+	scan_rest(rc, ctx);
+	choose(rc, ctx, NULL);
+	chosen(rc, ctx);
 	return 0;
+}
+
+/* The rest chosen now, where the run will not (quirks refused) */
+static void choose_now(struct reset_cli *rc)
+{
+	if (!rc->ro.more_fn)
+		return;
+	choose_rest(rc);
+	rc->ro.more_fn = NULL;
 }
 
 /* ---- text output ------------------------------------------------------- */
@@ -574,6 +760,8 @@ static struct json_object *summary_json(const struct reset_cli *rc,
 	/* the rest of elapsed_ms: setting up, listing, after the resets */
 	json_object_object_add(sum, "prepare_ms", jms(st->prepare_ns));
 	json_object_object_add(sum, "choose_ms", jms(rc->choose_ns));
+	/* of resets_ms: choosing the rest while the first domain waited */
+	json_object_object_add(sum, "choose_rest_ms", jms(rc->rest_ns));
 	json_object_object_add(sum, "quirks_ms", jms(rc->quirks_ns));
 	json_object_object_add(sum, "topology_ms", jms(st->topology_ns));
 	json_object_object_add(sum, "plan_ms", jms(st->plan_ns));
@@ -606,11 +794,39 @@ static void record_stats(struct reset_cli *rc, const struct tally *t)
 	}
 }
 
+/* The report is in address order: --all chose the first domain's
+ * functions before the others */
+struct ranked {
+	struct kd_addr addr;
+	size_t i;
+};
+
+static int cmp_ranked(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+	int c = kd_addr_cmp(&a->addr, &b->addr);
+
+	return c ? c : a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* rc->n indices in address order (NULL: out of memory, given order) */
+static struct ranked *by_address(const struct reset_cli *rc)
+{
+	struct ranked *o = calloc(rc->n ? rc->n : 1, sizeof(*o));
+
+	for (size_t i = 0; o && i < rc->n; i++)
+		o[i] = (struct ranked){ .addr = rc->addrs[i], .i = i };
+	if (o && rc->all)
+		qsort(o, rc->n, sizeof(*o), cmp_ranked);
+	return o;
+}
+
 /* The results, as text or as the JSON document; the exit status. */
 static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 		  const struct kd_reset_result *res, struct kd_json_doc *doc)
 {
 	struct tally t = { 0 };
+	struct ranked *order;
 	uint64_t t0 = 0;
 	int ret;
 
@@ -629,7 +845,10 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 	for (size_t i = 0; !t0 && i < rc->n; i++)
 		if (res[i].began_ns && (!t0 || res[i].began_ns < t0))
 			t0 = res[i].began_ns;
-	for (size_t i = 0; i < rc->n; i++) {
+	order = by_address(rc);
+	for (size_t k = 0; k < rc->n; k++) {
+		size_t i = order ? order[k].i : k;
+
 		tally_result(rc, &res[i], &t);
 		if (rc->json && rc->items && rc->items[i])
 			kd_json_item_text(doc, rc->items[i]);
@@ -638,6 +857,7 @@ static int report(struct reset_cli *rc, struct kd_ctx *ctx,
 		else
 			print_text(rc, &res[i]);
 	}
+	free(order);
 	ret = exit_code(rc, &t);
 	record_stats(rc, &t);
 	if (rc->json)
@@ -762,9 +982,15 @@ static void result_done(void *data, const struct kd_reset_result *r)
 	struct reset_cli *rc = data;
 	size_t i = (size_t)(r - rc->res);
 
-	if (rc->kmsg)
-		kmsg_result(rc, r);
-	if (rc->items && i < rc->n)
+	if (rc->kmsg) {
+		pthread_mutex_lock(&rc->cli->log_lock);
+		if (rc->hold_kmsg)
+			rc->held[rc->n_held++] = i;
+		else
+			kmsg_result(rc, r);
+		pthread_mutex_unlock(&rc->cli->log_lock);
+	}
+	if (rc->items && i < rc->cap)
 		rc->items[i] = kd_json_text(result_json(r,
 						rc->timing.begin_ns));
 }
@@ -784,21 +1010,28 @@ static int run(struct reset_cli *rc)
 		goto out;
 	rc->prepare_ns = kd_cli_now_ns() - rc->start_ns;
 	rc->ro.timing = &rc->timing;
-	res = calloc(rc->n ? rc->n : 1, sizeof(*res));
+	if (!rc->all)
+		rc->cap = rc->n;
+	res = calloc(rc->cap ? rc->cap : 1, sizeof(*res));
 	if (!res) {
 		ERR(ctx, "reset: %s", strerror(ENOMEM));
 		goto out;
 	}
-	if (quirks_refused(rc, db, qwhy, sizeof(qwhy)))
+	if (quirks_refused(rc, db, qwhy, sizeof(qwhy))) {
+		choose_now(rc);
 		kd_run_refuse_all(rc->addrs, rc->n, rc->ro.method, qwhy, res);
-	else {
+	} else {
 		/* each result's line and JSON as it is final: the console
 		 * shows the quick ones while the longest still waits, and
 		 * only its own JSON is left for the report */
 		rc->res = res;
-		rc->items = rc->json ? calloc(rc->n ? rc->n : 1,
+		rc->items = rc->json ? calloc(rc->cap ? rc->cap : 1,
 					      sizeof(*rc->items)) : NULL;
 		rc->kmsg_live = rc->kmsg;
+		if (rc->kmsg && rc->ro.more_fn)
+			rc->held = calloc(rc->cap ? rc->cap : 1,
+					  sizeof(*rc->held));
+		rc->hold_kmsg = rc->held != NULL;
 		rc->ro.done_fn = result_done;
 		rc->ro.done_data = rc;
 		if (kd_reset_run(ctx, &rc->ro, rc->addrs, rc->n, res) < 0)
@@ -818,6 +1051,8 @@ out:
 		free(rc->items[i]);
 	free(rc->items);
 	rc->items = NULL;
+	free(rc->held);
+	rc->held = NULL;
 	run_guard_end(&lock, guard);
 	kd_quirks_free(db);
 	kd_ctx_unref(ctx);
@@ -989,6 +1224,9 @@ int kd_cmd_reset(struct kd_cli *cli, int argc, char **argv)
 		kd_probe_info_clear(&rc.infos[i]);
 	free(rc.infos);
 	free(rc.addrs);
+	free(rc.maybe);
+	free(rc.scanned);
+	kd_prober_free(rc.prober);
 	free(rc.qdirs);
 	return ret;
 }

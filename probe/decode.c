@@ -73,7 +73,8 @@ void kd_probe_set_modalias(struct kd_probe_info *in)
 		 (unsigned)in->class_code & 0xff);
 }
 
-static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in)
+static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in,
+			bool ext)
 {
 	unsigned c;
 
@@ -82,8 +83,10 @@ static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in)
 	in->msix_cap = kd_cap_find(dev, PCI_CAP_ID_MSIX);
 	in->exp_cap = kd_cap_find(dev, PCI_CAP_ID_EXP);
 	in->af_cap = kd_cap_find(dev, PCI_CAP_ID_AF);
-	in->aer_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_ERR);
-	in->sriov_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_SRIOV);
+	if (ext) {
+		in->aer_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_ERR);
+		in->sriov_cap = kd_ecap_find(dev, PCI_EXT_CAP_ID_SRIOV);
+	}
 
 	if ((c = in->pm_cap)) {
 		uint16_t pmcsr = kd_cfg_read16(dev, c + PCI_PM_CTRL);
@@ -151,7 +154,8 @@ static void decode_caps(struct kd_dev *dev, struct kd_probe_info *in)
 	in->immediate_readiness = in->status & PCI_STATUS_IMM_READY;
 }
 
-void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *in)
+static void decode(struct kd_dev *dev, struct kd_probe_info *in,
+		   bool bridge_ext)
 {
 	memset(in, 0, sizeof(*in));
 	in->addr = *kd_dev_addr(dev);
@@ -171,5 +175,15 @@ void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *in)
 		return;
 	}
 	decode_identity(dev, in);
-	decode_caps(dev, in);
+	decode_caps(dev, in, bridge_ext || !in->is_bridge);
+}
+
+void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *in)
+{
+	decode(dev, in, true);
+}
+
+void kd_probe_decode_choice(struct kd_dev *dev, struct kd_probe_info *in)
+{
+	decode(dev, in, false);
 }

@@ -160,6 +160,8 @@ int kd_prober_new(struct kd_ctx *ctx, struct kd_prober **out);
 void kd_prober_free(struct kd_prober *p);
 size_t kd_prober_count(const struct kd_prober *p);
 const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i);
+/* Every function and its parent, as listed when the prober was made */
+const struct kd_topo *kd_prober_topo(const struct kd_prober *p);
 /* Turn the libkmod lookup of candidate modules off (faster, smaller);
  * it is always off for dumps. */
 void kd_prober_set_modules(struct kd_prober *p, bool lookup);
@@ -183,9 +185,22 @@ int kd_probe(struct kd_prober *p, struct kd_dev *dev,
 int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
 		      struct kd_probe_info *out);
 
+/*
+ * kd_probe_identify() from config space and topo alone, no sysfs read:
+ * for an estimate before the whole identify (reset --all's planner).  No
+ * driver (the verdict counts the function as unbound), kernel methods,
+ * siblings or VF (a VF's Vendor ID reads ffff here), nor a bridge's
+ * extended capabilities (kd_probe_decode_choice()).  Clear *out after.
+ */
+void kd_probe_identify_config(const struct kd_topo *topo, struct kd_dev *dev,
+			      struct kd_probe_info *out);
 /* Config-space decoding alone: the first step of kd_probe_identify();
  * everything else wants the whole of kd_probe_identify(). */
 void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);
+/* The same, except that a bridge's extended capabilities (AER, SR-IOV)
+ * are left unread: no bridge is ever a reset candidate, and config space
+ * past 100h is read only when asked (kd_probe_identify_config()). */
+void kd_probe_decode_choice(struct kd_dev *dev, struct kd_probe_info *out);
 /* Rebuilds info->modalias after the IDs changed. */
 void kd_probe_set_modalias(struct kd_probe_info *info);
 /* Fills verdict and reasons from the decoded state. */

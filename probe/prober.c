@@ -55,6 +55,11 @@ const struct kd_addr *kd_prober_addr(const struct kd_prober *p, size_t i)
 	return i < p->topo.n ? &p->topo.v[i].addr : NULL;
 }
 
+const struct kd_topo *kd_prober_topo(const struct kd_prober *p)
+{
+	return &p->topo;
+}
+
 void kd_prober_set_modules(struct kd_prober *p, bool lookup)
 {
 	p->lookup_modules = p->lookup_modules && lookup;
@@ -184,19 +189,24 @@ static void lookup_modules(struct kd_prober *p, struct kd_probe_info *in)
 		     strerror(-err));
 }
 
-int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
-		      struct kd_probe_info *in)
+static void find_parent(const struct kd_topo *topo, struct kd_probe_info *in)
 {
-	const struct kd_topo_node *nd = NULL;
-	int err = 0;
+	const struct kd_topo_node *nd = topo ? kd_topo_find(topo, &in->addr) :
+				       NULL;
 
-	kd_probe_decode(dev, in);
-	if (topo)
-		nd = kd_topo_find(topo, &in->addr);
 	if (nd && nd->has_parent) {
 		in->has_parent = true;
 		in->parent = nd->parent;
 	}
+}
+
+int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
+		      struct kd_probe_info *in)
+{
+	int err = 0;
+
+	kd_probe_decode(dev, in);
+	find_parent(topo, in);
 	if (topo)
 		err = find_siblings(topo, in);
 	if (!in->dead) {
@@ -205,6 +215,16 @@ int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
 	}
 	kd_probe_judge(in);
 	return err;
+}
+
+void kd_probe_identify_config(const struct kd_topo *topo, struct kd_dev *dev,
+			      struct kd_probe_info *in)
+{
+	kd_probe_decode_choice(dev, in);
+	find_parent(topo, in);
+	if (!in->dead)
+		judge_bus_reset(topo, in);
+	kd_probe_judge(in); /* as if unbound: every finding counts */
 }
 
 int kd_probe(struct kd_prober *p, struct kd_dev *dev,

@@ -110,8 +110,7 @@ bool kd_probe_maybe_candidate(struct kd_dev *dev)
 	struct kd_probe_info in;
 	bool maybe;
 
-	kd_probe_decode(dev, &in);
-	kd_probe_judge(&in); /* as if unbound: every finding counts */
+	kd_probe_identify_config(NULL, dev, &in);
 	maybe = kd_probe_reset_candidate(&in);
 	kd_probe_info_clear(&in);
 	return maybe;

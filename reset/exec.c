@@ -203,6 +203,8 @@ static void pause_ns(struct kd_reset_exec *x, uint64_t ns)
 		kd_exec_waiting(x);
 }
 
+void *(*kd_exec_realloc)(void *p, size_t size) = realloc;
+
 struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 				   enum kd_op_kind kind,
 				   const struct kd_addr *addr, const char *why)
@@ -212,7 +214,8 @@ struct kd_reset_op *kd_exec_record(struct kd_reset_exec *x,
 
 	if (r->n_ops == r->cap_ops) {
 		size_t cap = r->cap_ops ? r->cap_ops * 2 : 16;
-		struct kd_reset_op *v = realloc(r->ops, cap * sizeof(*v));
+		struct kd_reset_op *v = kd_exec_realloc(r->ops,
+							cap * sizeof(*v));
 
 		if (!v) {
 			x->oom = -ENOMEM;

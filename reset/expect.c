@@ -49,3 +49,8 @@ uint64_t kd_reset_expected_wait_ns(const struct kd_probe_info *in,
 		return bus_wait(in);
 	return 0;
 }
+
+uint64_t kd_reset_expected_wait_max_ns(void)
+{
+	return KD_CONV_RESET_WAIT_NS; /* bus_wait()'s longest */
+}

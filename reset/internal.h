@@ -103,17 +103,6 @@ static inline uint64_t kd_exec_d3hot_delay(const struct kd_reset_exec *x)
 
 /* x->on_wait, once: a wait is about to begin */
 void kd_exec_waiting(struct kd_reset_exec *x);
-/*
- * The longest wait a reset of this function by method m (auto: the
- * method auto would try first) is expected to take, from what identify
- * read: the planner starts the domain that waits longest first, so that
- * on one CPU the others' work fits inside its wait.  An estimate for the
- * order only; the methods, their checks and waits stay run.c's and
- * methods.c's.
- */
-uint64_t kd_reset_expected_wait_ns(const struct kd_probe_info *in,
-				   enum kd_reset_method m);
-
 void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
 		  struct kd_reset_result *res, bool dry_run,
 		  uint64_t timeout_ns);

@@ -174,7 +174,7 @@ static bool parent_hotplug_slot(struct kd_dev *dev,
 					   &p) < 0)
 		return true;
 	memset(&pi, 0, sizeof(pi));
-	kd_probe_decode(p, &pi);
+	kd_probe_decode_choice(p, &pi); /* a bridge: not past 100h */
 	slot = pi.hotplug_slot;
 	kd_probe_info_clear(&pi);
 	kd_dev_free(p);

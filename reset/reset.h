@@ -75,6 +75,9 @@ int kd_reset_poll(struct kd_reset_exec *x, struct kd_dev *dev, int bar,
 		  uint64_t interval_ns, uint64_t timeout_ns, const char *why);
 void kd_reset_sleep(struct kd_reset_exec *x, uint64_t ns, const char *why);
 bool kd_reset_exec_dry_run(const struct kd_reset_exec *x);
+/* Test hook: the operation log's allocator (realloc); NULL from it drops
+ * the records from then on (the result says the log is incomplete). */
+extern void *(*kd_exec_realloc)(void *p, size_t size);
 
 /* ---- policy: what a quirk says about one device ------------------------ */
 
@@ -247,6 +250,22 @@ struct kd_reset_opts {
 	 * thread that reset it (a log line as it happens) */
 	void (*done_fn)(void *data, const struct kd_reset_result *r);
 	void *done_data;
+	/* NULL, or the topology addrs were chosen from (a prober's): the
+	 * run plans with it instead of listing every function again */
+	const struct kd_topo *topo;
+	/*
+	 * NULL, or the rest of the functions, chosen while the first domain
+	 * waits (reset --all): called once, from another thread, when the
+	 * domain expected to wait longest first waits (or ends); from the
+	 * calling thread before any reset when nothing is expected to wait
+	 * (a dry run) or no thread could be made; it appends
+	 * to addrs, infos (when given) and results, never beyond cap
+	 * entries, and returns the new count.  A function it adds in a
+	 * domain already planned is refused, never run beside it.
+	 */
+	size_t (*more_fn)(void *data);
+	void *more_data;
+	size_t cap;
 };
 
 struct kd_reset_timing {
@@ -269,6 +288,24 @@ struct kd_reset_timing {
 int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		 const struct kd_addr *addrs, size_t n,
 		 struct kd_reset_result *results);
+
+/* The reset domain of a function that is no VF (kd_reset_run() plans by
+ * these: everything one reset can reach) into *key. */
+void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
+			 struct kd_addr *key);
+/*
+ * The longest wait a reset of this function by method m (auto: the
+ * method auto would try first) is expected to take, from what identify
+ * read: the planner starts the domain that waits longest first, so that
+ * on one CPU the others' work fits inside its wait.  An estimate for the
+ * order only; the methods, their checks and waits stay run.c's and
+ * methods.c's.
+ */
+uint64_t kd_reset_expected_wait_ns(const struct kd_probe_info *in,
+				   enum kd_reset_method m);
+/* The longest kd_reset_expected_wait_ns() answers for any function: a
+ * domain expected to wait that long waits longest. */
+uint64_t kd_reset_expected_wait_max_ns(void);
 
 /* Whether method m can run on this function (the check kd_reset_run()
  * makes before it): 0, or -ENOTTY/-EINVAL with the reason in why.  topo

@@ -41,17 +41,19 @@ struct runner {
 	const struct kd_reset_opts *o;
 	const struct kd_addr *addrs;
 	struct kd_reset_result *results;
-	struct kd_topo topo;
-	struct target *t;
-	size_t nt;
-	struct domain *d;
+	const struct kd_topo *topo; /* the caller's, or own_topo */
+	struct kd_topo own_topo;
+	struct target *t;    /* cap of them, nt planned */
+	size_t nt, cap;
+	struct domain *d;    /* cap of them, nd planned */
 	size_t nd;
 	pthread_mutex_t lock;
 	size_t next;
 	/* d[0] runs alone until it waits (gated), then the gate opens */
 	pthread_cond_t gate;
 	bool gated, gate_open;
-	size_t nth;          /* threads for the domains, this one included */
+	bool more_pending;   /* opts->more_fn not yet called (under lock) */
+	size_t n_addrs;      /* addrs given so far (more_fn adds) */
 	struct kd_bus_facts *facts; /* the bus scope check's memo */
 };
 
@@ -98,6 +100,45 @@ static void domain_of(const struct kd_topo *t, const struct kd_addr *a,
 		key->fn = 0;
 }
 
+void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
+			 struct kd_addr *key)
+{
+	unsigned depth;
+
+	domain_of(topo, a, key, &depth);
+}
+
+/* Its sysfs physfn link: the PF of a VF (the kernel's, whatever the
+ * VF's config space answers) */
+static bool physfn_link(struct kd_dev *dev, struct kd_addr *pf)
+{
+	char buf[KD_ADDR_STRLEN + 8];
+
+	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
+	       kd_addr_parse(buf, pf) == 0;
+}
+
+/*
+ * A function reading all-ones is identified no further (identify reads no
+ * sysfs for it), but it may be a VF whose PF is being reset: a PF's FLR
+ * or bus reset clears VF Enable and its VFs answer all-ones until the
+ * restore sets it again (SR-IOV 1.1 §3.3.3.1).  A VF chosen late (more_fn)
+ * while its PF's domain runs is that case; its physfn link still names
+ * the PF, whose domain it is in.
+ */
+static bool dead_vf_pf(struct runner *rn, const struct kd_addr *a,
+		       struct kd_addr *pf)
+{
+	struct kd_dev *dev;
+	bool vf;
+
+	if (kd_dev_open(rn->ctx, a, &dev) < 0)
+		return false;
+	vf = physfn_link(dev, pf) && !kd_addr_eq(pf, a);
+	kd_dev_free(dev);
+	return vf;
+}
+
 /*
  * A PF's reset takes its VFs along (SR-IOV 1.1 §2.2.2): a VF (sysfs
  * physfn link, or a dump's PF found by kd_probe_identify()) gets its
@@ -111,26 +152,36 @@ static void place(struct runner *rn, struct target *t)
 	const struct kd_probe_info *given = rn->o->infos ?
 					    &rn->o->infos[t->idx] : NULL;
 	struct kd_probe_info in;
+	struct kd_addr pf;
 	struct kd_dev *dev;
 
 	t->vf = false;
 	if (given && kd_addr_eq(&given->addr, &t->addr)) {
 		t->vf = given->is_vf && !kd_addr_eq(&given->physfn, &t->addr);
 		if (t->vf)
-			domain_of(&rn->topo, &given->physfn, &t->key,
+			domain_of(rn->topo, &given->physfn, &t->key,
 				  &t->depth);
 		t->expect_ns = kd_reset_expected_wait_ns(given, rn->o->method);
+		if (given->dead && dead_vf_pf(rn, &t->addr, &pf)) {
+			t->vf = true;
+			domain_of(rn->topo, &pf, &t->key, &t->depth);
+		}
 	} else if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
-		kd_probe_identify(&rn->topo, dev, &in);
+		kd_probe_identify(rn->topo, dev, &in);
 		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
+		if (in.dead && physfn_link(dev, &pf) &&
+		    !kd_addr_eq(&pf, &t->addr)) {
+			t->vf = true;
+			in.physfn = pf;
+		}
 		if (t->vf)
-			domain_of(&rn->topo, &in.physfn, &t->key, &t->depth);
+			domain_of(rn->topo, &in.physfn, &t->key, &t->depth);
 		t->expect_ns = kd_reset_expected_wait_ns(&in, rn->o->method);
 		kd_probe_info_clear(&in);
 		kd_dev_free(dev);
 	}
 	if (!t->vf)
-		domain_of(&rn->topo, &t->addr, &t->key, &t->depth);
+		domain_of(rn->topo, &t->addr, &t->key, &t->depth);
 }
 
 /*
@@ -280,7 +331,7 @@ static int attempt_kernel(struct runner *rn, struct kd_reset_exec *x,
 
 	if ((m != KD_RM_KERNEL && m != KD_RM_KERNEL_BUS) || (avoid & bus))
 		return kd_method_kernel(x, dev, m, unbound, avoid);
-	err = kd_bus_scope_check(x, dev, &rn->topo, rn->o, rn->facts, why,
+	err = kd_bus_scope_check(x, dev, rn->topo, rn->o, rn->facts, why,
 				 sizeof(why));
 	if (err == 0 || err == -ENOTTY)
 		return kd_method_kernel(x, dev, m, unbound, avoid);
@@ -316,7 +367,7 @@ static int attempt(struct runner *rn, struct kd_reset_exec *x,
 		err = kd_method_pm(x, dev, in, unbound);
 		break;
 	case KD_RM_BUS:
-		err = kd_method_bus(x, dev, &rn->topo, rn->o);
+		err = kd_method_bus(x, dev, rn->topo, rn->o);
 		break;
 	case KD_RM_VIRTIO:
 		err = kd_method_virtio(x, dev, in, unbound);
@@ -420,7 +471,7 @@ static void run_explicit(struct runner *rn, struct kd_reset_exec *x,
 		return;
 	}
 	if (devspec_check(m, pol, why, sizeof(why)) < 0 ||
-	    kd_method_check(dev, in, &rn->topo, m, why, sizeof(why)) < 0) {
+	    kd_method_check(dev, in, rn->topo, m, why, sizeof(why)) < 0) {
 		r->status = KD_RS_REFUSED;
 		r->err = -ENOTTY;
 		set_reason(r, "%s: %s", kd_reset_method_name(m), why);
@@ -503,7 +554,7 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 	enum kd_reset_method cand[KD_RM_COUNT * 2];
 	unsigned avoid = pol ? pol->avoid : 0, seen = 0;
 	struct unavailable unavail = { .method = KD_RM_NONE };
-	size_t n = 0, first_op;
+	size_t n = 0, first_op, ops_read = r->n_ops; /* in is of then */
 	char why[256];
 	int err;
 
@@ -561,10 +612,15 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 			verify(x, dev);
 			return;
 		}
-		if (i)
+		/* what the last try did (none: its check failed, or it
+		 * was not available before any write); a log out of memory
+		 * records nothing more, the writes still happen */
+		if (r->n_ops != ops_read || x->oom) {
 			refresh_info(x, dev, in);
+			ops_read = r->n_ops;
+		}
 		if (devspec_check(m, pol, why, sizeof(why)) < 0 ||
-		    kd_method_check(dev, in, &rn->topo, m, why,
+		    kd_method_check(dev, in, rn->topo, m, why,
 				    sizeof(why)) < 0) {
 			note_attempt(r, m, -ENOTTY, why);
 			continue;
@@ -620,7 +676,8 @@ static void run_auto(struct runner *rn, struct kd_reset_exec *x,
 		verify(x, dev);
 		return;
 	}
-	refresh_info(x, dev, in);
+	if (r->n_ops != ops_read || x->oom)
+		refresh_info(x, dev, in);
 	log_unavailable(&unavail, x, KD_RM_QUIESCE);
 	r->used = KD_RM_QUIESCE;
 	if (avoid & KD_RM_BIT(KD_RM_QUIESCE)) {
@@ -706,7 +763,7 @@ static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
 	r->addr = rn->addrs[rn->t[pos].idx];
 	kd_addr_format(&r->addr, r->name);
 	r->requested = o->method;
-	if (!kd_topo_find(&rn->topo, &r->addr)) {
+	if (!kd_topo_find(rn->topo, &r->addr)) {
 		r->status = KD_RS_FAILED;
 		r->err = -ENODEV;
 		set_reason(r, "no such PCI function");
@@ -722,7 +779,7 @@ static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
 	}
 	memset(&in, 0, sizeof(in));
 	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
-	x.topo = &rn->topo;
+	x.topo = rn->topo;
 	if (lead && rn->gated) {
 		x.on_wait = open_gate;
 		x.on_wait_data = rn;
@@ -745,7 +802,7 @@ static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
 		goto out;
 	}
 	/* the one identify path: a VF's real IDs reach the quirk policy */
-	kd_probe_identify(&rn->topo, dev, &in);
+	kd_probe_identify(rn->topo, dev, &in);
 	/* just opened: the snapshot is of what was just read */
 	kd_reset_state_of(&in, &r->before);
 	if (o->policy_fn) {
@@ -787,7 +844,7 @@ static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
 		goto out;
 	}
 	if (!o->force && o->method != KD_RM_QUIESCE &&
-	    kd_pf_has_bound_vf(dev, &in, &rn->topo, why, sizeof(why))) {
+	    kd_pf_has_bound_vf(dev, &in, rn->topo, why, sizeof(why))) {
 		r->status = KD_RS_REFUSED;
 		r->err = -EBUSY;
 		r->used = o->method;
@@ -866,7 +923,8 @@ static void *worker(void *data)
 
 		pthread_mutex_lock(&rn->lock);
 		i = rn->next++;
-		while (i > 0 && i < rn->nd && rn->gated && !rn->gate_open)
+		while ((i > 0 && i < rn->nd && rn->gated && !rn->gate_open) ||
+		       (i >= rn->nd && rn->more_pending))
 			pthread_cond_wait(&rn->gate, &rn->lock);
 		pthread_mutex_unlock(&rn->lock);
 		if (i >= rn->nd)
@@ -886,6 +944,9 @@ static size_t spawn(struct runner *rn, pthread_t *th, size_t n)
 	return started;
 }
 
+static void add_more(struct runner *rn);
+static size_t threads(struct runner *rn);
+
 /*
  * Gated: the other domains' threads are made once the gate opens, while
  * the first domain waits: on a capture kernel's one TCG vCPU making eleven
@@ -894,14 +955,18 @@ static size_t spawn(struct runner *rn, pthread_t *th, size_t n)
 static void *start_others(void *data)
 {
 	struct runner *rn = data;
-	pthread_t *th = calloc(rn->nth, sizeof(*th));
-	size_t started;
+	pthread_t *th;
+	size_t started, nth;
 
 	pthread_mutex_lock(&rn->lock);
 	while (!rn->gate_open)
 		pthread_cond_wait(&rn->gate, &rn->lock);
 	pthread_mutex_unlock(&rn->lock);
-	started = th ? spawn(rn, th, rn->nth - 1) : 0;
+	if (rn->more_pending)
+		add_more(rn);
+	nth = threads(rn); /* nd is final now */
+	th = calloc(nth, sizeof(*th));
+	started = th ? spawn(rn, th, nth - 1) : 0;
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
@@ -918,29 +983,111 @@ static int cmp_wait(const void *pa, const void *pb)
 	return a->first < b->first ? -1 : a->first > b->first;
 }
 
+static bool planned_key(const struct runner *rn, size_t nd,
+			const struct kd_addr *key)
+{
+	for (size_t i = 0; i < nd; i++)
+		if (kd_addr_eq(&rn->t[rn->d[i].first].key, key))
+			return true;
+	return false;
+}
+
+/* A function more_fn chose in a domain already planned: another thread
+ * may be resetting that domain now, and nothing may run beside it. */
+static void refuse_late(struct runner *rn, size_t idx)
+{
+	struct kd_reset_result *r = &rn->results[idx];
+
+	r->addr = rn->addrs[idx];
+	kd_addr_format(&r->addr, r->name);
+	r->requested = rn->o->method;
+	r->used = rn->o->method;
+	r->status = KD_RS_REFUSED;
+	r->err = -EBUSY;
+	set_reason(r, "chosen after its reset domain had started: not reset "
+		      "beside it (run kdsafe reset again)");
+	if (rn->o->done_fn)
+		rn->o->done_fn(rn->o->done_data, r);
+}
+
+/*
+ * addrs[from..n) as targets after the *nt planned, grouped into domains
+ * after the *nd planned (each count updated): in a domain the order of
+ * cmp_full(), the new domains the longest expected wait first.  The
+ * entries written are past every one another thread may read.
+ */
+static void plan_range(struct runner *rn, size_t from, size_t n, size_t *nt,
+		       size_t *nd)
+{
+	size_t t0 = *nt, d0 = *nd;
+
+	for (size_t i = from; i < n; i++) {
+		struct target *t = &rn->t[*nt];
+
+		memset(t, 0, sizeof(*t));
+		t->idx = i;
+		t->addr = rn->addrs[i];
+		place(rn, t);
+		if (d0 && planned_key(rn, d0, &t->key))
+			refuse_late(rn, i);
+		else
+			(*nt)++;
+	}
+	qsort(rn->t + t0, *nt - t0, sizeof(*rn->t), cmp_full);
+	for (size_t i = t0; i < *nt; i++) {
+		struct domain *d;
+
+		if (i == t0 || !kd_addr_eq(&rn->t[i].key, &rn->t[i - 1].key)) {
+			rn->d[*nd] = (struct domain){ .first = i };
+			(*nd)++;
+		}
+		d = &rn->d[*nd - 1];
+		d->n++;
+		if (rn->t[i].expect_ns > d->expect_ns)
+			d->expect_ns = rn->t[i].expect_ns;
+	}
+	qsort(rn->d + d0, *nd - d0, sizeof(*rn->d), cmp_wait);
+}
+
 static int plan(struct runner *rn)
 {
-	rn->t = calloc(rn->nt ? rn->nt : 1, sizeof(*rn->t));
-	rn->d = calloc(rn->nt ? rn->nt : 1, sizeof(*rn->d));
+	rn->t = calloc(rn->cap ? rn->cap : 1, sizeof(*rn->t));
+	rn->d = calloc(rn->cap ? rn->cap : 1, sizeof(*rn->d));
 	if (!rn->t || !rn->d)
 		return -ENOMEM;
-	for (size_t i = 0; i < rn->nt; i++) {
-		rn->t[i].idx = i;
-		rn->t[i].addr = rn->addrs[i];
-		place(rn, &rn->t[i]);
-	}
-	qsort(rn->t, rn->nt, sizeof(*rn->t), cmp_full);
-	for (size_t i = 0; i < rn->nt; i++) {
-		if (i == 0 || !kd_addr_eq(&rn->t[i].key, &rn->t[i - 1].key)) {
-			rn->d[rn->nd].first = i;
-			rn->nd++;
-		}
-		rn->d[rn->nd - 1].n++;
-		if (rn->t[i].expect_ns > rn->d[rn->nd - 1].expect_ns)
-			rn->d[rn->nd - 1].expect_ns = rn->t[i].expect_ns;
-	}
-	qsort(rn->d, rn->nd, sizeof(*rn->d), cmp_wait);
+	plan_range(rn, 0, rn->n_addrs, &rn->nt, &rn->nd);
 	return 0;
+}
+
+/* opts->more_fn's functions, planned after the others (once) */
+static void add_more(struct runner *rn)
+{
+	size_t n = rn->o->more_fn(rn->o->more_data), nt = rn->nt, nd = rn->nd;
+
+	if (n > rn->cap)
+		n = rn->cap;
+	if (n > rn->n_addrs)
+		plan_range(rn, rn->n_addrs, n, &nt, &nd);
+	pthread_mutex_lock(&rn->lock);
+	if (n > rn->n_addrs)
+		rn->n_addrs = n;
+	rn->nt = nt;
+	rn->nd = nd;
+	rn->more_pending = false;
+	pthread_cond_broadcast(&rn->gate);
+	pthread_mutex_unlock(&rn->lock);
+}
+
+/* Threads for the domains planned, the calling one included */
+static size_t threads(struct runner *rn)
+{
+	size_t nth, nd;
+
+	pthread_mutex_lock(&rn->lock);
+	nd = rn->nd;
+	pthread_mutex_unlock(&rn->lock);
+	nth = rn->o->jobs ? rn->o->jobs : nd;
+	return nth > nd ? nd : nth ? nth : 1;
 }
 
 int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
@@ -948,11 +1095,13 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		 struct kd_reset_result *results)
 {
 	struct runner rn = { .ctx = ctx, .o = opts, .addrs = addrs,
-			     .results = results, .nt = n };
+			     .results = results, .n_addrs = n, .cap = n,
+			     .topo = opts->topo,
+			     .more_pending = opts->more_fn != NULL };
 	pthread_t *th = NULL;
 	size_t nth, started = 0;
 	uint64_t t0 = kd_now_ns(ctx), t1;
-	int err;
+	int err = 0;
 
 	if (opts->method <= KD_RM_NONE || opts->method >= KD_RM_COUNT)
 		return -EINVAL;
@@ -960,7 +1109,12 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		ERR(ctx, "reset: writes are not enabled");
 		return -EPERM;
 	}
-	err = kd_topo_load(ctx, &rn.topo);
+	if (opts->more_fn && opts->cap > n)
+		rn.cap = opts->cap;
+	if (!rn.topo) {
+		err = kd_topo_load(ctx, &rn.own_topo);
+		rn.topo = &rn.own_topo;
+	}
 	t1 = kd_now_ns(ctx);
 	if (opts->timing)
 		opts->timing->topology_ns = t1 - t0;
@@ -979,11 +1133,9 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		kd_run_guard_attach(opts->guard, ctx);
 	pthread_mutex_init(&rn.lock, NULL);
 	pthread_cond_init(&rn.gate, NULL);
-	nth = opts->jobs ? opts->jobs : rn.nd;
-	if (nth > rn.nd)
-		nth = rn.nd;
-	rn.gated = nth > 1 && !opts->dry_run && rn.d[0].expect_ns > 0;
-	rn.nth = nth;
+	nth = threads(&rn);
+	rn.gated = !opts->dry_run && rn.nd > 0 && rn.d[0].expect_ns > 0 &&
+		   (nth > 1 || rn.more_pending);
 	if (opts->timing)
 		opts->timing->begin_ns = kd_now_ns(ctx);
 	if (rn.gated) {
@@ -992,10 +1144,16 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 		bool have = pthread_create(&starter, NULL, start_others,
 					   &rn) == 0;
 
+		if (!have && rn.more_pending)
+			add_more(&rn);
 		worker(&rn);
 		if (have)
 			pthread_join(starter, NULL);
 	} else {
+		if (rn.more_pending) {
+			add_more(&rn);
+			nth = threads(&rn);
+		}
 		if (nth > 1)
 			th = calloc(nth, sizeof(*th));
 		started = th ? spawn(&rn, th, nth) : 0;
@@ -1016,6 +1174,7 @@ out:
 	kd_bus_facts_free(rn.facts);
 	free(rn.t);
 	free(rn.d);
-	kd_topo_free(&rn.topo);
+	if (rn.topo == &rn.own_topo)
+		kd_topo_free(&rn.own_topo);
 	return err;
 }

@@ -1275,9 +1275,69 @@ static void test_maybe_candidate_from_config_alone(void **state)
 	world_free(w);
 }
 
+/* Reads of fn's config space at or past 100h (fn traced) */
+static size_t reads_past_header(struct world *w, struct kd_sim_fn *fn)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kd_sim_n_events(w->sim); i++) {
+		const struct kd_sim_event *e = kd_sim_event(w->sim, i);
+
+		n += e->kind == KD_SIM_EV_CFG_READ &&
+		     kd_addr_eq(&e->addr, kd_sim_fn_addr(fn)) &&
+		     e->pos + e->width > 0x104;
+	}
+	return n;
+}
+
+/* Choosing from config space alone reads no bridge past 100h: no bridge
+ * is a candidate, and a root port's 4 KiB read cost 0.97 ms under TCG.
+ * An endpoint's AER status still counts (its extended capabilities are
+ * read), and the whole identify still decodes the bridge's. */
+static void test_choice_reads_no_bridge_ext(void **state)
+{
+	struct world *w = world_new();
+	struct kd_sim_fn *rp, *ep;
+	struct kd_probe_info in;
+	struct kd_addr a;
+	struct kd_dev *dev;
+	unsigned aer;
+
+	(void)state;
+	rp = kd_sim_add_bridge(w->sim, "00:1c.0", NULL, 2, true);
+	kd_sim_ecap_aer(rp);
+	ep = kd_sim_add(w->sim, "01:00.0", "00:1c.0", 0x8086, 0x10d3,
+			0x020000);
+	kd_sim_cap_exp(ep, PCI_EXP_TYPE_ENDPOINT, true);
+	aer = kd_sim_ecap_aer(ep); /* clean, but for its AER status */
+	kd_sim_cfg_set(ep, aer + PCI_ERR_UNCOR_STATUS, 4, 1u << 4);
+	assert_int_equal(kd_sim_ctx(w->sim, &w->ctx), 0);
+	kd_sim_trace_reads(rp, true);
+	assert_int_equal(kd_addr_parse("00:1c.0", &a), 0);
+	assert_int_equal(kd_dev_open(w->ctx, &a, &dev), 0);
+	kd_probe_identify_config(NULL, dev, &in);
+	assert_false(kd_probe_reset_candidate(&in));
+	assert_int_equal(reads_past_header(w, rp), 0);
+	kd_probe_info_clear(&in);
+	kd_probe_identify(NULL, dev, &in);
+	assert_int_not_equal(in.aer_cap, 0);
+	assert_true(reads_past_header(w, rp) > 0);
+	kd_probe_info_clear(&in);
+	kd_dev_free(dev);
+	assert_int_equal(kd_addr_parse("01:00.0", &a), 0);
+	assert_int_equal(kd_dev_open(w->ctx, &a, &dev), 0);
+	kd_probe_identify_config(NULL, dev, &in);
+	assert_int_equal(in.aer_cap, aer);
+	assert_true(kd_probe_reset_candidate(&in));
+	kd_probe_info_clear(&in);
+	kd_dev_free(dev);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_choice_reads_no_bridge_ext),
 		cmocka_unit_test(test_auto_falls_through_noop_pm_to_bus),
 		cmocka_unit_test(test_waited_accounting),
 		cmocka_unit_test(test_kernel_enotty_falls_back_quietly),

@@ -412,6 +412,69 @@ static void test_config_read_once_per_phase(void **state)
 	world_free(w);
 }
 
+/* auto tries the methods in order; one whose check fails, or that the
+ * kernel does not offer, changed nothing and the next check needs no new
+ * read (a conventional function: kernel, FLR, AF-FLR and PM unavailable,
+ * then the bus reset).  Reads: the planner, the BAR pre-read, the open,
+ * the bus reset's save of the function and the verify. */
+static void test_no_read_between_methods_that_did_nothing(void **state)
+{
+	struct world *w = world_new();
+	struct kd_reset_opts o = { .method = KD_RM_AUTO };
+	struct kd_sim_fn *f;
+
+	(void)state;
+	kd_sim_add_pci_bridge(w->sim, "00:1e.0", NULL);
+	f = kd_sim_add(w->sim, "03:01.0", "00:1e.0", 0x10ec, 0x8139, 0x020000);
+	kd_sim_set_live(f);
+	kd_sim_trace_reads(f, true);
+	assert_int_equal(run_reset(w, &o, "03:01.0", NULL), 0);
+	assert_int_equal(w->res[0].status, KD_RS_OK);
+	assert_int_equal(w->res[0].used, KD_RM_BUS);
+	assert_int_equal(full_reads(w, f), 5);
+	world_free(w);
+}
+
+static void *no_realloc(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+	return NULL;
+}
+
+/* The operation log out of memory: a try's writes still happen, without
+ * a record, so the count of records no longer says whether the function
+ * changed.  auto reads it afresh before the next method at least as
+ * often as with the log (the kernel's no-op reset and the no-op PM
+ * reset write, then the bus reset). */
+static void test_fresh_read_after_unrecorded_try(void **state)
+{
+	size_t reads[2];
+
+	(void)state;
+	for (int oom = 0; oom <= 1; oom++) {
+		struct world *w = world_new();
+		struct kd_reset_opts o = { .method = KD_RM_AUTO };
+		struct kd_sim_fn *f = endpoint(w, "00:1c.0", "01:00.0", 0x8086,
+					       0x10d3, false);
+
+		kd_sim_make_e1000e(f);
+		kd_sim_set_flags(f, KD_SIM_PM_NOOP);
+		kd_sim_set_kernel_reset(f, "pm bus");
+		kd_sim_trace_reads(f, true);
+		kd_exec_realloc = oom ? no_realloc : realloc;
+		assert_int_equal(run_reset(w, &o, "01:00.0", NULL), 0);
+		kd_exec_realloc = realloc;
+		if (oom) /* nothing recorded */
+			assert_int_equal(w->res[0].n_ops, 0);
+		assert_int_equal(w->res[0].used, KD_RM_BUS);
+		assert_int_equal(w->res[0].status, KD_RS_OK);
+		reads[oom] = full_reads(w, f);
+		world_free(w);
+	}
+	assert_true(reads[1] >= reads[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +488,8 @@ int main(void)
 		cmocka_unit_test(test_pm_d3hot_delay_default),
 		cmocka_unit_test(test_pm_d3hot_delay_from_quirk),
 		cmocka_unit_test(test_config_read_once_per_phase),
+		cmocka_unit_test(test_no_read_between_methods_that_did_nothing),
+		cmocka_unit_test(test_fresh_read_after_unrecorded_try),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

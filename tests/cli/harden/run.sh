@@ -163,5 +163,24 @@ PY
 	[ "$(cmp -s "$work/short" "$work/root/$ep/config"; echo $?)" = 0 ]
 expect short-config-reset-refused $? "rc=$rc out=$(head -c 400 "$work/stdout") err=$err"
 
+# --- the real /sys: opens in one step ----------------------------------------
+# Without a sysroot, below a /sys that is a sysfs mount, a file is opened by
+# one openat2 that cannot leave the mount (RESOLVE_NO_XDEV: only sysfs, no
+# FIFO or device node, can be met), no O_PATH look first: in a capture
+# kernel every path walk costs.  Read-only (probe).
+if ! command -v strace >/dev/null; then
+	skip real-sysfs-config-one-open "no strace"
+elif [ -z "$(ls /sys/bus/pci/devices 2>/dev/null)" ]; then
+	skip real-sysfs-config-one-open "no PCI function in /sys here"
+else
+	strace -f -qq -e trace=openat,openat2 -o "$work/strace" \
+		"$KDSAFE" probe >/dev/null 2>&1
+	opens=$(grep -c 'devices/[^/"]*/config"' "$work/strace")
+	looks=$(grep 'devices/[^/"]*/config"' "$work/strace" | grep -c 'O_PATH\|O_WRONLY\|O_RDWR')
+	bounded=$(grep 'devices/[^/"]*/config"' "$work/strace" | grep -c 'RESOLVE_NO_XDEV')
+	[ "$opens" -gt 0 ] && [ "$looks" = 0 ] && [ "$bounded" = "$opens" ]
+	expect real-sysfs-config-one-open $? "opens=$opens looks=$looks bounded=$bounded $(grep config "$work/strace" | head -3)"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

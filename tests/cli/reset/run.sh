@@ -313,5 +313,65 @@ out=$(cat "$work/stdout")
 [ $rc = 1 ] && [[ $out == *"quirk vf quirk forbids flr"* ]]
 expect vf-from-dump-honours-quirk $? "rc=$rc $out $(cat "$work/stderr")"
 
+# --- --all: the longest wait's domain first, the rest chosen in its wait ----
+# (tree.py --conv: 03:01.0 behind the PCIe-to-PCI bridge, bus reset 1.1 s)
+for jobs in 0 1; do
+	rm -rf "$work/root"; python3 "$here/tree.py" --conv "$work/root"
+	j=; [ $jobs = 1 ] && j="--jobs 1"
+	kd reset --all --json $j
+	python3 - "$work/stdout" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+res, s = d["results"], d["summary"]
+# reported in address order, every one reset once
+assert [r["address"] for r in res] == ["0000:01:00.0", "0000:02:00.0",
+                                       "0000:03:01.0"], res
+assert all(r["status"] == "ok" for r in res), res
+assert s["requested"] == 3 and s["ok"] == 3, s
+# the conventional bus's domain started first; the others were chosen
+# while it ran, after it began
+lead = next(r for r in res if r["address"] == "0000:03:01.0")
+assert all(lead["began_ms"] <= r["began_ms"] for r in res), res
+assert s["choose_rest_ms"] > 0, s
+EOF2
+	expect all-chooses-rest-in-longest-wait-jobs$jobs $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+done
+# no function can be expected to wait longer than a bus reset below a
+# conventional bridge: the scan stops at 03:01.0, which is chosen before
+# the functions listed after it (10:00.x, --many 8) are even read
+if command -v strace >/dev/null; then
+	rm -rf "$work/root"; python3 "$here/tree.py" --many 8 --conv "$work/root"
+	# LeakSanitizer cannot run under ptrace
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,openat2 \
+		-o "$work/strace" "$KDSAFE" --sysroot "$work/root" reset --all \
+		>"$work/stdout" 2>&1
+	rc=$?
+	# its first sysfs read, the whole identify that chose it, comes
+	# before its domain can start, after the scan stopped
+	lead=$(grep -n '0000:03:01.0/reset_method' "$work/strace" | head -1 | cut -d: -f1)
+	later=$(grep -n '0000:10:00.0/config' "$work/strace" | head -1 | cut -d: -f1)
+	# and the root bus's functions (no bus reset there) after it too
+	rootbus=$(grep -n '0000:00:1f.0/config' "$work/strace" | head -1 | cut -d: -f1)
+	[ $rc = 0 ] && [ -n "$lead" ] && [ -n "$later" ] && [ "$lead" -lt "$later" ] &&
+		[ -n "$rootbus" ] && [ "$lead" -lt "$rootbus" ] &&
+		grep -q "summary: 11 requested, 11 ok" "$work/stdout"
+	expect all-scan-stops-at-the-longest-wait $? "rc=$rc lead=$lead later=$later rootbus=$rootbus $(tail -2 "$work/stdout")"
+else
+	echo "SKIP all-scan-stops-at-the-longest-wait: no strace"
+fi
+# every candidate read before the scan stopped is in the first domain:
+# what is not read yet (10:00.x) is still chosen while it waits
+rm -rf "$work/root"; python3 "$here/tree.py" --many 2 --quiet --conv "$work/root"
+kd reset --all --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; assert [r["address"] for r in d["results"]] == ["0000:03:01.0", "0000:10:00.0", "0000:10:00.1"] and s["ok"] == 3 and s["choose_rest_ms"] > 0, d' \
+	"$work/stdout"
+expect all-rest-unread-chosen-in-wait $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+# a dry run waits for nothing: everything is chosen before the plan
+rm -rf "$work/root"; python3 "$here/tree.py" --conv "$work/root"
+kd reset --all --json --dry-run
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; assert s["requested"] == 3 and s["planned"] == 3 and s["choose_rest_ms"] == 0, s' \
+	"$work/stdout"
+expect all-dry-run-chooses-first $? "rc=$rc $(head -c 600 "$work/stdout") $err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

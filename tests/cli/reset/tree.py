@@ -18,6 +18,14 @@ and its VF 03:10.0, whose config IDs read ffff (SR-IOV 1.1 §3.4.1.1): the
 tree gives it a physfn link and the kernel's vendor/device files, the dump
 neither (kdsafe finds the PF through its SR-IOV capability).
 
+With --conv it also has a PCIe-to-PCI bridge 00:1e.0 (1b36:000e, QEMU's
+pcie-pci-bridge) over bus 03 with 03:01.0, a conventional RTL8139
+(10ec:8139: no PCIe, no PM, Bus Master on): its only reset is the bus
+reset, whose 1.1 s wait (PCI 3.0 §4.3.2) is the longest of the machine.
+
+With --quiet the machine's own functions are clean (Command 0): only what
+--conv and --many add is dirty.
+
 With --many N it also has N more dirty unbound functions like 01:00.0,
 eight functions to a root port: 00:02.0 over bus 10 (10:00.0-7), 00:03.0
 over bus 11 ... (the hook's /dev/kmsg rate limit, its timing).
@@ -107,6 +115,29 @@ SRIOV = [
     ("0000:03:00.0", "0000:00:1e.0", cfg_sriov_pf(), "ixgbe", None),
     ("0000:03:10.0", "0000:00:1e.0", cfg_sriov_vf(), None, None),
 ]
+def cfg_pcie_pci_bridge(secondary):
+    c = cfg_root_port(secondary)
+    c[2:4] = (0x000e).to_bytes(2, "little")
+    c[0x42:0x44] = (0x0072).to_bytes(2, "little")    # PCIe-to-PCI bridge
+    return c
+
+def cfg_conventional(vendor, device, cls, cmd):
+    c = bytearray(256)
+    c[0:2] = vendor.to_bytes(2, "little")
+    c[2:4] = device.to_bytes(2, "little")
+    c[4:6] = cmd.to_bytes(2, "little")
+    c[8:12] = (cls << 8 | 0x20).to_bytes(4, "little")
+    c[0x10:0x14] = (0x0000d001).to_bytes(4, "little")  # I/O BAR
+    c[0x3c] = 10
+    c[0x3d] = 1
+    return c
+
+CONV = [
+    ("0000:00:1e.0", None, cfg_pcie_pci_bridge(3), None, None),
+    ("0000:03:01.0", "0000:00:1e.0",
+     cfg_conventional(0x10ec, 0x8139, 0x020000, 0x0007), None, "bus"),
+]
+
 VF_IDS = {"0000:03:10.0": ("0000:03:00.0", 0x8086, 0x10ed)}
 
 def build_tree(root):
@@ -169,6 +200,15 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--many":
         add_many(int(sys.argv[2]))
         del sys.argv[1:3]
+    if len(sys.argv) > 1 and sys.argv[1] == "--quiet":
+        for i, (addr, parent, cfg, driver, methods) in enumerate(MACHINE):
+            if addr in ("0000:01:00.0", "0000:01:00.1", "0000:02:00.0",
+                        "0000:00:1f.0"):
+                cfg[4:6] = b"\0\0"
+        del sys.argv[1]
+    if len(sys.argv) > 1 and sys.argv[1] == "--conv":
+        MACHINE += CONV
+        del sys.argv[1]
     if len(sys.argv) > 1 and sys.argv[1] == "--sriov":
         MACHINE += SRIOV
         del sys.argv[1]
@@ -177,4 +217,4 @@ if __name__ == "__main__":
     elif len(sys.argv) == 2:
         build_tree(sys.argv[1])
     else:
-        sys.exit("usage: tree.py [--sriov] DIR | tree.py [--sriov] --dump FILE")
+        sys.exit("usage: tree.py [--many N] [--quiet] [--conv] [--sriov] DIR | tree.py [--sriov] --dump FILE")

@@ -1451,9 +1451,16 @@ int kd_sim_ctx_real(struct kd_sim *sim, struct kd_ctx **out)
 	return make_ctx(sim, out, false);
 }
 
+/* under the lock: a done_fn or more_fn may ask while a reset logs */
 size_t kd_sim_n_events(const struct kd_sim *sim)
 {
-	return sim->n_ev;
+	struct kd_sim *s = (struct kd_sim *)sim; /* its lock only */
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->n_ev;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 const struct kd_sim_event *kd_sim_event(const struct kd_sim *sim, size_t i)
