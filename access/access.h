@@ -16,8 +16,10 @@
 
 #define KD_CFG_SPACE_SIZE 256      /* conventional config space */
 /* Where the kernel lists PCI functions; only ever used below the sysroot
- * (kd_ctx_path()). */
-#define KD_SYSFS_PCI "/sys/bus/pci"
+ * (kd_ctx_path()), and the sysfs mount opens below it take one step from
+ * without a sysroot (access/open.c). */
+#define KD_SYSFS "/sys"
+#define KD_SYSFS_PCI KD_SYSFS "/bus/pci"
 #define KD_CFG_SPACE_EXP_SIZE 4096 /* PCIe extended config space */
 
 /* ---- addresses --------------------------------------------------------- */

@@ -187,7 +187,7 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 	if (err < 0)
 		goto fail;
 	if (!ctx->sysroot[0])
-		ctx->sysfs_fd = kd_open_sysfs_mount("/sys");
+		ctx->sysfs_fd = kd_open_sysfs_mount(KD_SYSFS);
 	read_kernel_release(ctx, opts->kernel_release);
 
 	if (opts->backend)

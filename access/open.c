@@ -133,18 +133,19 @@ static int open_on_sysfs(struct kd_ctx *ctx, const char *path, int flags,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
 			   RESOLVE_NO_XDEV,
 	};
+	const size_t top = sizeof(KD_SYSFS) - 1;
 	struct stat st = { 0 };
 	long fd = -1;
 
 	if (ctx->sysfs_fd < 0 || kd_open_no_openat2 ||
-	    strncmp(path, "/sys/", 5) != 0)
+	    strncmp(path, KD_SYSFS "/", top + 1) != 0)
 		return -ENOSYS;
 	if ((flags & O_ACCMODE) != O_RDONLY && !ctx->real_writes_ok) {
 		ERR(ctx, "%s: refusing to write: it is on the real /sys", path);
 		return -EPERM;
 	}
 	for (unsigned i = 0; i <= OPENAT2_RETRIES; i++) {
-		fd = syscall(SYS_openat2, ctx->sysfs_fd, path + 5, &how,
+		fd = syscall(SYS_openat2, ctx->sysfs_fd, path + top + 1, &how,
 			     sizeof(how));
 		if (fd >= 0 || errno != EAGAIN)
 			break;
