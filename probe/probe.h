@@ -194,6 +194,9 @@ int kd_probe_identify(const struct kd_topo *topo, struct kd_dev *dev,
  */
 void kd_probe_identify_config(const struct kd_topo *topo, struct kd_dev *dev,
 			      struct kd_probe_info *out);
+/* The PF a VF's sysfs physfn link names (the kernel's, whatever the
+ * VF's config space answers): false when there is none. */
+bool kd_probe_physfn(struct kd_dev *dev, struct kd_addr *pf);
 /* Config-space decoding alone: the first step of kd_probe_identify();
  * everything else wants the whole of kd_probe_identify(). */
 void kd_probe_decode(struct kd_dev *dev, struct kd_probe_info *out);

@@ -139,10 +139,17 @@ static void find_pf(const struct kd_topo *topo, struct kd_dev *dev,
 	in->device = o.device;
 }
 
+bool kd_probe_physfn(struct kd_dev *dev, struct kd_addr *pf)
+{
+	char buf[KD_ADDR_STRLEN + 8];
+
+	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
+	       kd_addr_parse(buf, pf) == 0;
+}
+
 static void read_sysfs_facts(const struct kd_topo *topo, struct kd_dev *dev,
 			     struct kd_probe_info *in)
 {
-	char buf[KD_ADDR_STRLEN + 8];
 	ssize_t n;
 
 	n = kd_dev_attr_read(dev, "reset_method", in->kernel_methods,
@@ -154,9 +161,7 @@ static void read_sysfs_facts(const struct kd_topo *topo, struct kd_dev *dev,
 			  &in->driver_builtin) == 0)
 		in->bound = true;
 	/* a VF's Vendor ID reads ffff (SR-IOV 1.1 §3.4.1.1): only then look */
-	if (in->vendor == 0xffff &&
-	    kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
-	    kd_addr_parse(buf, &in->physfn) == 0)
+	if (in->vendor == 0xffff && kd_probe_physfn(dev, &in->physfn))
 		in->is_vf = true;
 	/* a VF's config IDs read ffff; the kernel's vendor/device files
 	 * carry the IDs it took from the PF's SR-IOV capability */

@@ -33,9 +33,9 @@ bool kd_kernel_has_reset(struct kd_dev *dev)
 
 bool kd_reset_is_vf(struct kd_dev *dev)
 {
-	char buf[KD_ADDR_STRLEN + 8];
+	struct kd_addr pf;
 
-	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0;
+	return kd_probe_physfn(dev, &pf);
 }
 
 /* Routing ID of VF n, SR-IOV 1.1 §3.3.10-11 (First VF Offset, Stride) */

@@ -108,16 +108,6 @@ void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
 	domain_of(topo, a, key, &depth);
 }
 
-/* Its sysfs physfn link: the PF of a VF (the kernel's, whatever the
- * VF's config space answers) */
-static bool physfn_link(struct kd_dev *dev, struct kd_addr *pf)
-{
-	char buf[KD_ADDR_STRLEN + 8];
-
-	return kd_dev_link_read(dev, "physfn", buf, sizeof(buf)) >= 0 &&
-	       kd_addr_parse(buf, pf) == 0;
-}
-
 /*
  * A function reading all-ones is identified no further (identify reads no
  * sysfs for it), but it may be a VF whose PF is being reset: a PF's FLR
@@ -134,7 +124,7 @@ static bool dead_vf_pf(struct runner *rn, const struct kd_addr *a,
 
 	if (kd_dev_open(rn->ctx, a, &dev) < 0)
 		return false;
-	vf = physfn_link(dev, pf) && !kd_addr_eq(pf, a);
+	vf = kd_probe_physfn(dev, pf) && !kd_addr_eq(pf, a);
 	kd_dev_free(dev);
 	return vf;
 }
@@ -169,7 +159,7 @@ static void place(struct runner *rn, struct target *t)
 	} else if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
 		kd_probe_identify(rn->topo, dev, &in);
 		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
-		if (in.dead && physfn_link(dev, &pf) &&
+		if (in.dead && kd_probe_physfn(dev, &pf) &&
 		    !kd_addr_eq(&pf, &t->addr)) {
 			t->vf = true;
 			in.physfn = pf;

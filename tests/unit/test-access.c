@@ -239,7 +239,7 @@ static void real_sysfs_writes_are_compiled_out(void **state)
 /* The first PCI function of the real /sys into name, or false */
 static bool first_real_function(char *name, size_t len)
 {
-	DIR *d = opendir("/sys/bus/pci/devices");
+	DIR *d = opendir(KD_SYSFS_PCI "/devices");
 	struct dirent *e;
 	bool found = false;
 
@@ -269,13 +269,13 @@ static void real_sysfs_opens_in_one_step(void **state)
 		kd_ctx_unref(ctx);
 		skip(); /* no /sys/bus/pci in this sandbox */
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", fn);
+	snprintf(path, sizeof(path), KD_SYSFS_PCI "/devices/%s/config", fn);
 	fd = kd_open_tree(ctx, path, O_RDONLY, KD_OPEN_REG);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(kd_open_tree(ctx, path, O_WRONLY, KD_OPEN_REG),
 			 -EPERM);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", fn);
+	snprintf(path, sizeof(path), KD_SYSFS_PCI "/devices/%s", fn);
 	assert_int_equal(kd_open_tree(ctx, path, O_RDONLY, KD_OPEN_REG),
 			 -EISDIR);
 	/* cgroup2 is usually mounted on /sys/fs/cgroup: not sysfs */
