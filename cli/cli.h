@@ -60,6 +60,7 @@ struct kd_cli {
 	struct json_object *errors; /* every ERR logged, for --json */
 	int n_errors;
 	struct kd_kmsg kmsg;    /* also log to /dev/kmsg when open */
+	struct kd_ctx *kmsg_ctx; /* asked for, opened by its first line */
 	pthread_mutex_t log_lock; /* reset logs from worker threads;
 				   * recursive: a reopen of kmsg may log */
 	uint64_t start_ns;      /* kd_cli_now_ns() when the command began */
@@ -79,8 +80,9 @@ int kd_cli_ctx(struct kd_cli *cli, struct kd_ctx **out);
 /* The same; no_devices: the sysroot and the log only (no PCI tree read),
  * for bounded reads of the tree (kd_ctx_read_small()) */
 int kd_cli_ctx_opts(struct kd_cli *cli, bool no_devices, struct kd_ctx **out);
-/* Also log to SYSROOT/dev/kmsg (a capture kernel's console); a failure
- * to open it is a warning. */
+/* Also log to SYSROOT/dev/kmsg (a capture kernel's console), opened by
+ * the first line logged (once: asking again keeps the first context's);
+ * a failure to open it is a warning then. */
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx);
 /* Stop logging to /dev/kmsg. */
 void kd_cli_close_kmsg(struct kd_cli *cli);

@@ -67,12 +67,32 @@ uint64_t kd_cli_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The open kd_cli_open_kmsg() asked for, by the first line: in a capture
+ * kernel each open costs on the way to the first reset, and the hook and
+ * reset both ask.  Callers hold cli->log_lock; the warning comes back
+ * through it with nothing to open. */
+static void open_kmsg_locked(struct kd_cli *cli)
+{
+	struct kd_ctx *ctx = cli->kmsg_ctx;
+	char path[PATH_MAX];
+	int err;
+
+	cli->kmsg_ctx = NULL;
+	err = kd_kmsg_open(&cli->kmsg, ctx);
+	if (err < 0 && kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") == 0)
+		WARN(ctx, "%s: %s; logging to stderr only", path,
+		     strerror(-err));
+	kd_ctx_unref(ctx);
+}
+
 /* callers hold cli->log_lock */
 static void kmsg_locked(struct kd_cli *cli, int prio, const char *msg)
 {
 	char line[1100];
 	int n;
 
+	if (!kd_kmsg_is_open(&cli->kmsg) && cli->kmsg_ctx)
+		open_kmsg_locked(cli);
 	if (!kd_kmsg_is_open(&cli->kmsg))
 		return;
 	n = snprintf(line, sizeof(line), "<%d>kdsafe: %s\n", prio, msg);
@@ -151,21 +171,18 @@ void kd_cli_kmsg(struct kd_cli *cli, int prio, const char *msg)
 
 void kd_cli_open_kmsg(struct kd_cli *cli, struct kd_ctx *ctx)
 {
-	char path[PATH_MAX];
-	int err;
-
 	pthread_mutex_lock(&cli->log_lock);
-	err = kd_kmsg_open(&cli->kmsg, ctx);
+	if (!kd_kmsg_is_open(&cli->kmsg) && !cli->kmsg_ctx)
+		cli->kmsg_ctx = kd_ctx_ref(ctx);
 	pthread_mutex_unlock(&cli->log_lock);
-	if (err < 0 && kd_ctx_path(ctx, path, sizeof(path), "/dev/kmsg") == 0)
-		WARN(ctx, "%s: %s; logging to stderr only", path,
-		     strerror(-err));
 }
 
 void kd_cli_close_kmsg(struct kd_cli *cli)
 {
 	pthread_mutex_lock(&cli->log_lock);
 	kd_kmsg_close(&cli->kmsg);
+	kd_ctx_unref(cli->kmsg_ctx);
+	cli->kmsg_ctx = NULL;
 	pthread_mutex_unlock(&cli->log_lock);
 }
 
@@ -291,6 +308,6 @@ int main(int argc, char **argv)
 	}
 	ret = run_command(&cli, argc - optind, argv + optind);
 	json_object_put(cli.errors);
-	kd_kmsg_close(&cli.kmsg);
+	kd_cli_close_kmsg(&cli);
 	return kd_cli_close_stdout(ret);
 }

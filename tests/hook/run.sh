@@ -180,6 +180,19 @@ PY
 	grep -q '"/dev/kmsg\|dev/kmsg"' "$work/strace" &&
 		! grep -q '"/proc/[0-9]*/stat"' "$work/strace"
 	expect no-proc-scan-without-children $? "$(grep -c '/proc/[0-9]*/stat' "$work/strace") reads"
+	# /dev/kmsg is opened once, by its first line ("N functions to
+	# reset", while the first domain waits): not by the hook and again
+	# by reset, both before the first reset could begin (a capture
+	# kernel pays each open on the way to the longest wait)
+	fresh "reset_devices" vmcore
+	strace -f -qq -e trace=openat,openat2 -o "$work/strace" \
+		"$KDSAFE" --sysroot "$root" hook >/dev/null 2>&1
+	opens=$(grep -c 'dev/kmsg", {flags=O_WRONLY' "$work/strace")
+	first_write=$(grep -n 'sys/bus/pci/devices/[^"]*", {flags=O_WRONLY' "$work/strace" | head -n 1 | cut -d: -f1)
+	kmsg_open=$(grep -n 'dev/kmsg", {flags=O_WRONLY' "$work/strace" | head -n 1 | cut -d: -f1)
+	[ "$opens" = 1 ] && [ -n "$first_write" ] && [ -n "$kmsg_open" ] &&
+		[ "$kmsg_open" -gt "$first_write" ] && [ "$(wc -l <"$root/dev/kmsg")" = 4 ]
+	expect kmsg-opened-once-at-its-first-line $? "opens=$opens first write on line $first_write, kmsg opened on line $kmsg_open; kmsg=$(kmsg)"
 else
 	echo "SKIP kmsg-reopened-before-the-burst (no strace)"
 fi
