@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "guard.h"
 #include "internal.h"
@@ -941,13 +940,7 @@ static size_t threads(struct runner *rn);
 /*
  * Gated: the other domains' threads are made once the gate opens, while
  * the first domain waits: on a capture kernel's one TCG vCPU making eleven
- * threads first delayed its start by 32 ms.  This thread, and the ones it
- * makes (a new thread takes its maker's nice value), run at the lowest
- * priority: woken by the gate, it would otherwise take the CPU from the
- * first domain before that one's wait had begun (the scheduler's credit
- * for a sleeper; 5 to 8 ms there), and the first domain's thread comes
- * first again when its wait ends.  On Linux the nice value is a
- * thread's own; failing to lower it changes nothing else.
+ * threads first delayed its start by 32 ms.
  */
 static void *start_others(void *data)
 {
@@ -955,7 +948,6 @@ static void *start_others(void *data)
 	pthread_t *th;
 	size_t started, nth;
 
-	(void)setpriority(PRIO_PROCESS, 0, 19);
 	pthread_mutex_lock(&rn->lock);
 	while (!rn->gate_open)
 		pthread_cond_wait(&rn->gate, &rn->lock);

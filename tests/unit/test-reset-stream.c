@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <cmocka.h>
 
 #include "test-reset.h"
@@ -27,8 +26,6 @@ struct more {
 	size_t events_at_call; /* the simulator's log as more_fn ran */
 	pthread_mutex_t lock;  /* done_fn runs in the resetting threads */
 	unsigned done[16];     /* done_fn calls per index */
-	int nice_at_call;      /* the thread's nice value in more_fn */
-	int nice_done[16];     /* and in done_fn, per index */
 };
 
 static size_t add_later(void *data)
@@ -37,7 +34,6 @@ static size_t add_later(void *data)
 
 	m->calls++;
 	m->events_at_call = kd_sim_n_events(m->w->sim);
-	m->nice_at_call = getpriority(PRIO_PROCESS, 0);
 	if (m->dead)
 		for (unsigned pos = 0; pos < 12; pos += 4)
 			kd_sim_cfg_set(m->dead, pos, 4, 0xffffffff);
@@ -55,7 +51,6 @@ static void count_done(void *data, const struct kd_reset_result *r)
 	pthread_mutex_lock(&m->lock);
 	assert_true(i < 16);
 	m->done[i]++;
-	m->nice_done[i] = getpriority(PRIO_PROCESS, 0);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -166,31 +161,6 @@ static void test_rest_chosen_while_first_waits(void **state)
 		assert_true(m->events_at_call <=
 			    first_write(m->w, flr_domains_write));
 	}
-	more_free(m);
-}
-
-/* The rest is chosen (and its threads made) at the lowest priority
- * (nice 19, a thread's own on Linux): waking the chooser as the first
- * domain's wait begins must not take the one CPU before that wait has
- * started, and the first domain's thread (the caller's, its nice value
- * untouched) comes first when the wait ends.  On a capture kernel's TCG vCPU the woken chooser ran first
- * for 5 to 8 ms, all of it added to the run. */
-static void test_rest_yields_to_first(void **state)
-{
-	static const char *const first[] = { "03:01.0", NULL };
-	struct more *m = conv_and_flr_world();
-	struct kd_reset_opts o = { .method = KD_RM_AUTO };
-	int own = getpriority(PRIO_PROCESS, 0);
-
-	(void)state;
-	m->later[0] = "01:00.0";
-	m->later[1] = "02:00.0";
-	assert_int_equal(run_streamed(m, &o, first), 0);
-	assert_int_equal(m->calls, 1);
-	assert_int_equal(m->nice_at_call, 19);
-	assert_int_equal(m->w->res[0].used, KD_RM_BUS);
-	assert_int_equal(m->nice_done[0], own);
-	assert_int_equal(getpriority(PRIO_PROCESS, 0), own);
 	more_free(m);
 }
 
@@ -323,7 +293,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rest_chosen_while_first_waits),
-		cmocka_unit_test(test_rest_yields_to_first),
 		cmocka_unit_test(test_late_in_running_domain_refused),
 		cmocka_unit_test(test_late_vf_of_resetting_pf_refused),
 		cmocka_unit_test(test_rest_first_without_wait),

@@ -87,6 +87,23 @@ kd reset -m quiesce --quirks-dir "$work/q" 01:00.0
 [ $rc = 0 ] && [ "$(cat "$work/ran" 2>/dev/null)" = "ran 0000:01:00.0 two" ]
 expect good-interpreter-runs $? "rc=$rc out=$out err=$err"
 
+# --- a script runs at kdsafe's own nice value, whichever thread starts it ---
+# (tree.py --conv: 03:01.0's bus reset waits 1.1 s in the calling thread;
+# 01:00.0's domain is taken meanwhile by a thread the gated run made, at
+# nice 19 since 8fa0055: its script must not inherit that)
+rm -rf "$work/root"; python3 "$here/../reset/tree.py" --conv "$work/root"
+rm -f "$work"/nice.*
+mkdir -p "$work/bin" "$work/qn"
+printf '#!/bin/sh\nread -r s </proc/self/stat; set -- ${s#*) }\nshift 16; echo "$1" >%s/nice.$KDSAFE_DEVICE\n' \
+	"$work" >"$work/bin/nice.sh"
+chmod 0755 "$work/bin/nice.sh"
+printf '[10ec:8139]\nmethods = bus\n\n[1af4:1041]\npre = run timeout=5s %s\n' \
+	"$work/bin/nice.sh" >"$work/qn/50-nice.conf"
+own=$(nice)
+kd reset --quirks-dir "$work/qn" 03:01.0 01:00.0
+[ $rc = 0 ] && [ "$(cat "$work/nice.0000:01:00.0" 2>/dev/null)" = "$own" ]
+expect script-runs-at-kdsafes-nice $? "rc=$rc nice=$(cat "$work/nice.0000:01:00.0" 2>/dev/null) own=$own out=$out err=$err"
+
 # --- --allow-insecure-quirks never with --allow-real-sysfs ------------------
 fresh
 kd reset --allow-insecure-quirks --allow-real-sysfs --dry-run 01:00.0
