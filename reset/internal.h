@@ -88,10 +88,13 @@ struct kd_reset_exec {
 	const uint32_t *bars_before;
 	unsigned n_bars, bars_lost; /* bars_lost: a bit per BAR */
 	struct kd_reset_op scratch;
-	/* called once, before the first long wait (a sleep, or a poll's
-	 * pause between reads, of KD_GATE_MIN_WAIT_NS or more, a quirk
-	 * command, the kernel's "reset"): run.c starts the other domains */
+	/* called once each, before the first long wait (a sleep, or a
+	 * poll's pause between reads, of KD_GATE_MIN_WAIT_NS or more, a
+	 * quirk command, the kernel's "reset"): on_wait makes what starts
+	 * the other domains (run.c), on_release lets it go.  Before a sleep
+	 * the time between the two counts toward the sleep. */
 	void (*on_wait)(void *data);
+	void (*on_release)(void *data);
 	void *on_wait_data;
 };
 
@@ -101,7 +104,7 @@ static inline uint64_t kd_exec_d3hot_delay(const struct kd_reset_exec *x)
 	return x->has_d3hot_delay ? x->d3hot_delay_ns : KD_D3HOT_DELAY_NS;
 }
 
-/* x->on_wait, once: a wait is about to begin */
+/* x->on_wait then x->on_release, once: a wait is about to begin */
 void kd_exec_waiting(struct kd_reset_exec *x);
 void kd_exec_init(struct kd_reset_exec *x, struct kd_ctx *ctx,
 		  struct kd_reset_result *res, bool dry_run,

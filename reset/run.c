@@ -52,6 +52,9 @@ struct runner {
 	/* d[0] runs alone until it waits (gated), then the gate opens */
 	pthread_cond_t gate;
 	bool gated, gate_open;
+	/* gated: start_others(), made as the first domain begins to wait */
+	pthread_t starter;
+	bool starter_tried, have_starter;
 	bool more_pending;   /* opts->more_fn not yet called (under lock) */
 	size_t n_addrs;      /* addrs given so far (more_fn adds) */
 	struct kd_bus_facts *facts; /* the bus scope check's memo */
@@ -725,10 +728,30 @@ static const struct kd_reset_result *covered_by(struct runner *rn,
 	return NULL;
 }
 
+static void *start_others(void *data);
+static void add_more(struct runner *rn);
+
+/* x.on_wait of the first domain: the thread that starts the others,
+ * waiting for the gate (in the first domain's thread, once) */
+static void make_starter(void *data)
+{
+	struct runner *rn = data;
+
+	if (rn->starter_tried)
+		return;
+	rn->starter_tried = true;
+	rn->have_starter = pthread_create(&rn->starter, NULL, start_others,
+					  rn) == 0;
+}
+
+/* x.on_release: the others may start.  Without a starter thread the rest
+ * is chosen here, and this thread takes every domain after its own. */
 static void open_gate(void *data)
 {
 	struct runner *rn = data;
 
+	if (!rn->have_starter && rn->more_pending)
+		add_more(rn);
 	pthread_mutex_lock(&rn->lock);
 	rn->gate_open = true;
 	pthread_cond_broadcast(&rn->gate);
@@ -771,7 +794,8 @@ static void reset_one(struct runner *rn, const struct domain *d, size_t pos,
 	kd_exec_init(&x, rn->ctx, r, o->dry_run, o->timeout_ns);
 	x.topo = rn->topo;
 	if (lead && rn->gated) {
-		x.on_wait = open_gate;
+		x.on_wait = make_starter;
+		x.on_release = open_gate;
 		x.on_wait_data = rn;
 	}
 	x.bars_before = rn->t[pos].bars;
@@ -900,8 +924,10 @@ static void run_domain(struct runner *rn, const struct domain *d, bool lead)
 	}
 	for (size_t i = d->first; i < d->first + d->n; i++)
 		reset_target(rn, d, i, lead);
-	if (lead && rn->gated)
-		open_gate(rn); /* it never waited */
+	if (lead && rn->gated && !rn->starter_tried) { /* never waited */
+		make_starter(rn);
+		open_gate(rn);
+	}
 }
 
 static void *worker(void *data)
@@ -934,7 +960,6 @@ static size_t spawn(struct runner *rn, pthread_t *th, size_t n)
 	return started;
 }
 
-static void add_more(struct runner *rn);
 static size_t threads(struct runner *rn);
 
 /*
@@ -1129,16 +1154,11 @@ int kd_reset_run(struct kd_ctx *ctx, const struct kd_reset_opts *opts,
 	if (opts->timing)
 		opts->timing->begin_ns = kd_now_ns(ctx);
 	if (rn.gated) {
-		/* this thread takes the first domain at once, then helps */
-		pthread_t starter;
-		bool have = pthread_create(&starter, NULL, start_others,
-					   &rn) == 0;
-
-		if (!have && rn.more_pending)
-			add_more(&rn);
+		/* this thread takes the first domain at once, then helps;
+		 * the starter is made as that domain begins to wait */
 		worker(&rn);
-		if (have)
-			pthread_join(starter, NULL);
+		if (rn.have_starter)
+			pthread_join(rn.starter, NULL);
 	} else {
 		if (rn.more_pending) {
 			add_more(&rn);

@@ -67,6 +67,9 @@ struct kd_sim {
 	size_t n, cap;
 	uint64_t now;
 	bool fake_clock;
+	uint64_t tick_ns;      /* kd_sim_clock_tick(): each read advances */
+	void (*on_sleep)(uint64_t ns, void *data); /* kd_sim_on_sleep() */
+	void *on_sleep_data;
 	struct kd_sim_event *ev;
 	size_t n_ev, cap_ev;
 	char *log;
@@ -1319,6 +1322,7 @@ static uint64_t fake_now(void *data)
 
 	pthread_mutex_lock(&sim->lock);
 	t = sim->now;
+	sim->now += sim->tick_ns;
 	pthread_mutex_unlock(&sim->lock);
 	return t;
 }
@@ -1328,6 +1332,8 @@ static void fake_sleep(void *data, uint64_t ns)
 	struct kd_sim *sim = data;
 	struct kd_sim_event *e;
 
+	if (sim->on_sleep)
+		sim->on_sleep(ns, sim->on_sleep_data);
 	pthread_mutex_lock(&sim->lock);
 	e = add_event(sim, KD_SIM_EV_SLEEP, NULL);
 	e->ns = ns;
@@ -1355,6 +1361,20 @@ static void fake_sleep(void *data, uint64_t ns)
 	}
 	sim->sleeping--;
 	pthread_mutex_unlock(&sim->lock);
+}
+
+void kd_sim_clock_tick(struct kd_sim *sim, uint64_t ns)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->tick_ns = ns;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+void kd_sim_on_sleep(struct kd_sim *sim, void (*fn)(uint64_t ns, void *data),
+		     void *data)
+{
+	sim->on_sleep = fn;
+	sim->on_sleep_data = data;
 }
 
 void kd_sim_sleep_rendezvous(struct kd_sim *sim, unsigned n,

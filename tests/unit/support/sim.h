@@ -254,5 +254,12 @@ void kd_sim_sleep_rendezvous(struct kd_sim *sim, unsigned n,
 			     uint64_t timeout_ms);
 unsigned kd_sim_peak_sleepers(struct kd_sim *sim);
 void kd_sim_clear_log(struct kd_sim *sim);
+/* Work that takes time: each read of the fake clock advances it by ns
+ * after returning (0, the default: reads are free). */
+void kd_sim_clock_tick(struct kd_sim *sim, uint64_t ns);
+/* fn(ns, data) in the sleeping thread as each fake sleep begins (set it
+ * before the run: it is read without the lock). */
+void kd_sim_on_sleep(struct kd_sim *sim, void (*fn)(uint64_t ns, void *data),
+		     void *data);
 
 #endif
