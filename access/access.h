@@ -88,8 +88,10 @@ const char *kd_ctx_sysroot(const struct kd_ctx *ctx);
 int kd_ctx_path(const struct kd_ctx *ctx, char *buf, size_t len,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *kd_ctx_backend_name(const struct kd_ctx *ctx);
-/* The kernel release whose lib/modules the context uses, or NULL. */
-const char *kd_ctx_kernel_release(const struct kd_ctx *ctx);
+/* The kernel release whose lib/modules the context uses, or NULL: the
+ * one given, else SYSROOT/proc/sys/kernel/osrelease (read on the first
+ * call), else uname()'s without a sysroot. */
+const char *kd_ctx_kernel_release(struct kd_ctx *ctx);
 
 /*
  * Writes (config space, reset, reset_method, BARs) are refused until

@@ -188,7 +188,11 @@ int kd_ctx_new(const struct kd_ctx_options *opts, struct kd_ctx **out)
 		goto fail;
 	if (!ctx->sysroot[0])
 		ctx->sysfs_fd = kd_open_sysfs_mount(KD_SYSFS);
-	read_kernel_release(ctx, opts->kernel_release);
+	pthread_mutex_init(&ctx->release_lock, NULL);
+	if (opts->kernel_release) {
+		read_kernel_release(ctx, opts->kernel_release);
+		ctx->release_read = true;
+	}
 
 	if (opts->backend)
 		ctx->backend = opts->backend;
@@ -229,6 +233,7 @@ struct kd_ctx *kd_ctx_unref(struct kd_ctx *ctx)
 	close(ctx->root_fd);
 	if (ctx->sysfs_fd >= 0)
 		close(ctx->sysfs_fd);
+	pthread_mutex_destroy(&ctx->release_lock);
 	free(ctx);
 	return NULL;
 }
@@ -292,8 +297,14 @@ const char *kd_ctx_backend_name(const struct kd_ctx *ctx)
 	return ctx->backend->name;
 }
 
-const char *kd_ctx_kernel_release(const struct kd_ctx *ctx)
+const char *kd_ctx_kernel_release(struct kd_ctx *ctx)
 {
+	pthread_mutex_lock(&ctx->release_lock);
+	if (!ctx->release_read) {
+		read_kernel_release(ctx, NULL);
+		ctx->release_read = true;
+	}
+	pthread_mutex_unlock(&ctx->release_lock);
 	return ctx->kernel_release[0] ? ctx->kernel_release : NULL;
 }
 

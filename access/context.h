@@ -4,6 +4,7 @@
 #define KDSAFE_CONTEXT_H
 
 #include <limits.h>
+#include <pthread.h>
 
 #include "access.h"
 
@@ -18,7 +19,12 @@ struct kd_ctx {
 	/* without a sysroot, /sys when it is a sysfs mount: opens below it
 	 * take one step (open.c, open_on_sysfs()); else -1 */
 	int sysfs_fd;
+	/* read by the first kd_ctx_kernel_release(), under release_lock:
+	 * most runs look no module up, and a capture kernel pays each
+	 * procfs read */
 	char kernel_release[128];
+	bool release_read;
+	pthread_mutex_t release_lock;
 	const struct kd_backend *backend;
 	void *state;
 	bool writes_enabled;

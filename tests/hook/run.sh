@@ -193,6 +193,13 @@ PY
 	[ "$opens" = 1 ] && [ -n "$first_write" ] && [ -n "$kmsg_open" ] &&
 		[ "$kmsg_open" -gt "$first_write" ] && [ "$(wc -l <"$root/dev/kmsg")" = 4 ]
 	expect kmsg-opened-once-at-its-first-line $? "opens=$opens first write on line $first_write, kmsg opened on line $kmsg_open; kmsg=$(kmsg)"
+	# the hook looks no module up: the kernel release is not read
+	# (kd_ctx_kernel_release(): on the first use, not per context)
+	mkdir -p "$root/proc/sys/kernel" && echo 6.1.0-test >"$root/proc/sys/kernel/osrelease"
+	strace -f -qq -e trace=openat,openat2 -o "$work/strace" \
+		"$KDSAFE" --sysroot "$root" hook >/dev/null 2>&1
+	grep -q 'dev/kmsg' "$work/strace" && ! grep -q 'osrelease' "$work/strace"
+	expect no-kernel-release-read $? "$(grep osrelease "$work/strace")"
 else
 	echo "SKIP kmsg-reopened-before-the-burst (no strace)"
 fi
