@@ -509,8 +509,13 @@ void kd_exec_sleep(struct kd_reset_exec *x, const struct kd_addr *a,
 		spent = kd_exec_since(x, start);
 		release(x);
 	}
-	if (spent < ns)
-		kd_run_sleep_mandated(x->ctx, ns - spent); /* reset/guard.h */
+	/* mandated or not by the wait asked for, not by what is left of it
+	 * (reset/guard.h): one over KD_RUN_MANDATED_MAX_NS stays bounded by
+	 * the budget, as kd_run_sleep_mandated() would treat it whole */
+	if (spent < ns && ns <= KD_RUN_MANDATED_MAX_NS)
+		kd_run_sleep_mandated(x->ctx, ns - spent);
+	else if (spent < ns)
+		kd_run_sleep_restoring(x->ctx, ns - spent);
 	op->waited_ns = kd_exec_since(x, start);
 }
 
