@@ -71,8 +71,9 @@ struct kd_cli {
 /* CLOCK_MONOTONIC in ns: the wall time a command takes */
 uint64_t kd_cli_now_ns(void);
 /* How long ago this process was started (exec, the dynamic loader and
- * all): /proc/self/stat's starttime against CLOCK_BOOTTIME, in clock
- * ticks (USER_HZ, 10 ms) and so up to one tick long; 0 if unknown. */
+ * all): /proc/self/stat's starttime against CLOCK_BOOTTIME read before
+ * it, in clock ticks (USER_HZ, 10 ms) and so up to one tick long; 0 if
+ * unknown. */
 uint64_t kd_cli_since_exec_ns(void);
 
 /* Creates the context from the global options, logging into cli. */

@@ -261,6 +261,9 @@ static int run_reset(struct hook *h, int fd)
 static void report_done(struct hook *h)
 {
 	const struct kd_run_stats *st = &h->cli->stats;
+	/* both figures of this moment: the wall time first, then the age
+	 * (its clock read before /proc/self/stat) */
+	uint64_t done_ns = kd_cli_now_ns() - h->cli->start_ns;
 	uint64_t exec_ns = kd_cli_since_exec_ns();
 	char m[240], who[80] = "none";
 
@@ -269,7 +272,7 @@ static void report_done(struct hook *h)
 			 st->longest_method ? st->longest_method : "?");
 	snprintf(m, sizeof(m), "done in %.3f s: %u reset, %u failed; "
 		 "longest reset wait %.3f s (%s); since exec %.3f s",
-		 (double)(kd_cli_now_ns() - h->cli->start_ns) / 1e9,
+		 (double)done_ns / 1e9,
 		 st->valid ? st->reset : 0, st->valid ? st->failed : 0,
 		 st->valid ? (double)st->longest_wait_ns / 1e9 : 0.0, who,
 		 (double)exec_ns / 1e9);

@@ -47,12 +47,13 @@ uint64_t kd_cli_since_exec_ns(void)
 	char buf[1024];
 	unsigned long long start = 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	/* starttime, in clock ticks since boot */
-	const char *f = kd_proc_stat_field("self", 22, buf, sizeof(buf));
 	struct timespec ts;
+	/* now, then starttime (in clock ticks since boot): the read, a cold
+	 * procfs path in a capture kernel, is not counted */
+	int now = clock_gettime(CLOCK_BOOTTIME, &ts);
+	const char *f = kd_proc_stat_field("self", 22, buf, sizeof(buf));
 
-	if (!f || hz <= 0 || sscanf(f, "%llu", &start) != 1 ||
-	    clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+	if (now < 0 || !f || hz <= 0 || sscanf(f, "%llu", &start) != 1)
 		return 0;
 	start = start * 1000000000ull / (unsigned long long)hz;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec -
