@@ -119,6 +119,12 @@ void kd_reset_domain_key(const struct kd_topo *topo, const struct kd_addr *a,
  * while its PF's domain runs is that case; its physfn link still names
  * the PF, whose domain it is in.
  */
+static bool vf_of_other(struct kd_dev *dev, const struct kd_addr *a,
+			struct kd_addr *pf)
+{
+	return kd_probe_physfn(dev, pf) && !kd_addr_eq(pf, a);
+}
+
 static bool dead_vf_pf(struct runner *rn, const struct kd_addr *a,
 		       struct kd_addr *pf)
 {
@@ -127,7 +133,7 @@ static bool dead_vf_pf(struct runner *rn, const struct kd_addr *a,
 
 	if (kd_dev_open(rn->ctx, a, &dev) < 0)
 		return false;
-	vf = kd_probe_physfn(dev, pf) && !kd_addr_eq(pf, a);
+	vf = vf_of_other(dev, a, pf);
 	kd_dev_free(dev);
 	return vf;
 }
@@ -162,8 +168,7 @@ static void place(struct runner *rn, struct target *t)
 	} else if (kd_dev_open(rn->ctx, &t->addr, &dev) == 0) {
 		kd_probe_identify(rn->topo, dev, &in);
 		t->vf = in.is_vf && !kd_addr_eq(&in.physfn, &t->addr);
-		if (in.dead && kd_probe_physfn(dev, &pf) &&
-		    !kd_addr_eq(&pf, &t->addr)) {
+		if (in.dead && vf_of_other(dev, &t->addr, &pf)) {
 			t->vf = true;
 			in.physfn = pf;
 		}
